@@ -1,0 +1,127 @@
+//! The call's outcome: intent level, disposition, tags and fields, and how several
+//! `set-outcome` actions merge.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The industry's usual grades of a customer's interest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum IntentLevel {
+    A,
+    B,
+    C,
+    D,
+    E,
+    F,
+}
+
+impl fmt::Display for IntentLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl FromStr for IntentLevel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "A" => Ok(Self::A),
+            "B" => Ok(Self::B),
+            "C" => Ok(Self::C),
+            "D" => Ok(Self::D),
+            "E" => Ok(Self::E),
+            "F" => Ok(Self::F),
+            other => Err(format!("`{other}` is not an intent level (A to F)")),
+        }
+    }
+}
+
+/// The result of a call, or a partial update of it from one `set-outcome` action.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Outcome {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<IntentLevel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "super::pairs")]
+    pub fields: Vec<(String, String)>,
+}
+
+impl Outcome {
+    /// Applies an update: a given intent or disposition replaces the current one, tags
+    /// accumulate without duplicates, fields are set key by key.
+    pub fn merge(&mut self, update: Outcome) {
+        if update.intent.is_some() {
+            self.intent = update.intent;
+        }
+        if update.disposition.is_some() {
+            self.disposition = update.disposition;
+        }
+        for tag in update.tags {
+            if !self.tags.contains(&tag) {
+                self.tags.push(tag);
+            }
+        }
+        for (key, value) in update.fields {
+            match self.fields.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = value,
+                None => self.fields.push((key, value)),
+            }
+        }
+    }
+
+    /// The value of a field, if set.
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn strings(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.tags.iter().map(String::as_str).collect();
+        all.extend(self.disposition.as_deref());
+        for (k, v) in &self.fields {
+            all.push(k);
+            all.push(v);
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_replaces_intent_accumulates_tags_and_upserts_fields() {
+        let mut outcome = Outcome {
+            intent: Some(IntentLevel::C),
+            disposition: Some("undecided".into()),
+            tags: vec!["greeted".into()],
+            fields: vec![("when".into(), "later".into())],
+        };
+        outcome.merge(Outcome {
+            intent: Some(IntentLevel::A),
+            disposition: None,
+            tags: vec!["greeted".into(), "accepted".into()],
+            fields: vec![("when".into(), "now".into()), ("coupon".into(), "50".into())],
+        });
+        assert_eq!(outcome.intent, Some(IntentLevel::A));
+        assert_eq!(outcome.disposition.as_deref(), Some("undecided"));
+        assert_eq!(outcome.tags, vec!["greeted", "accepted"]);
+        assert_eq!(outcome.field("when"), Some("now"));
+        assert_eq!(outcome.field("coupon"), Some("50"));
+    }
+
+    #[test]
+    fn intent_levels_parse_case_insensitively_and_reject_others() {
+        assert_eq!("b".parse::<IntentLevel>(), Ok(IntentLevel::B));
+        assert!("G".parse::<IntentLevel>().is_err());
+    }
+}
