@@ -154,7 +154,10 @@ fn write_records(path: &Path, records: &[(String, CallRecord)]) -> anyhow::Resul
     }
     std::fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))?;
     for (name, record) in records {
-        let file = path.join(format!("{}.json", name.trim_end_matches(".yaml").trim_end_matches(".yml")));
+        let file = path.join(format!(
+            "{}.json",
+            name.trim_end_matches(".yaml").trim_end_matches(".yml")
+        ));
         std::fs::write(&file, serde_json::to_string_pretty(record)?)
             .with_context(|| format!("cannot write {}", file.display()))?;
     }

@@ -110,7 +110,10 @@ mod tests {
             intent: Some(IntentLevel::A),
             disposition: None,
             tags: vec!["greeted".into(), "accepted".into()],
-            fields: vec![("when".into(), "now".into()), ("coupon".into(), "50".into())],
+            fields: vec![
+                ("when".into(), "now".into()),
+                ("coupon".into(), "50".into()),
+            ],
         });
         assert_eq!(outcome.intent, Some(IntentLevel::A));
         assert_eq!(outcome.disposition.as_deref(), Some("undecided"));

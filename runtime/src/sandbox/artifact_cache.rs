@@ -9,8 +9,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::module::{ModuleError, ScriptModule, content_digest};
 use super::Sandbox;
+use super::module::{ModuleError, ScriptModule, content_digest};
 
 /// A directory of artifacts this huashu build produced.
 pub struct ArtifactCache {

@@ -74,6 +74,11 @@ impl OutputCapture {
         self.pipe.clone()
     }
 
+    /// Bytes the guest has written so far.
+    fn written(&self) -> usize {
+        self.pipe.contents().len()
+    }
+
     fn drain_lines(&mut self) -> Vec<String> {
         let contents = self.pipe.contents();
         let Some(unread) = contents.get(self.read..) else {
@@ -124,7 +129,11 @@ impl HostState {
 
     /// Records a log line against the call's log budget. Over the budget the guest is
     /// ended: a script that floods its log is broken.
-    pub(crate) fn push_log(&mut self, level: LogLevel, mut message: String) -> wasmtime::Result<()> {
+    pub(crate) fn push_log(
+        &mut self,
+        level: LogLevel,
+        mut message: String,
+    ) -> wasmtime::Result<()> {
         if message.len() > self.string_limit {
             let mut cut = self.string_limit;
             while !message.is_char_boundary(cut) {
@@ -149,7 +158,11 @@ impl HostState {
     pub(crate) fn take_logs(&mut self) -> Result<Vec<LogLine>, ScriptFailure> {
         for capture in [0, 1] {
             let (lines, level) = {
-                let c = if capture == 0 { &mut self.stdout } else { &mut self.stderr };
+                let c = if capture == 0 {
+                    &mut self.stdout
+                } else {
+                    &mut self.stderr
+                };
                 (c.drain_lines(), c.level)
             };
             for line in lines {
@@ -161,6 +174,22 @@ impl HostState {
             }
         }
         Ok(std::mem::take(&mut self.logs))
+    }
+
+    pub(crate) fn log_limit(&self) -> usize {
+        self.log_limit
+    }
+
+    /// Whether stdout or stderr alone took more than the call's log budget (the pipes hold
+    /// twice the budget, so a guest printing in a loop fills one within a single event).
+    pub(crate) fn output_over_budget(&self) -> bool {
+        self.stdout.written().max(self.stderr.written()) > self.log_limit
+    }
+
+    /// The guest's stderr lines not yet read, outside the log budget: used to find a panic
+    /// message when the guest traps.
+    pub(crate) fn stderr_lines(&mut self) -> Vec<String> {
+        self.stderr.drain_lines()
     }
 
     /// Remembers why the guest is being ended and returns the trap that ends it.

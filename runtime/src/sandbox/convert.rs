@@ -42,9 +42,7 @@ pub(crate) fn event_to_wit(event: &c::Event) -> wit::Event {
             played_ms: p.played_ms,
             total_ms: p.total_ms,
         }),
-        c::Event::TimerFired { id } => {
-            wit::Event::TimerFired(wit::TimerFired { id: id.clone() })
-        }
+        c::Event::TimerFired { id } => wit::Event::TimerFired(wit::TimerFired { id: id.clone() }),
         c::Event::AudioFrame(f) => wit::Event::AudioFrame(wit::AudioFrame {
             samples: f.samples.clone(),
             sample_rate: f.sample_rate,

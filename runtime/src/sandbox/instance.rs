@@ -46,9 +46,11 @@ impl ScriptInstance {
     ) -> Result<Self, ScriptFailure> {
         let limits = &setup.limits;
         let clock = CallClock::new(setup.started_at_ms);
-        // stdout and stderr may hold at most the call's whole log budget.
-        let stdout = OutputCapture::new(limits.log_bytes_per_call, LogLevel::Info);
-        let stderr = OutputCapture::new(limits.log_bytes_per_call, LogLevel::Warn);
+        // Twice the log budget: a guest that prints past its budget is caught after the event
+        // (or, printing in a loop, when the pipe fills) rather than silently cut off.
+        let pipe_bytes = limits.log_bytes_per_call.saturating_mul(2);
+        let stdout = OutputCapture::new(pipe_bytes, LogLevel::Info);
+        let stderr = OutputCapture::new(pipe_bytes, LogLevel::Warn);
         let wasi = locked_down_wasi(&clock, setup.random_seed, stdout.pipe(), stderr.pipe());
         let budget = CpuBudget::new(limits.cpu_per_event, limits.cpu_per_call);
         let host = HostState::new(
@@ -80,10 +82,11 @@ impl ScriptInstance {
         let (instantiated, _) = budget
             .metered(module.pre.instantiate_async(&mut store))
             .await;
-        let bindings = instantiated.map_err(|error| match classify(&mut store, &budget, error) {
-            ScriptFailure::Trap { message, .. } => ScriptFailure::Instantiate(message),
-            other => other,
-        })?;
+        let bindings =
+            instantiated.map_err(|error| match classify(&mut store, &budget, error) {
+                ScriptFailure::Trap { message, .. } => ScriptFailure::Instantiate(message),
+                other => other,
+            })?;
         Ok(Self {
             bindings,
             store,
@@ -120,7 +123,10 @@ impl ScriptInstance {
             Err(error) => return Err(classify(&mut self.store, &self.budget, error)),
         };
         self.check_reply_size(&wit_actions)?;
-        let actions: Vec<Action> = wit_actions.into_iter().map(convert::action_from_wit).collect();
+        let actions: Vec<Action> = wit_actions
+            .into_iter()
+            .map(convert::action_from_wit)
+            .collect();
         for action in &actions {
             for s in action.strings() {
                 if s.len() > self.string_limit {
@@ -148,7 +154,11 @@ impl ScriptInstance {
 
 /// Names what went wrong, most specific first: a flood a host import detected, a CPU budget,
 /// the memory cap, and otherwise the trap itself with the guest's backtrace.
-fn classify(store: &mut Store<CallState>, budget: &CpuBudget, error: wasmtime::Error) -> ScriptFailure {
+fn classify(
+    store: &mut Store<CallState>,
+    budget: &CpuBudget,
+    error: wasmtime::Error,
+) -> ScriptFailure {
     let state = store.data_mut();
     let failure = if let Some(failure) = state.host.failure.take() {
         failure
@@ -158,17 +168,21 @@ fn classify(store: &mut Store<CallState>, budget: &CpuBudget, error: wasmtime::E
         ScriptFailure::Memory {
             limit_bytes: state.limiter.limit(),
         }
+    } else if state.host.output_over_budget() {
+        ScriptFailure::LogFlood {
+            limit_bytes: state.host.log_limit(),
+        }
     } else {
         // Rust guests print "panicked at file:line:" and the message on the next line.
-        let logs = state.host.take_logs().unwrap_or_default();
-        let panic = logs
+        let lines = state.host.stderr_lines();
+        let panic = lines
             .iter()
-            .rposition(|line| line.message.contains("panicked at"))
+            .rposition(|line| line.contains("panicked at"))
             .map(|at| {
-                logs[at..]
+                lines[at..]
                     .iter()
                     .take(2)
-                    .map(|line| line.message.trim())
+                    .map(|line| line.trim())
                     .collect::<Vec<_>>()
                     .join(" ")
             });
@@ -214,13 +228,25 @@ fn trap_failure(error: &wasmtime::Error, panic: Option<String>) -> ScriptFailure
 /// Frames of the guest's language runtime (panic and abort machinery), not the tenant's code.
 fn is_runtime_frame(name: &str) -> bool {
     name == "abort"
-        || ["std::", "core::", "alloc::", "__rust", "rust_panic", "panic_", "__wasm"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
+        || [
+            "std::",
+            "core::",
+            "alloc::",
+            "__rust",
+            "rust_panic",
+            "panic_",
+            "__wasm",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
 }
 
 impl CallScript for ScriptInstance {
-    async fn handle(&mut self, event: &Event, elapsed: Millis) -> Result<ScriptReply, ScriptFailure> {
+    async fn handle(
+        &mut self,
+        event: &Event,
+        elapsed: Millis,
+    ) -> Result<ScriptReply, ScriptFailure> {
         let reply = self.call(event, elapsed).await;
         if let Err(failure) = &reply {
             self.failed = Some(failure.clone());

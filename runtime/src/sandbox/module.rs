@@ -36,7 +36,9 @@ pub enum ModuleError {
          speaks huashu:dialogue@{VERSION}"
     )]
     WrongVersion { name: String, found: String },
-    #[error("the component does not export `{EXPORT}` (it exports: {exports}); is it built from the `dialogue` world?")]
+    #[error(
+        "the component does not export `{EXPORT}` (it exports: {exports}); is it built from the `dialogue` world?"
+    )]
     MissingExport { exports: String },
     #[error("the component does not fit the `dialogue` world: {0}")]
     Mismatch(String),

@@ -96,7 +96,9 @@ impl fmt::Display for Step {
             Step::BotHangsUp => write!(f, "the bot hangs up"),
             Step::CustomerSays(text) => write!(f, "the customer says \"{text}\""),
             Step::CustomerPresses(keys) => write!(f, "the customer presses {keys}"),
-            Step::CustomerInterrupts(i) => write!(f, "after {} ms the customer interrupts", i.after_ms),
+            Step::CustomerInterrupts(i) => {
+                write!(f, "after {} ms the customer interrupts", i.after_ms)
+            }
             Step::CustomerSilentMs(ms) => write!(f, "the customer is silent for {ms} ms"),
             Step::CustomerHangsUp => write!(f, "the customer hangs up"),
         }
@@ -212,7 +214,9 @@ impl Scenario {
             let n = i + 1;
             match step {
                 Step::CustomerPresses(keys) if keys.is_empty() || !keys.chars().all(is_key) => {
-                    return Err(format!("step {n}: `{keys}` are not keypad keys (0-9, *, #, A-D)"));
+                    return Err(format!(
+                        "step {n}: `{keys}` are not keypad keys (0-9, *, #, A-D)"
+                    ));
                 }
                 Step::CustomerInterrupts(i) => match (&i.says, &i.presses) {
                     (Some(_), None) => {}

@@ -9,7 +9,12 @@ use crate::session::{Speaker, TimelineEntry};
 
 /// `mm:ss.t` of call time.
 fn clock(ms: Millis) -> String {
-    format!("{:02}:{:02}.{}", ms / 60_000, (ms / 1000) % 60, (ms % 1000) / 100)
+    format!(
+        "{:02}:{:02}.{}",
+        ms / 60_000,
+        (ms / 1000) % 60,
+        (ms % 1000) / 100
+    )
 }
 
 /// The report for one scenario.
@@ -29,7 +34,11 @@ pub fn render(result: &ScenarioResult) -> String {
     let _ = writeln!(out, "  FAIL  {}", result.name);
     for mismatch in &result.mismatches {
         match mismatch {
-            Mismatch::Step { number, expected, turn } => {
+            Mismatch::Step {
+                number,
+                expected,
+                turn,
+            } => {
                 let _ = writeln!(out, "        step {number}: expected {expected}");
                 if turn.is_empty() {
                     let _ = writeln!(out, "        but the bot did nothing in that turn");
@@ -41,10 +50,20 @@ pub fn render(result: &ScenarioResult) -> String {
                 }
             }
             Mismatch::CallEnded { number, step } => {
-                let _ = writeln!(out, "        step {number}: {step}, but the call had already ended");
+                let _ = writeln!(
+                    out,
+                    "        step {number}: {step}, but the call had already ended"
+                );
             }
-            Mismatch::Outcome { what, expected, actual } => {
-                let _ = writeln!(out, "        outcome {what}: expected {expected}, got {actual}");
+            Mismatch::Outcome {
+                what,
+                expected,
+                actual,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "        outcome {what}: expected {expected}, got {actual}"
+                );
             }
         }
     }
@@ -65,16 +84,25 @@ pub fn render(result: &ScenarioResult) -> String {
         let _ = writeln!(out, "          {}  {who}  {}", clock(line.at_ms), line.text);
     }
     if let Some(end) = &result.record.end {
-        let _ = writeln!(out, "          {}  call ended by {:?} ({})", clock(end.at_ms), end.by, end.reason);
+        let _ = writeln!(
+            out,
+            "          {}  call ended by {:?} ({})",
+            clock(end.at_ms),
+            end.by,
+            end.reason
+        );
     }
     let logs: Vec<String> = result
         .record
         .timeline
         .iter()
         .filter_map(|e| match e {
-            TimelineEntry::Log { at_ms, line } => {
-                Some(format!("          {}  {:?}: {}", clock(*at_ms), line.level, line.message))
-            }
+            TimelineEntry::Log { at_ms, line } => Some(format!(
+                "          {}  {:?}: {}",
+                clock(*at_ms),
+                line.level,
+                line.message
+            )),
             _ => None,
         })
         .collect();

@@ -9,8 +9,8 @@ use std::time::Duration;
 use super::file::{Interruption, OutcomeSpec, Scenario, Step, TransferBehaviour};
 use crate::contract::{CallScript, Millis, Party, Transcript, TransferResult};
 use crate::session::{
-    CallEnd, CallRecord, CallerInput, EstimatedPlayout, Output, PlaySource, Session,
-    SessionConfig, estimate_speech_ms,
+    CallEnd, CallRecord, CallerInput, EstimatedPlayout, Output, PlaySource, Session, SessionConfig,
+    estimate_speech_ms,
 };
 
 /// Time between two key presses of a customer typing digits.
@@ -49,7 +49,11 @@ pub enum Mismatch {
     /// A customer step could not happen because the call was over.
     CallEnded { number: usize, step: String },
     /// The outcome lacked something the scenario requires.
-    Outcome { what: String, expected: String, actual: String },
+    Outcome {
+        what: String,
+        expected: String,
+        actual: String,
+    },
 }
 
 /// The result of one scenario.
@@ -75,7 +79,11 @@ struct Runner<S: CallScript> {
 }
 
 /// Runs `scenario` against `script`, a fresh instance for this call.
-pub async fn run_scenario<S: CallScript>(scenario: &Scenario, script: S, call_id: String) -> ScenarioResult {
+pub async fn run_scenario<S: CallScript>(
+    scenario: &Scenario,
+    script: S,
+    call_id: String,
+) -> ScenarioResult {
     let started = std::time::Instant::now();
     let playout = EstimatedPlayout {
         prompts: scenario.prompts.clone().into_iter().collect(),
@@ -131,19 +139,21 @@ impl<S: CallScript> Runner<S> {
             _ => false,
         };
         match step {
-            Step::BotSays(_) | Step::BotPlays(_) | Step::BotTransfers(_) | Step::BotHangsUp => loop {
-                if let Some(pos) = self.turn.iter().position(|(_, act)| matches(act)) {
-                    self.turn.drain(..=pos);
-                    return Ok(());
+            Step::BotSays(_) | Step::BotPlays(_) | Step::BotTransfers(_) | Step::BotHangsUp => {
+                loop {
+                    if let Some(pos) = self.turn.iter().position(|(_, act)| matches(act)) {
+                        self.turn.drain(..=pos);
+                        return Ok(());
+                    }
+                    if !self.play_one().await {
+                        return Err(Mismatch::Step {
+                            number,
+                            expected: step.to_string(),
+                            turn: std::mem::take(&mut self.turn),
+                        });
+                    }
                 }
-                if !self.play_one().await {
-                    return Err(Mismatch::Step {
-                        number,
-                        expected: step.to_string(),
-                        turn: std::mem::take(&mut self.turn),
-                    });
-                }
-            },
+            }
             Step::CustomerSays(text) => {
                 self.finish_talking(number, step).await?;
                 self.say(text).await;
@@ -152,7 +162,11 @@ impl<S: CallScript> Runner<S> {
                 self.finish_talking(number, step).await?;
                 self.press(keys).await;
             }
-            Step::CustomerInterrupts(Interruption { after_ms, says, presses }) => {
+            Step::CustomerInterrupts(Interruption {
+                after_ms,
+                says,
+                presses,
+            }) => {
                 self.turn.clear();
                 let at = self.session.now() + after_ms;
                 let outputs = self.session.advance(at).await;
@@ -265,7 +279,9 @@ impl<S: CallScript> Runner<S> {
                     Output::Ended {
                         end: CallEnd { at_ms, by, reason },
                     } => self.turn.push((at_ms, BotAct::HungUp { by, reason })),
-                    Output::StopPlayback { .. } | Output::Listen { .. } | Output::SendDtmf { .. } => {}
+                    Output::StopPlayback { .. }
+                    | Output::Listen { .. }
+                    | Output::SendDtmf { .. } => {}
                 }
             }
             if !transfer_asked {

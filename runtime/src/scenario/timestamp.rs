@@ -58,8 +58,14 @@ mod tests {
     #[test]
     fn parses_known_instants() {
         assert_eq!(parse_utc_timestamp("1970-01-01T00:00:00Z"), Ok(0));
-        assert_eq!(parse_utc_timestamp("2000-03-01T00:00:00.5Z"), Ok(951_868_800_500));
-        assert_eq!(parse_utc_timestamp("2026-11-23T09:30:00Z"), Ok(1_795_426_200_000));
+        assert_eq!(
+            parse_utc_timestamp("2000-03-01T00:00:00.5Z"),
+            Ok(951_868_800_500)
+        );
+        assert_eq!(
+            parse_utc_timestamp("2026-11-23T09:30:00Z"),
+            Ok(1_795_426_200_000)
+        );
     }
 
     #[test]

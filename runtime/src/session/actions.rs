@@ -79,7 +79,11 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             }
             Action::HangUp { reason } => self.finish_with(AfterPlayback::HangUp {
                 by: Party::Script,
-                reason: if reason.is_empty() { "completed".into() } else { reason },
+                reason: if reason.is_empty() {
+                    "completed".into()
+                } else {
+                    reason
+                },
             })?,
             Action::SetOutcome(outcome) => self.record.outcome.merge(outcome),
             Action::SendDtmf { digits } => {

@@ -84,11 +84,17 @@ mod tests {
         assert_eq!(c.press('1', 0), None);
         assert_eq!(c.press('2', 100), None);
         let done = c.press('#', 200).expect("terminated");
-        assert_eq!((done.digits.as_str(), done.ended_by), ("12", DtmfEnd::Terminator));
+        assert_eq!(
+            (done.digits.as_str(), done.ended_by),
+            ("12", DtmfEnd::Terminator)
+        );
 
         c.configure(options(2));
         c.press('4', 0);
-        assert_eq!(c.press('5', 10).map(|d| d.ended_by), Some(DtmfEnd::MaxDigits));
+        assert_eq!(
+            c.press('5', 10).map(|d| d.ended_by),
+            Some(DtmfEnd::MaxDigits)
+        );
     }
 
     #[test]
@@ -98,7 +104,10 @@ mod tests {
         c.press('7', 1000);
         assert_eq!(c.expire(3999), None);
         let done = c.expire(4000).expect("timed out");
-        assert_eq!((done.digits.as_str(), done.ended_by), ("7", DtmfEnd::Timeout));
+        assert_eq!(
+            (done.digits.as_str(), done.ended_by),
+            ("7", DtmfEnd::Timeout)
+        );
     }
 
     #[test]

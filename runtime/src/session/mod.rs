@@ -103,7 +103,12 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         session
     }
 
-    fn with_script(script: Option<S>, playout: P, call: CallStarted, config: SessionConfig) -> Self {
+    fn with_script(
+        script: Option<S>,
+        playout: P,
+        call: CallStarted,
+        config: SessionConfig,
+    ) -> Self {
         Self {
             script,
             playout,
@@ -302,8 +307,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             CallerInput::TransferResult { result } => self.on_transfer_result(result),
             CallerInput::Audio { frame } => {
                 if self.audio_rate.is_some() {
-                    self.pending
-                        .push_back(Event::AudioFrame(frame));
+                    self.pending.push_back(Event::AudioFrame(frame));
                 }
             }
             CallerInput::SpeechStarted => {

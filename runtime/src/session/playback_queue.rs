@@ -65,7 +65,10 @@ impl PlaybackQueue {
 
     /// Finishes the playing item if it has ended by `now`, starting the next one. Returns
     /// the finished item's report and the item that started.
-    pub(crate) fn finish_due(&mut self, now: Millis) -> Option<(PlaybackFinished, Option<&PlayItem>)> {
+    pub(crate) fn finish_due(
+        &mut self,
+        now: Millis,
+    ) -> Option<(PlaybackFinished, Option<&PlayItem>)> {
         let end = self.current_end()?;
         if end > now {
             return None;

@@ -74,7 +74,10 @@ mod tests {
     fn chinese_is_timed_by_characters_and_english_by_words() {
         assert_eq!(estimate_speech_ms("您好，王先生"), 5 * MS_PER_CJK_CHAR);
         assert_eq!(estimate_speech_ms("Hello there, Mr Wang"), 4 * MS_PER_WORD);
-        assert_eq!(estimate_speech_ms("优惠券 50 元"), 4 * MS_PER_CJK_CHAR + MS_PER_WORD);
+        assert_eq!(
+            estimate_speech_ms("优惠券 50 元"),
+            4 * MS_PER_CJK_CHAR + MS_PER_WORD
+        );
         assert_eq!(estimate_speech_ms("嗯"), MIN_SPEECH_MS);
     }
 }

@@ -23,9 +23,16 @@ pub enum TimelineEntry {
     Log { at_ms: Millis, line: LogLine },
     /// Customer input the host did not pass on, and why (e.g. speech over a prompt that
     /// cannot be interrupted).
-    Ignored { at_ms: Millis, what: String, why: String },
+    Ignored {
+        at_ms: Millis,
+        what: String,
+        why: String,
+    },
     /// The script failed; the fallback ran.
-    Failure { at_ms: Millis, failure: ScriptFailure },
+    Failure {
+        at_ms: Millis,
+        failure: ScriptFailure,
+    },
 }
 
 /// Who spoke in the transcript.

@@ -18,7 +18,11 @@ struct FakeScript {
 }
 
 impl CallScript for FakeScript {
-    async fn handle(&mut self, event: &Event, elapsed: Millis) -> Result<ScriptReply, ScriptFailure> {
+    async fn handle(
+        &mut self,
+        event: &Event,
+        elapsed: Millis,
+    ) -> Result<ScriptReply, ScriptFailure> {
         self.seen
             .lock()
             .expect("not poisoned")
@@ -49,7 +53,9 @@ struct Harness {
 }
 
 impl Harness {
-    fn new(handler: impl FnMut(&Event) -> Result<Vec<Action>, ScriptFailure> + Send + 'static) -> Self {
+    fn new(
+        handler: impl FnMut(&Event) -> Result<Vec<Action>, ScriptFailure> + Send + 'static,
+    ) -> Self {
         Self::with_config(SessionConfig::default(), handler)
     }
 
@@ -135,7 +141,10 @@ fn prompts_play_back_to_back_and_report_when_finished() {
         .collect();
     assert_eq!(
         finished,
-        vec![(2000, "greeting".into(), false), (5000, "offer".into(), false)]
+        vec![
+            (2000, "greeting".into(), false),
+            (5000, "offer".into(), false)
+        ]
     );
 }
 
@@ -152,10 +161,19 @@ fn no_input_timer_starts_when_playback_ends_and_counts_in_a_row() {
         h.session.start().await;
         // Playback ends at 2000, so no-input fires at 7000, not 5000.
         h.session.advance(6999).await;
-        assert!(!h.events().iter().any(|(_, e)| matches!(e, Event::NoInput(_))));
+        assert!(
+            !h.events()
+                .iter()
+                .any(|(_, e)| matches!(e, Event::NoInput(_)))
+        );
         h.session.advance(12_000).await;
         h.session
-            .input(12_500, CallerInput::Final { transcript: Transcript::typed("喂") })
+            .input(
+                12_500,
+                CallerInput::Final {
+                    transcript: Transcript::typed("喂"),
+                },
+            )
             .await;
     });
     let no_inputs: Vec<_> = h
@@ -167,14 +185,23 @@ fn no_input_timer_starts_when_playback_ends_and_counts_in_a_row() {
         })
         .collect();
     assert_eq!(no_inputs, vec![(7000, 1), (12_000, 2)]);
-    assert!(matches!(h.events().last(), Some((12_500, Event::FinalTranscript(_)))));
+    assert!(matches!(
+        h.events().last(),
+        Some((12_500, Event::FinalTranscript(_)))
+    ));
 }
 
 #[test]
 fn customer_speech_barges_in_on_an_interruptible_prompt() {
     let mut h = Harness::new(|event| {
         Ok(match event {
-            Event::CallStarted(_) => vec![say("您好，王女士，今天是您的生日，我们为您准备了一张优惠券", true), say("请问您需要吗", true)],
+            Event::CallStarted(_) => vec![
+                say(
+                    "您好，王女士，今天是您的生日，我们为您准备了一张优惠券",
+                    true,
+                ),
+                say("请问您需要吗", true),
+            ],
             _ => vec![],
         })
     });
@@ -190,7 +217,14 @@ fn customer_speech_barges_in_on_an_interruptible_prompt() {
     ));
     assert!(matches!(
         &events[1],
-        (1500, Event::PlaybackFinished(PlaybackFinished { interrupted: true, played_ms: 0, .. }))
+        (
+            1500,
+            Event::PlaybackFinished(PlaybackFinished {
+                interrupted: true,
+                played_ms: 0,
+                ..
+            })
+        )
     ));
     assert!(matches!(events[2], (1500, Event::SpeechStarted)));
     assert!(!h.session.is_playing());
@@ -207,15 +241,23 @@ fn speech_over_a_prompt_that_cannot_be_interrupted_is_ignored_and_recorded() {
     block(async {
         h.session.start().await;
         h.session
-            .input(500, CallerInput::Final { transcript: Transcript::typed("不要") })
+            .input(
+                500,
+                CallerInput::Final {
+                    transcript: Transcript::typed("不要"),
+                },
+            )
             .await;
     });
     assert!(h.events().is_empty());
     assert!(h.session.is_playing());
-    assert!(h.session.record().timeline.iter().any(|e| matches!(
-        e,
-        TimelineEntry::Ignored { at_ms: 500, .. }
-    )));
+    assert!(
+        h.session
+            .record()
+            .timeline
+            .iter()
+            .any(|e| matches!(e, TimelineEntry::Ignored { at_ms: 500, .. }))
+    );
 }
 
 #[test]
@@ -254,9 +296,17 @@ fn dtmf_is_collected_until_the_terminator() {
 fn hang_up_waits_for_queued_prompts_and_is_the_last_event() {
     let mut h = Harness::new(|event| {
         Ok(match event {
-            Event::CallStarted(_) => vec![say("再见", false), Action::HangUp { reason: "done".into() }],
+            Event::CallStarted(_) => vec![
+                say("再见", false),
+                Action::HangUp {
+                    reason: "done".into(),
+                },
+            ],
             Event::HangUp(_) => vec![
-                Action::SetOutcome(Outcome { intent: Some(IntentLevel::C), ..Outcome::default() }),
+                Action::SetOutcome(Outcome {
+                    intent: Some(IntentLevel::C),
+                    ..Outcome::default()
+                }),
                 say("ignored after the call", false),
             ],
             _ => vec![],
@@ -266,10 +316,21 @@ fn hang_up_waits_for_queued_prompts_and_is_the_last_event() {
         h.session.start().await;
         assert!(!h.session.is_ended());
         let out = h.session.advance(5000).await;
-        assert!(matches!(out.last(), Some(Output::Ended { end }) if end.at_ms == 500 && end.by == Party::Script));
+        assert!(
+            matches!(out.last(), Some(Output::Ended { end }) if end.at_ms == 500 && end.by == Party::Script)
+        );
     });
     let events = h.events();
-    assert!(matches!(events.last(), Some((500, Event::HangUp(HangUp { by: Party::Script, .. })))));
+    assert!(matches!(
+        events.last(),
+        Some((
+            500,
+            Event::HangUp(HangUp {
+                by: Party::Script,
+                ..
+            })
+        ))
+    ));
     assert_eq!(h.session.record().outcome.intent, Some(IntentLevel::C));
     assert_eq!(h.session.next_deadline(), None);
 }
@@ -278,19 +339,31 @@ fn hang_up_waits_for_queued_prompts_and_is_the_last_event() {
 fn a_failing_script_gets_the_apology_fallback_and_is_never_called_again() {
     let mut h = Harness::new(|event| match event {
         Event::CallStarted(_) => Ok(vec![say("您好", true), listen(5000)]),
-        _ => Err(ScriptFailure::Trap { message: "boom".into(), backtrace: vec![] }),
+        _ => Err(ScriptFailure::Trap {
+            message: "boom".into(),
+            backtrace: vec![],
+        }),
     });
     let outputs = block(async {
         h.session.start().await;
         let mut out = h
             .session
-            .input(2000, CallerInput::Final { transcript: Transcript::typed("好") })
+            .input(
+                2000,
+                CallerInput::Final {
+                    transcript: Transcript::typed("好"),
+                },
+            )
             .await;
         out.extend(h.session.advance(60_000).await);
         out
     });
-    assert!(matches!(&outputs[0], Output::Play { item, .. } if item.id == "fallback" && !item.barge_in));
-    assert!(matches!(outputs.last(), Some(Output::Ended { end }) if end.by == Party::Host && end.reason == "script-failed"));
+    assert!(
+        matches!(&outputs[0], Output::Play { item, .. } if item.id == "fallback" && !item.barge_in)
+    );
+    assert!(
+        matches!(outputs.last(), Some(Output::Ended { end }) if end.by == Party::Host && end.reason == "script-failed")
+    );
     let record = h.session.record();
     assert!(matches!(record.error, Some(ScriptFailure::Trap { .. })));
     // The script saw call-started and the transcript that broke it; nothing after.
@@ -300,7 +373,10 @@ fn a_failing_script_gets_the_apology_fallback_and_is_never_called_again() {
 #[test]
 fn an_impossible_action_is_a_script_failure() {
     let mut h = Harness::new(|_| {
-        Ok(vec![Action::StartTimer(Timer { id: "t".into(), after_ms: 0 })])
+        Ok(vec![Action::StartTimer(Timer {
+            id: "t".into(),
+            after_ms: 0,
+        })])
     });
     block(h.session.start());
     assert!(matches!(
@@ -312,15 +388,20 @@ fn an_impossible_action_is_a_script_failure() {
 #[test]
 fn transfer_fallback_hands_the_call_to_a_human() {
     let config = SessionConfig {
-        fallback: Fallback::Transfer { target: "agents".into() },
+        fallback: Fallback::Transfer {
+            target: "agents".into(),
+        },
         ..SessionConfig::default()
     };
-    let mut h = Harness::with_config(config, |_| {
-        Err(ScriptFailure::CpuPerEvent { limit_ms: 50 })
-    });
+    let mut h = Harness::with_config(config, |_| Err(ScriptFailure::CpuPerEvent { limit_ms: 50 }));
     let out = block(h.session.start());
     assert!(matches!(&out[..], [Output::Transfer { transfer, .. }] if transfer.target == "agents"));
-    let out = block(h.session.input(10, CallerInput::TransferResult { result: TransferResult::Connected }));
+    let out = block(h.session.input(
+        10,
+        CallerInput::TransferResult {
+            result: TransferResult::Connected,
+        },
+    ));
     assert!(matches!(&out[..], [Output::Ended { end }] if end.reason == "transferred"));
 }
 
@@ -330,10 +411,18 @@ fn a_failed_transfer_lets_the_script_carry_on() {
         Ok(match event {
             Event::CallStarted(_) => vec![
                 say("正在为您转接", false),
-                Action::Transfer(Transfer { target: "sip:agent@pbx".into(), reason: "dispute".into() }),
+                Action::Transfer(Transfer {
+                    target: "sip:agent@pbx".into(),
+                    reason: "dispute".into(),
+                }),
             ],
             Event::TransferResult(TransferResult::Failed(_)) => {
-                vec![say("抱歉，坐席繁忙", false), Action::HangUp { reason: String::new() }]
+                vec![
+                    say("抱歉，坐席繁忙", false),
+                    Action::HangUp {
+                        reason: String::new(),
+                    },
+                ]
             }
             _ => vec![],
         })
@@ -341,9 +430,17 @@ fn a_failed_transfer_lets_the_script_carry_on() {
     block(async {
         h.session.start().await;
         let out = h.session.advance(2000).await;
-        assert!(out.iter().any(|o| matches!(o, Output::Transfer { at_ms: 1500, .. })));
+        assert!(
+            out.iter()
+                .any(|o| matches!(o, Output::Transfer { at_ms: 1500, .. }))
+        );
         h.session
-            .input(4000, CallerInput::TransferResult { result: TransferResult::Failed("busy".into()) })
+            .input(
+                4000,
+                CallerInput::TransferResult {
+                    result: TransferResult::Failed("busy".into()),
+                },
+            )
             .await;
         h.session.advance(60_000).await;
     });
@@ -353,11 +450,17 @@ fn a_failed_transfer_lets_the_script_carry_on() {
 
 #[test]
 fn the_host_ends_a_call_at_the_maximum_length() {
-    let config = SessionConfig { max_call_ms: 60_000, ..SessionConfig::default() };
+    let config = SessionConfig {
+        max_call_ms: 60_000,
+        ..SessionConfig::default()
+    };
     let mut h = Harness::with_config(config, |event| {
         Ok(match event {
             Event::CallStarted(_) | Event::TimerFired { .. } => {
-                vec![Action::StartTimer(Timer { id: "keepalive".into(), after_ms: 25_000 })]
+                vec![Action::StartTimer(Timer {
+                    id: "keepalive".into(),
+                    after_ms: 25_000,
+                })]
             }
             _ => vec![],
         })
@@ -366,10 +469,17 @@ fn the_host_ends_a_call_at_the_maximum_length() {
         h.session.start().await;
         h.session.advance(1_000_000).await;
     });
-    let timers = h.events().iter().filter(|(_, e)| matches!(e, Event::TimerFired { .. })).count();
+    let timers = h
+        .events()
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::TimerFired { .. }))
+        .count();
     assert_eq!(timers, 2);
     let end = h.session.record().end.clone().expect("ended");
-    assert_eq!((end.at_ms, end.by, end.reason.as_str()), (60_000, Party::Host, "max-call-length"));
+    assert_eq!(
+        (end.at_ms, end.by, end.reason.as_str()),
+        (60_000, Party::Host, "max-call-length")
+    );
 }
 
 #[test]
@@ -382,10 +492,26 @@ fn customer_hang_up_stops_playback_and_is_delivered() {
     });
     let out = block(async {
         h.session.start().await;
-        h.session.input(700, CallerInput::HangUp { reason: "customer-hung-up".into() }).await
+        h.session
+            .input(
+                700,
+                CallerInput::HangUp {
+                    reason: "customer-hung-up".into(),
+                },
+            )
+            .await
     });
     assert!(matches!(out[0], Output::StopPlayback { at_ms: 700 }));
-    assert!(matches!(h.events()[..], [(700, Event::HangUp(HangUp { by: Party::Customer, .. }))]));
+    assert!(matches!(
+        h.events()[..],
+        [(
+            700,
+            Event::HangUp(HangUp {
+                by: Party::Customer,
+                ..
+            })
+        )]
+    ));
     // Input after the end changes nothing.
     block(h.session.input(800, CallerInput::Dtmf { digit: '1' }));
     assert_eq!(h.events().len(), 1);

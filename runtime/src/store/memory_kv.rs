@@ -25,7 +25,11 @@ impl MemoryKeyValue {
         }
     }
 
-    fn with_tenant<R>(&self, tenant: &str, f: impl FnOnce(&mut TenantSpace) -> R) -> Result<R, KvError> {
+    fn with_tenant<R>(
+        &self,
+        tenant: &str,
+        f: impl FnOnce(&mut TenantSpace) -> R,
+    ) -> Result<R, KvError> {
         let mut tenants = self
             .tenants
             .lock()

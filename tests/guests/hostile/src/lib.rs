@@ -56,7 +56,7 @@ fn misbehave(mode: &str) -> Vec<Action> {
         }
         "trap" => panic!("the script hit a bug on purpose"),
         "recursion" => vec![say(&recurse(0).to_string())],
-        "actions" => (0..100_000).map(|i| say(&i.to_string())).collect(),
+        "actions" => (0..1_000).map(|i| say(&i.to_string())).collect(),
         "string" => vec![say(&"话".repeat(1 << 20))],
         "log-flood" => loop {
             log::write(Level::Info, &"flood ".repeat(100));
