@@ -196,3 +196,29 @@ fn unusable_input_gets_a_clear_message_and_exit_code_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_readme_quick_start_is_a_working_script() {
+    let root = support::workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let source =
+        std::fs::read_to_string(root.join("tests/guests/quickstart/src/lib.rs")).expect("source");
+    let code = source
+        .split_once("\n\n")
+        .map(|(_doc, code)| code)
+        .expect("a doc line, then the code");
+    assert!(
+        readme.contains(code),
+        "README.md's script and tests/guests/quickstart differ"
+    );
+    let scenario = root.join("tests/guests/quickstart/scenarios/yes.yaml");
+    let yaml = std::fs::read_to_string(&scenario).expect("scenario");
+    assert!(
+        readme.contains(&yaml),
+        "README.md's scenario and the quickstart's differ"
+    );
+
+    let wasm = support::guest_wasm("quickstart");
+    let out = huashu(&["test".as_ref(), wasm.as_os_str(), scenario.as_os_str()]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}

@@ -15,12 +15,26 @@
 //!   the fallback when the script fails, and writes the call record.
 //! - [`scenario`] — scenario files and the offline runner behind `huashu test`, in virtual
 //!   time.
-//! - [`store`] — storage interfaces and backends (tenant key-value for now).
+//! - [`store`] — storage: the `Store` interface (tenants, keys, modules, prompts, call
+//!   records) and tenant key-value, with the embedded sled backend.
+//! - [`media`] — audio formats (WAV prompts; codecs and resampling as the audio path grows).
+//! - [`calls`] — calls on the server: creation, quotas, connect tokens, the real-time
+//!   driver of a session, records stored at the end.
+//! - [`transport`] — the sockets calls arrive on (the text WebSocket protocol).
+//! - [`api`] — the HTTP API (`/v1`), health, metrics, OpenAPI.
+//! - [`metrics`] — Prometheus metrics.
+//! - [`secrets`] — random ids and tokens, and how secrets are hashed.
 //! - [`cli`] — the `huashu` command line (the binary is a thin wrapper around it).
 
+pub mod api;
+pub mod calls;
 pub mod cli;
 pub mod contract;
+pub mod media;
+pub mod metrics;
 pub mod sandbox;
 pub mod scenario;
+pub mod secrets;
 pub mod session;
 pub mod store;
+pub mod transport;

@@ -4,6 +4,9 @@
 
 #![allow(dead_code, reason = "each test file uses a different part")]
 
+pub mod server;
+pub mod ws;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -13,6 +16,7 @@ const GUESTS: &[&str] = &[
     "hostile",
     "wrong-world",
     "unknown-import",
+    "quickstart",
     "birthday-coupon",
     "payment-reminder",
     "satisfaction-survey",

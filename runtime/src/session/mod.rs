@@ -14,6 +14,7 @@
 //! what [`Output::Play`] says.
 
 mod actions;
+mod customer_input;
 mod dtmf_collector;
 mod fallback;
 mod io;
@@ -24,18 +25,17 @@ mod record;
 pub use fallback::Fallback;
 pub use io::{CallerInput, Output};
 pub use playback_queue::{PlayItem, PlaySource};
-pub use playout::{EstimatedPlayout, Playout, estimate_speech_ms};
+pub use playout::{EstimatedPlayout, InstantPlayout, Playout, estimate_speech_ms};
 pub use record::{CallEnd, CallRecord, ScriptTimings, Speaker, TimelineEntry, TranscriptLine};
 
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use self::dtmf_collector::{DtmfCollector, is_dtmf_digit};
+use self::dtmf_collector::DtmfCollector;
 use self::playback_queue::PlaybackQueue;
 use crate::contract::{
-    CallScript, CallStarted, Event, HangUp, Listen, Millis, NoInput, Party, ScriptFailure,
-    Transcript, Transfer, TransferResult,
+    CallScript, CallStarted, Event, HangUp, Listen, Millis, NoInput, Party, ScriptFailure, Transfer,
 };
 
 /// Host-side rules for a call, per tenant.
@@ -155,6 +155,15 @@ impl<S: CallScript, P: Playout> Session<S, P> {
     /// Lets time pass until `now`: playback ends, timers fire.
     pub async fn advance(&mut self, now: Millis) -> Vec<Output> {
         self.advance_to(now).await;
+        std::mem::take(&mut self.outputs)
+    }
+
+    /// The host ends the call at `now` (server shutdown, a transport that went away
+    /// without hanging up): the script still gets `hang-up`, by `host`.
+    pub async fn hang_up(&mut self, now: Millis, reason: &str) -> Vec<Output> {
+        self.advance_to(now).await;
+        self.end_call(Party::Host, reason.into());
+        self.run().await;
         std::mem::take(&mut self.outputs)
     }
 
@@ -300,98 +309,6 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         }
     }
 
-    /// Customer-side input: barge-in, then the event for the script.
-    fn on_input(&mut self, input: CallerInput) {
-        match input {
-            CallerInput::HangUp { reason } => self.end_call(Party::Customer, reason),
-            CallerInput::TransferResult { result } => self.on_transfer_result(result),
-            CallerInput::Audio { frame } => {
-                if self.audio_rate.is_some() {
-                    self.pending.push_back(Event::AudioFrame(frame));
-                }
-            }
-            CallerInput::SpeechStarted => {
-                if self.customer_interrupts("speech") {
-                    self.pending.push_back(Event::SpeechStarted);
-                }
-            }
-            CallerInput::Partial { transcript } => {
-                if self.customer_interrupts("partial transcript") {
-                    self.pending.push_back(Event::PartialTranscript(transcript));
-                }
-            }
-            CallerInput::Final { transcript } => self.on_final(transcript),
-            CallerInput::Dtmf { digit } => self.on_dtmf(digit),
-        }
-    }
-
-    fn on_final(&mut self, transcript: Transcript) {
-        if !self.customer_interrupts("final transcript") {
-            return;
-        }
-        self.record.transcript.push(TranscriptLine {
-            at_ms: self.now,
-            speaker: Speaker::Customer,
-            text: transcript.text.clone(),
-        });
-        // A listen is answered by one utterance.
-        self.listening = None;
-        self.dtmf.configure(None);
-        self.pending.push_back(Event::FinalTranscript(transcript));
-    }
-
-    fn on_dtmf(&mut self, digit: char) {
-        if !is_dtmf_digit(digit) {
-            self.ignore(format!("key `{digit}`"), "not a DTMF key");
-            return;
-        }
-        if !self.customer_interrupts("key press") {
-            return;
-        }
-        self.record.transcript.push(TranscriptLine {
-            at_ms: self.now,
-            speaker: Speaker::Customer,
-            text: format!("[按键 {digit}]"),
-        });
-        if let Some(dtmf) = self.dtmf.press(digit, self.now) {
-            self.listening = None;
-            self.pending.push_back(Event::Dtmf(dtmf));
-        }
-    }
-
-    fn on_transfer_result(&mut self, result: TransferResult) {
-        if !self.awaiting_transfer {
-            self.ignore("transfer result".into(), "no transfer was under way");
-            return;
-        }
-        self.awaiting_transfer = false;
-        let connected = result == TransferResult::Connected;
-        if self.script.is_some() {
-            self.pending.push_back(Event::TransferResult(result));
-        }
-        if connected {
-            self.end_call(Party::Host, "transferred".into());
-        } else if self.script.is_none() {
-            self.end_call(Party::Host, "fallback-transfer-failed".into());
-        }
-    }
-
-    /// The customer spoke or pressed a key: stop a barge-in-able playback and cancel the
-    /// no-input timer. Returns false if the input must be dropped because what is playing
-    /// cannot be interrupted.
-    fn customer_interrupts(&mut self, what: &str) -> bool {
-        match self.playback.current_barge_in() {
-            Some(false) => {
-                self.ignore(what.into(), "the prompt playing cannot be interrupted");
-                return false;
-            }
-            Some(true) => self.stop_playback(),
-            None => {}
-        }
-        self.no_input_at = None;
-        true
-    }
-
     fn ignore(&mut self, what: String, why: &str) {
         self.record.timeline.push(TimelineEntry::Ignored {
             at_ms: self.now,
@@ -477,62 +394,12 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             reason: reason.clone(),
         };
         self.record.end = Some(end.clone());
-        // Events still queued (e.g. playback reports) lose their meaning now.
-        self.pending.clear();
+        // Events still queued lose their meaning now (e.g. playback reports), except the
+        // answer to a transfer, which the script hears before `hang-up`.
+        self.pending
+            .retain(|event| matches!(event, Event::TransferResult(_)));
         self.pending.push_back(Event::HangUp(HangUp { by, reason }));
         self.outputs.push(Output::Ended { end });
-    }
-
-    /// The script failed: it is never called again, and the tenant's fallback runs.
-    fn fail(&mut self, failure: ScriptFailure) {
-        self.record.timeline.push(TimelineEntry::Failure {
-            at_ms: self.now,
-            failure: failure.clone(),
-        });
-        self.record.error = Some(failure);
-        self.script = None;
-        self.pending.clear();
-        if self.ended {
-            return;
-        }
-        self.stop_playback();
-        self.timers.clear();
-        self.listening = None;
-        self.no_input_at = None;
-        self.dtmf.configure(None);
-        match self.config.fallback.clone() {
-            Fallback::Apologize { text, voice } => {
-                let say = crate::contract::Say {
-                    id: "fallback".into(),
-                    text,
-                    voice,
-                    barge_in: false,
-                };
-                let total_ms = self
-                    .playout
-                    .speech_ms(&say)
-                    .unwrap_or_else(|_| estimate_speech_ms(&say.text));
-                self.enqueue(PlayItem {
-                    id: say.id,
-                    source: PlaySource::Speech {
-                        text: say.text,
-                        voice: say.voice,
-                    },
-                    barge_in: false,
-                    total_ms,
-                });
-                self.after_playback = Some(AfterPlayback::HangUp {
-                    by: Party::Host,
-                    reason: "script-failed".into(),
-                });
-            }
-            Fallback::Transfer { target } => {
-                self.after_playback = Some(AfterPlayback::Transfer(Transfer {
-                    target,
-                    reason: "script-failed".into(),
-                }));
-            }
-        }
     }
 
     fn enqueue(&mut self, item: PlayItem) {

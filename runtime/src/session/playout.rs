@@ -81,3 +81,28 @@ mod tests {
         assert_eq!(estimate_speech_ms("嗯"), MIN_SPEECH_MS);
     }
 }
+
+/// Zero-length playback, for text chat: the customer reads the bot's reply at once, so the
+/// listen timers start right away and there is nothing to barge in on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InstantPlayout;
+
+impl Playout for InstantPlayout {
+    fn prompt_ms(&self, _play: &Play) -> Result<u32, String> {
+        Ok(0)
+    }
+
+    fn speech_ms(&self, _say: &Say) -> Result<u32, String> {
+        Ok(0)
+    }
+}
+
+impl<P: Playout + ?Sized> Playout for Box<P> {
+    fn prompt_ms(&self, play: &Play) -> Result<u32, String> {
+        (**self).prompt_ms(play)
+    }
+
+    fn speech_ms(&self, say: &Say) -> Result<u32, String> {
+        (**self).speech_ms(say)
+    }
+}

@@ -406,6 +406,46 @@ fn transfer_fallback_hands_the_call_to_a_human() {
 }
 
 #[test]
+fn a_connected_transfer_is_reported_before_the_hang_up() {
+    let mut h = Harness::new(|event| {
+        Ok(match event {
+            Event::CallStarted(_) => vec![Action::Transfer(Transfer {
+                target: "agents".into(),
+                reason: "asked for a human".into(),
+            })],
+            Event::TransferResult(TransferResult::Connected) => vec![Action::SetOutcome(Outcome {
+                tags: vec!["transferred".into()],
+                ..Outcome::default()
+            })],
+            _ => vec![],
+        })
+    });
+    block(async {
+        h.session.start().await;
+        h.session
+            .input(
+                100,
+                CallerInput::TransferResult {
+                    result: TransferResult::Connected,
+                },
+            )
+            .await;
+    });
+    let events = h.events();
+    assert!(
+        matches!(
+            events[0],
+            (100, Event::TransferResult(TransferResult::Connected))
+        ),
+        "{events:?}"
+    );
+    assert!(
+        matches!(&events[1], (100, Event::HangUp(HangUp { by: Party::Host, reason })) if reason == "transferred")
+    );
+    assert_eq!(h.session.record().outcome.tags, vec!["transferred"]);
+}
+
+#[test]
 fn a_failed_transfer_lets_the_script_carry_on() {
     let mut h = Harness::new(|event| {
         Ok(match event {

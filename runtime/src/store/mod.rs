@@ -1,12 +1,26 @@
-//! Storage. For now: the tenant key-value store scripts reach through the `kv` import.
+//! Storage: everything that must outlive a call or a restart.
 //!
-//! [`KeyValueStore`] is the interface; [`MemoryKeyValue`] keeps everything in process
-//! memory (the offline test runner). The embedded sled backend of the server implements
-//! the same trait.
+//! [`Store`] is the interface the server uses (tenants, keys, quotas, module versions with
+//! their precompiled artifacts, prompts, call records); [`KeyValueStore`] is the tenant
+//! key-value space scripts reach through the `kv` import. [`SledStore`] implements both on
+//! one embedded sled database (one directory); [`MemoryKeyValue`] is the in-process
+//! key-value store of the offline test runner. A distributed backend implements the same
+//! traits.
+//!
+//! Every write the server acknowledges to a client is durable first: methods that create or
+//! change data flush before they return.
 
 mod memory_kv;
+mod model;
+mod sled_store;
 
 pub use memory_kv::MemoryKeyValue;
+pub use model::{
+    ApiKey, CallFilter, CallStatus, CallSummary, ModuleSummary, ModuleVersion, Page, PageRequest,
+    PromptMeta, Quotas, Tenant,
+};
+pub use sled_store::SledStore;
+pub use sled_store::valid_name;
 
 use thiserror::Error;
 
@@ -50,4 +64,120 @@ pub fn check_value(value: &[u8]) -> Result<(), KvError> {
         return Err(KvError::ValueTooLarge);
     }
     Ok(())
+}
+
+/// The store failed. Not the client's fault: the API answers 500/503 with this message.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("the data directory cannot be used: {0}")]
+    Open(String),
+    #[error("storage failed: {0}")]
+    Backend(String),
+    #[error("stored data is corrupt ({what}): {detail}")]
+    Corrupt { what: String, detail: String },
+    #[error("{0} already exists")]
+    Conflict(String),
+}
+
+/// Everything the server persists. All methods are synchronous and fast (an embedded
+/// database); callers on the async executor use them directly for small items and move
+/// large scans to a blocking thread.
+pub trait Store: Send + Sync {
+    // ── operator ──
+    /// Hex SHA-256 of the operator token, once one was set.
+    fn operator_token_sha256(&self) -> Result<Option<String>, StoreError>;
+    fn set_operator_token_sha256(&self, sha256: &str) -> Result<(), StoreError>;
+
+    // ── tenants ──
+    /// Fails with `Conflict` if the id exists.
+    fn create_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError>;
+    fn update_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    /// Ordered by id.
+    fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError>;
+
+    // ── API keys ──
+    fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+    fn api_key_by_secret_sha256(&self, sha256: &str) -> Result<Option<ApiKey>, StoreError>;
+    fn api_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError>;
+    fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>, StoreError>;
+
+    // ── modules ──
+    /// Stores a new version (number = latest + 1) with its component bytes and
+    /// precompiled artifact, atomically.
+    fn add_module_version(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        digest: &str,
+        created_at_ms: u64,
+        wasm: &[u8],
+        artifact: &[u8],
+    ) -> Result<ModuleVersion, StoreError>;
+    fn module(&self, tenant_id: &str, name: &str) -> Result<Option<ModuleSummary>, StoreError>;
+    /// Ordered by name.
+    fn list_modules(&self, tenant_id: &str) -> Result<Vec<ModuleSummary>, StoreError>;
+    /// `None` unpins (the latest version is active).
+    fn pin_module_version(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<(), StoreError>;
+    fn module_wasm(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    fn module_artifact(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Replaces a version's artifact (after an upgrade made the old one incompatible).
+    fn replace_module_artifact(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: u32,
+        artifact: &[u8],
+    ) -> Result<(), StoreError>;
+
+    // ── prompts ──
+    fn put_prompt(&self, meta: &PromptMeta, wav: &[u8]) -> Result<(), StoreError>;
+    fn prompt(
+        &self,
+        tenant_id: &str,
+        name: &str,
+    ) -> Result<Option<(PromptMeta, Vec<u8>)>, StoreError>;
+    /// Ordered by name.
+    fn list_prompts(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<PromptMeta>, StoreError>;
+    fn delete_prompt(&self, tenant_id: &str, name: &str) -> Result<bool, StoreError>;
+
+    // ── calls ──
+    /// Creates or replaces a call's summary and (JSON) record.
+    fn put_call(&self, summary: &CallSummary, record_json: &[u8]) -> Result<(), StoreError>;
+    fn call(
+        &self,
+        tenant_id: &str,
+        call_id: &str,
+    ) -> Result<Option<(CallSummary, Vec<u8>)>, StoreError>;
+    /// Newest first.
+    fn list_calls(
+        &self,
+        tenant_id: &str,
+        filter: &CallFilter,
+        page: &PageRequest,
+    ) -> Result<Page<CallSummary>, StoreError>;
+    /// Every call still marked live, across tenants (after a crash: to mark interrupted).
+    fn live_calls(&self) -> Result<Vec<CallSummary>, StoreError>;
+
+    /// Makes every write so far durable.
+    fn flush(&self) -> Result<(), StoreError>;
 }

@@ -1,0 +1,125 @@
+//! Tenant endpoints for modules: upload (validated and compiled before it is accepted),
+//! list versions, pin the active version.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::TenantAuth;
+use super::error::{ApiError, ApiResult};
+use crate::sandbox::content_digest;
+use crate::secrets::now_ms;
+use crate::store::{ModuleSummary, ModuleVersion, valid_name};
+
+fn check_name(name: &str) -> ApiResult<()> {
+    if valid_name(name) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "`{name}` is not a valid name: use 1 to 64 letters, digits, `.`, `_` or `-`"
+        )))
+    }
+}
+
+pub async fn upload(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ModuleVersion>)> {
+    check_name(&name)?;
+    if body.len() as u64 > tenant.quotas.max_module_bytes {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "module_too_large",
+            format!(
+                "the module is {} bytes; this tenant may upload at most {}",
+                body.len(),
+                tenant.quotas.max_module_bytes
+            ),
+        ));
+    }
+    if body.is_empty() {
+        return Err(ApiError::bad_request(
+            "the body is empty: send the .wasm component bytes",
+        ));
+    }
+    // Compiling takes milliseconds to seconds of CPU: keep it off the async workers.
+    let sandbox = state.calls.sandbox().clone();
+    let wasm = body.clone();
+    let compiled = tokio::task::spawn_blocking(move || sandbox.compile(&wasm))
+        .await
+        .map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })??;
+    let digest = content_digest(&body);
+    let version = state.store.add_module_version(
+        &tenant.id,
+        &name,
+        &digest,
+        now_ms(),
+        &body,
+        &compiled.artifact,
+    )?;
+    state
+        .calls
+        .module_uploaded(&tenant.id, &name, version.version, compiled.module);
+    tracing::info!(tenant = %tenant.id, module = %name, version = version.version, "module uploaded");
+    Ok((StatusCode::CREATED, Json(version)))
+}
+
+pub async fn list(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<ModuleSummary>>> {
+    Ok(Json(state.store.list_modules(&tenant.id)?))
+}
+
+pub async fn get(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<ModuleSummary>> {
+    state
+        .store
+        .module(&tenant.id, &name)?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no module named `{name}`")))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    /// A version number, or null for "always the latest".
+    version: Option<u32>,
+}
+
+pub async fn pin(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(body): Json<Pin>,
+) -> ApiResult<Json<ModuleSummary>> {
+    let module = state
+        .store
+        .module(&tenant.id, &name)?
+        .ok_or_else(|| ApiError::not_found(format!("no module named `{name}`")))?;
+    if let Some(v) = body.version
+        && !module.versions.iter().any(|m| m.version == v)
+    {
+        return Err(ApiError::not_found(format!(
+            "module `{name}` has no version {v}"
+        )));
+    }
+    state
+        .store
+        .pin_module_version(&tenant.id, &name, body.version)?;
+    let module = state
+        .store
+        .module(&tenant.id, &name)?
+        .ok_or_else(|| ApiError::not_found(format!("no module named `{name}`")))?;
+    Ok(Json(module))
+}

@@ -1,0 +1,88 @@
+//! Tenant endpoints for recorded prompts (WAV): upload, list, download, delete.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+
+use super::AppState;
+use super::auth::TenantAuth;
+use super::error::{ApiError, ApiResult};
+use super::pagination::PageQuery;
+use crate::media::wav;
+use crate::secrets::now_ms;
+use crate::store::{Page, PromptMeta, valid_name};
+
+/// Largest prompt: about 10 minutes of 16 kHz mono PCM.
+const MAX_PROMPT_BYTES: usize = 20 << 20;
+
+pub async fn upload(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<PromptMeta>)> {
+    if !valid_name(&name) {
+        return Err(ApiError::bad_request(format!(
+            "`{name}` is not a valid name: use 1 to 64 letters, digits, `.`, `_` or `-`"
+        )));
+    }
+    if body.len() > MAX_PROMPT_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "prompt_too_large",
+            format!("prompts may be at most {MAX_PROMPT_BYTES} bytes"),
+        ));
+    }
+    let info = wav::parse(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_prompt",
+            e.to_string(),
+        )
+    })?;
+    let meta = PromptMeta {
+        tenant_id: tenant.id.clone(),
+        name,
+        size_bytes: body.len() as u64,
+        duration_ms: info.duration_ms(),
+        sample_rate: info.sample_rate,
+        channels: info.channels,
+        created_at_ms: now_ms(),
+    };
+    state.store.put_prompt(&meta, &body)?;
+    Ok((StatusCode::CREATED, Json(meta)))
+}
+
+pub async fn list(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Query(page): Query<PageQuery>,
+) -> ApiResult<Json<Page<PromptMeta>>> {
+    Ok(Json(state.store.list_prompts(&tenant.id, &page.request())?))
+}
+
+pub async fn download(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let (_, wav) = state
+        .store
+        .prompt(&tenant.id, &name)?
+        .ok_or_else(|| ApiError::not_found(format!("no prompt named `{name}`")))?;
+    Ok(([(header::CONTENT_TYPE, "audio/wav")], wav))
+}
+
+pub async fn remove(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    if state.store.delete_prompt(&tenant.id, &name)? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no prompt named `{name}`")))
+    }
+}

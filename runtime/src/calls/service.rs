@@ -1,0 +1,365 @@
+//! Creating, claiming and starting calls; counting live calls against tenant quotas; and
+//! recording how they ended.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+use tokio::sync::{Notify, watch};
+
+use super::driver::CallDriver;
+use super::metered_script::MeteredScript;
+use super::module_cache::{LoadError, ModuleCache};
+use crate::contract::{CallStarted, Channel, Direction};
+use crate::metrics::Metrics;
+use crate::sandbox::{CallSetup, Limits, Sandbox, ScriptModule, TenantKv};
+use crate::secrets::{now_ms, random_id, sha256_hex};
+use crate::session::{EstimatedPlayout, InstantPlayout, Playout, Session, SessionConfig};
+use crate::store::{CallStatus, CallSummary, KeyValueStore, Store, StoreError, Tenant};
+
+/// Server-wide call settings.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// How long a created call waits for its transport to connect.
+    pub connect_timeout: Duration,
+    pub session: SessionConfig,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(60),
+            session: SessionConfig::default(),
+        }
+    }
+}
+
+/// What a tenant asks for when creating a call.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    pub module: String,
+    /// A specific version; default the module's active one.
+    pub version: Option<u32>,
+    pub variables: Vec<(String, String)>,
+    pub channel: Channel,
+    pub direction: Direction,
+    pub caller: String,
+    pub callee: String,
+}
+
+/// A call created and waiting for its transport.
+#[derive(Debug, Clone)]
+pub struct CreatedCall {
+    pub call_id: String,
+    /// The single-use secret the transport presents to connect.
+    pub token: String,
+    pub module_version: u32,
+    pub expires_at_ms: u64,
+}
+
+/// Why a call cannot be created or connected. Each maps to one HTTP status or WebSocket
+/// close code at the edge.
+#[derive(Debug, Error)]
+pub enum CallError {
+    #[error("no module named `{0}`")]
+    ModuleNotFound(String),
+    #[error("module `{module}` has no version {version}")]
+    VersionNotFound { module: String, version: u32 },
+    #[error("the tenant is disabled")]
+    TenantDisabled,
+    #[error("the tenant already has {limit} live calls, its quota")]
+    QuotaExceeded { limit: u32 },
+    #[error("no call `{0}` is waiting to connect")]
+    NotWaiting(String),
+    #[error("the call token is wrong")]
+    BadToken,
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    #[error("the module could not be loaded: {0}")]
+    Load(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A call whose connect token was accepted.
+pub struct PendingCall {
+    pub call_id: String,
+    pub tenant: Tenant,
+    pub module: String,
+    pub version: u32,
+    digest: String,
+    token_sha256: String,
+    call: CallStarted,
+    pub(super) created_at_ms: u64,
+    pub(super) expires: Instant,
+}
+
+/// The server's calls.
+pub struct CallService {
+    pub(super) store: Arc<dyn Store>,
+    kv: Arc<dyn KeyValueStore>,
+    sandbox: Arc<Sandbox>,
+    pub(super) metrics: Arc<Metrics>,
+    config: ServiceConfig,
+    modules: ModuleCache,
+    pub(super) pending: Mutex<HashMap<String, PendingCall>>,
+    pub(super) live: Mutex<HashMap<String, u32>>,
+    pub(super) accepting: AtomicBool,
+    pub(super) idle: Notify,
+    pub(super) shutdown: watch::Sender<bool>,
+}
+
+impl CallService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        kv: Arc<dyn KeyValueStore>,
+        sandbox: Arc<Sandbox>,
+        metrics: Arc<Metrics>,
+        config: ServiceConfig,
+    ) -> Self {
+        Self {
+            store,
+            kv,
+            sandbox,
+            metrics,
+            config,
+            modules: ModuleCache::default(),
+            pending: Mutex::new(HashMap::new()),
+            live: Mutex::new(HashMap::new()),
+            accepting: AtomicBool::new(true),
+            idle: Notify::new(),
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Remembers a freshly compiled module so its first call does not load it again.
+    pub fn module_uploaded(&self, tenant: &str, name: &str, version: u32, module: ScriptModule) {
+        self.modules.insert(tenant, name, version, module);
+    }
+
+    /// Live calls (waiting or connected) of a tenant.
+    pub fn live_calls(&self, tenant: &str) -> u32 {
+        self.live
+            .lock()
+            .map_or(0, |l| l.get(tenant).copied().unwrap_or(0))
+    }
+
+    pub(super) fn total_live(&self) -> u32 {
+        self.live.lock().map_or(0, |l| l.values().sum())
+    }
+
+    /// Creates a call for `tenant`: checks the module and the quota, stores the call as
+    /// live, and returns the token its transport must present.
+    pub fn create_call(&self, tenant: &Tenant, request: NewCall) -> Result<CreatedCall, CallError> {
+        if !self.accepting.load(Ordering::SeqCst) {
+            return Err(CallError::ShuttingDown);
+        }
+        if tenant.disabled {
+            return Err(CallError::TenantDisabled);
+        }
+        self.expire_pending();
+        let summary = self
+            .store
+            .module(&tenant.id, &request.module)?
+            .ok_or_else(|| CallError::ModuleNotFound(request.module.clone()))?;
+        let module_version = match request.version {
+            Some(v) => summary.versions.iter().find(|m| m.version == v),
+            None => summary.active(),
+        }
+        .cloned()
+        .ok_or(CallError::VersionNotFound {
+            module: request.module.clone(),
+            version: request.version.unwrap_or(0),
+        })?;
+        self.reserve(tenant)?;
+        let created = self.register(
+            tenant,
+            request,
+            module_version.version,
+            module_version.digest,
+        );
+        if created.is_err() {
+            self.release(&tenant.id);
+        }
+        created
+    }
+
+    fn register(
+        &self,
+        tenant: &Tenant,
+        request: NewCall,
+        version: u32,
+        digest: String,
+    ) -> Result<CreatedCall, CallError> {
+        let call_id = random_id("c_", 12)?;
+        let token = random_id("ct_", 24)?;
+        let created_at_ms = now_ms();
+        let summary = CallSummary {
+            call_id: call_id.clone(),
+            tenant_id: tenant.id.clone(),
+            module: request.module.clone(),
+            module_version: version,
+            status: CallStatus::Live,
+            created_at_ms,
+            ended_at_ms: None,
+            intent: None,
+            disposition: None,
+        };
+        self.store.put_call(&summary, b"null")?;
+        let seed = u64::from_str_radix(&call_id[2..18], 16).unwrap_or(created_at_ms);
+        let call = CallStarted {
+            call_id: call_id.clone(),
+            direction: request.direction,
+            caller: request.caller,
+            callee: request.callee,
+            channel: request.channel,
+            variables: request.variables,
+            started_at_ms: created_at_ms,
+            random_seed: seed,
+        };
+        let expires_at_ms = created_at_ms + self.config.connect_timeout.as_millis() as u64;
+        let pending = PendingCall {
+            call_id: call_id.clone(),
+            tenant: tenant.clone(),
+            module: request.module,
+            version,
+            digest,
+            token_sha256: sha256_hex(&token),
+            call,
+            created_at_ms,
+            expires: Instant::now() + self.config.connect_timeout,
+        };
+        if let Ok(mut waiting) = self.pending.lock() {
+            waiting.insert(call_id.clone(), pending);
+        }
+        Ok(CreatedCall {
+            call_id,
+            token,
+            module_version: version,
+            expires_at_ms,
+        })
+    }
+
+    /// Takes a waiting call if `token` is its token. Single use: a second connect fails.
+    pub fn claim(&self, call_id: &str, token: &str) -> Result<PendingCall, CallError> {
+        self.expire_pending();
+        let mut waiting = self
+            .pending
+            .lock()
+            .map_err(|_| StoreError::Backend("call table poisoned".into()))?;
+        let Some(pending) = waiting.get(call_id) else {
+            return Err(CallError::NotWaiting(call_id.into()));
+        };
+        if pending.token_sha256 != sha256_hex(token) {
+            return Err(CallError::BadToken);
+        }
+        waiting
+            .remove(call_id)
+            .ok_or_else(|| CallError::NotWaiting(call_id.into()))
+    }
+
+    /// Starts a claimed call: a fresh instance of its module and a session. A script that
+    /// cannot start still gets a session, which runs the fallback.
+    pub async fn start(
+        self: &Arc<Self>,
+        mut pending: PendingCall,
+    ) -> Result<CallDriver, CallError> {
+        let tenant = pending.tenant.clone();
+        let module = {
+            let this = self.clone();
+            let (t, n, v, d) = (
+                tenant.id.clone(),
+                pending.module.clone(),
+                pending.version,
+                pending.digest.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                this.modules
+                    .get(&this.sandbox, this.store.as_ref(), &t, &n, v, &d)
+            })
+            .await
+            .map_err(|e| CallError::Load(e.to_string()))?
+        };
+        let module = match module {
+            Ok(module) => module,
+            Err(LoadError::Store(e)) => return Err(e.into()),
+            Err(other) => return Err(CallError::Load(other.to_string())),
+        };
+        pending.call.started_at_ms = now_ms();
+        let setup = CallSetup {
+            call_id: pending.call_id.clone(),
+            limits: limits_for(&tenant),
+            kv: TenantKv {
+                tenant: tenant.id.clone(),
+                store: self.kv.clone(),
+            },
+            started_at_ms: pending.call.started_at_ms,
+            random_seed: pending.call.random_seed,
+        };
+        let playout: Box<dyn Playout> = match pending.call.channel {
+            Channel::Text => Box::new(InstantPlayout),
+            Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
+        };
+        let began = Instant::now();
+        let instance = self.sandbox.instantiate(&module, setup).await;
+        self.metrics.call_started(&tenant.id, began.elapsed());
+        let config = self.config.session.clone();
+        let session = match instance {
+            Ok(inner) => Session::new(
+                MeteredScript {
+                    inner,
+                    metrics: self.metrics.clone(),
+                    tenant_id: tenant.id.clone(),
+                },
+                playout,
+                pending.call.clone(),
+                config,
+            ),
+            Err(failure) => {
+                Session::failed_at_start(playout, pending.call.clone(), config, failure)
+            }
+        };
+        let summary = CallSummary {
+            call_id: pending.call_id.clone(),
+            tenant_id: tenant.id.clone(),
+            module: pending.module.clone(),
+            module_version: pending.version,
+            status: CallStatus::Live,
+            created_at_ms: pending.created_at_ms,
+            ended_at_ms: None,
+            intent: None,
+            disposition: None,
+        };
+        Ok(CallDriver::new(
+            session,
+            summary,
+            self.clone(),
+            self.shutdown.subscribe(),
+        ))
+    }
+}
+
+/// The sandbox limits a tenant's quotas allow.
+pub(crate) fn limits_for(tenant: &Tenant) -> Limits {
+    let q = &tenant.quotas;
+    Limits {
+        memory_bytes: q.memory_bytes,
+        cpu_per_event: Duration::from_millis(q.cpu_per_event_ms),
+        cpu_per_call: Duration::from_millis(q.cpu_per_call_ms),
+        ..Limits::default()
+    }
+}

@@ -1,0 +1,122 @@
+//! Prometheus metrics: calls per tenant, instantiate and per-event script latency. Served as
+//! text at `GET /metrics`.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TenantLabel {
+    tenant: String,
+}
+
+/// The server's metrics.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    calls_active: Family<TenantLabel, Gauge>,
+    calls_started: Family<TenantLabel, Counter>,
+    calls_ended: Family<TenantLabel, Counter>,
+    calls_failed: Family<TenantLabel, Counter>,
+    instantiate_seconds: Histogram,
+    event_cpu_seconds: Histogram,
+}
+
+/// Buckets from 5 µs to ~0.3 s: instantiation and event handling are microseconds when
+/// healthy, and the interesting tail is up to the CPU budget.
+fn latency_buckets() -> impl Iterator<Item = f64> {
+    prometheus_client::metrics::histogram::exponential_buckets(5e-6, 3.0, 11)
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let metrics = Self {
+            registry: Mutex::new(Registry::with_prefix("huashu")),
+            calls_active: Family::default(),
+            calls_started: Family::default(),
+            calls_ended: Family::default(),
+            calls_failed: Family::default(),
+            instantiate_seconds: Histogram::new(latency_buckets()),
+            event_cpu_seconds: Histogram::new(latency_buckets()),
+        };
+        if let Ok(mut r) = metrics.registry.lock() {
+            r.register(
+                "calls_active",
+                "Calls connected or waiting to connect",
+                metrics.calls_active.clone(),
+            );
+            r.register(
+                "calls_started",
+                "Calls whose script was started",
+                metrics.calls_started.clone(),
+            );
+            r.register(
+                "calls_ended",
+                "Calls that ended, however they ended",
+                metrics.calls_ended.clone(),
+            );
+            r.register(
+                "calls_failed",
+                "Calls whose script failed (fallback ran)",
+                metrics.calls_failed.clone(),
+            );
+            r.register(
+                "instantiate_seconds",
+                "Time to create a call's script instance",
+                metrics.instantiate_seconds.clone(),
+            );
+            r.register(
+                "event_cpu_seconds",
+                "Script CPU time per event",
+                metrics.event_cpu_seconds.clone(),
+            );
+        }
+        metrics
+    }
+}
+
+fn label(tenant: &str) -> TenantLabel {
+    TenantLabel {
+        tenant: tenant.to_owned(),
+    }
+}
+
+impl Metrics {
+    pub fn call_reserved(&self, tenant: &str) {
+        self.calls_active.get_or_create(&label(tenant)).inc();
+    }
+
+    pub fn call_released(&self, tenant: &str) {
+        self.calls_active.get_or_create(&label(tenant)).dec();
+    }
+
+    pub fn call_started(&self, tenant: &str, instantiate: Duration) {
+        self.calls_started.get_or_create(&label(tenant)).inc();
+        self.instantiate_seconds.observe(instantiate.as_secs_f64());
+    }
+
+    pub fn call_ended(&self, tenant: &str, failed: bool) {
+        self.calls_ended.get_or_create(&label(tenant)).inc();
+        if failed {
+            self.calls_failed.get_or_create(&label(tenant)).inc();
+        }
+    }
+
+    pub fn event_handled(&self, _tenant: &str, cpu: Duration) {
+        self.event_cpu_seconds.observe(cpu.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Ok(registry) = self.registry.lock() {
+            let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+        }
+        out
+    }
+}

@@ -1,0 +1,161 @@
+//! What the store keeps: tenants and their quotas, API keys (hashed), module versions,
+//! prompts, call summaries and records. Plain serde types; each backend decides the layout.
+
+use serde::{Deserialize, Serialize};
+
+/// A tenant's limits, set by the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Quotas {
+    /// Calls that may be live at once; one more gets HTTP 429.
+    pub max_concurrent_calls: u32,
+    /// Linear memory per call instance, in bytes.
+    pub memory_bytes: u64,
+    /// CPU one event may use, in milliseconds.
+    pub cpu_per_event_ms: u64,
+    /// CPU a whole call may use, in milliseconds.
+    pub cpu_per_call_ms: u64,
+    /// Largest module upload, in bytes.
+    pub max_module_bytes: u64,
+    /// Key-value space (keys plus values), in bytes.
+    pub kv_bytes: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self {
+            max_concurrent_calls: 100,
+            memory_bytes: 64 << 20,
+            cpu_per_event_ms: 50,
+            cpu_per_call_ms: 5_000,
+            // Rust scripts are ~100 KiB; Python and JavaScript components 12–18 MB.
+            max_module_bytes: 32 << 20,
+            kv_bytes: 1 << 20,
+        }
+    }
+}
+
+/// A company writing call scripts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// `t_` followed by 16 hex digits.
+    pub id: String,
+    pub name: String,
+    pub created_at_ms: u64,
+    /// A disabled tenant's keys still authenticate, but its calls are refused.
+    pub disabled: bool,
+    pub quotas: Quotas,
+}
+
+/// An API key as stored: only the SHA-256 of the secret, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    /// `k_` followed by 12 hex digits; shown in listings, not secret.
+    pub id: String,
+    pub tenant_id: String,
+    /// Hex SHA-256 of the full secret key.
+    pub secret_sha256: String,
+    pub label: String,
+    pub created_at_ms: u64,
+    pub revoked: bool,
+}
+
+/// One uploaded version of a module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleVersion {
+    pub tenant_id: String,
+    pub name: String,
+    /// 1, 2, 3… per (tenant, name), assigned by the store.
+    pub version: u32,
+    /// Hex SHA-256 of the component bytes.
+    pub digest: String,
+    pub size_bytes: u64,
+    pub created_at_ms: u64,
+}
+
+/// A module and its versions, for listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleSummary {
+    pub name: String,
+    pub versions: Vec<ModuleVersion>,
+    /// The pinned version, or `None` for "the latest".
+    pub pinned: Option<u32>,
+}
+
+impl ModuleSummary {
+    /// The version new calls use: the pinned one, else the latest.
+    pub fn active(&self) -> Option<&ModuleVersion> {
+        match self.pinned {
+            Some(v) => self.versions.iter().find(|m| m.version == v),
+            None => self.versions.iter().max_by_key(|m| m.version),
+        }
+    }
+}
+
+/// A recorded prompt's metadata (the WAV bytes are stored beside it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptMeta {
+    pub tenant_id: String,
+    pub name: String,
+    pub size_bytes: u64,
+    pub duration_ms: u32,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub created_at_ms: u64,
+}
+
+/// How a call ended, for listings and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    /// Created, not connected yet, or in progress.
+    Live,
+    /// Ended normally (by either side).
+    Completed,
+    /// The script failed and the fallback ran.
+    Failed,
+    /// The server stopped (crash, kill) while the call was live.
+    Interrupted,
+}
+
+/// A call as listed: enough to filter and sort, without the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallSummary {
+    pub call_id: String,
+    pub tenant_id: String,
+    pub module: String,
+    pub module_version: u32,
+    pub status: CallStatus,
+    pub created_at_ms: u64,
+    pub ended_at_ms: Option<u64>,
+    /// Intent level letter (`A`…`F`) if the script set one.
+    pub intent: Option<String>,
+    pub disposition: Option<String>,
+}
+
+/// Which calls to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallFilter {
+    pub module: Option<String>,
+    /// Intent level letter.
+    pub intent: Option<String>,
+    pub status: Option<CallStatus>,
+    /// Created at or after (ms since the Unix epoch).
+    pub since_ms: Option<u64>,
+    /// Created before.
+    pub until_ms: Option<u64>,
+}
+
+/// Cursor pagination: `limit` items after the opaque `after` cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// One page and the cursor for the next, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}

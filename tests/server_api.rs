@@ -1,0 +1,511 @@
+//! The server end to end: a real `huashu serve` process on loopback, real HTTP and
+//! WebSocket clients, real components from `guest-examples/` and `tests/guests/`.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::server::{Server, create_tenant};
+use support::ws::TextCall;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Uploads a guest as `name`; returns the version.
+fn upload(server: &Server, key: &str, name: &str, guest: &str) -> u64 {
+    let (status, body) = server
+        .client(key)
+        .put_bytes(&format!("/v1/modules/{name}"), &support::guest_bytes(guest));
+    assert_eq!(status, 201, "{body}");
+    body["version"].as_u64().expect("version")
+}
+
+fn create_call(server: &Server, key: &str, module: &str, variables: Value) -> (String, String) {
+    let (status, body) = server.client(key).post(
+        "/v1/calls",
+        json!({ "module": module, "variables": variables }),
+    );
+    assert_eq!(status, 201, "{body}");
+    (
+        body["call_id"].as_str().expect("call_id").to_owned(),
+        body["ws_url"].as_str().expect("ws_url").to_owned(),
+    )
+}
+
+/// The birthday-coupon acceptance, typed over the WebSocket.
+async fn accept_coupon(ws_url: &str) -> TextCall {
+    let mut call = TextCall::connect(ws_url).await;
+    call.until_listening()
+        .await
+        .expect("the bot greets and listens");
+    call.say("好的，谢谢").await;
+    call.until_closed().await;
+    call
+}
+
+#[test]
+fn tenants_talk_to_their_own_bots_and_see_only_their_own_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_a, key_a) = create_tenant(&server, "Acme Bank");
+    let (_b, key_b) = create_tenant(&server, "Globex Retail");
+    upload(&server, &key_a, "birthday-coupon", "birthday-coupon");
+    let (call_id, ws_url) = create_call(
+        &server,
+        &key_a,
+        "birthday-coupon",
+        json!({ "name": "王芳", "coupon_amount": 50 }),
+    );
+
+    let call = runtime().block_on(accept_coupon(&ws_url));
+    let said = call.said();
+    assert!(said[0].contains("王芳您好"), "{said:?}");
+    assert!(
+        said.iter().any(|s| s.contains("优惠券已经发到")),
+        "{said:?}"
+    );
+    let hangup = call
+        .received
+        .iter()
+        .find(|m| m["type"] == "hangup")
+        .expect("hangup message");
+    assert_eq!(hangup["by"], "script");
+    let outcome = call
+        .received
+        .iter()
+        .find(|m| m["type"] == "outcome")
+        .expect("outcome message");
+    assert_eq!(outcome["intent"], "A");
+    assert_eq!(call.closed.as_ref().map(|c| c.0), Some(1000));
+
+    let a = server.client(&key_a);
+    let (status, record) = a.get(&format!("/v1/calls/{call_id}"));
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["status"], "completed");
+    assert_eq!(record["intent"], "A");
+    assert_eq!(record["record"]["outcome"]["intent"], "A");
+    let transcript = record["record"]["transcript"]
+        .as_array()
+        .expect("transcript");
+    assert!(
+        transcript
+            .iter()
+            .any(|l| l["speaker"] == "customer" && l["text"] == "好的，谢谢")
+    );
+    let (status, list) = a.get("/v1/calls?intent=A");
+    assert_eq!(status, 200);
+    assert_eq!(list["items"][0]["call_id"], call_id.as_str());
+
+    // Tenant B sees none of it.
+    let b = server.client(&key_b);
+    assert_eq!(b.get("/v1/modules/birthday-coupon").0, 404);
+    assert_eq!(b.get(&format!("/v1/calls/{call_id}")).0, 404);
+    assert_eq!(b.get("/v1/calls").1["items"], json!([]));
+    assert_eq!(b.get("/v1/modules").1, json!([]));
+    let (status, body) = b.post("/v1/calls", json!({ "module": "birthday-coupon" }));
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+
+    // Keys: unknown, tenant keys on operator endpoints, revoked.
+    assert_eq!(server.client("hs_not_a_key").get("/v1/modules").0, 401);
+    assert_eq!(a.get("/v1/tenants").0, 401);
+    let (status, body) = server.client("").get("/v1/modules");
+    assert_eq!(status, 401);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Bearer")
+    );
+}
+
+#[test]
+fn revoked_keys_stop_working_and_new_keys_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant, key) = create_tenant(&server, "Acme");
+    let operator = server.operator();
+    let (status, new_key) = operator.post(
+        &format!("/v1/tenants/{tenant}/keys"),
+        json!({ "label": "ci" }),
+    );
+    assert_eq!(status, 201);
+    let (_, keys) = operator.get(&format!("/v1/tenants/{tenant}/keys"));
+    let first = keys[0]["key_id"].as_str().expect("key id").to_owned();
+    assert!(
+        keys.to_string().find("hs_").is_none(),
+        "secrets are never listed: {keys}"
+    );
+    let revoke = keys
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["label"] == "initial")
+        .and_then(|k| k["key_id"].as_str())
+        .unwrap_or(&first)
+        .to_owned();
+    assert_eq!(
+        operator
+            .delete(&format!("/v1/tenants/{tenant}/keys/{revoke}"))
+            .0,
+        204
+    );
+    assert_eq!(server.client(&key).get("/v1/modules").0, 401);
+    let new_secret = new_key["api_key"].as_str().expect("api key");
+    assert_eq!(server.client(new_secret).get("/v1/modules").0, 200);
+}
+
+#[test]
+fn bad_uploads_get_a_reason_and_store_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant, key) = create_tenant(&server, "Acme");
+    let client = server.client(&key);
+
+    let (status, body) = client.put_bytes("/v1/modules/bot", b"this is not wasm");
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not a WebAssembly file")
+    );
+
+    let (status, body) = client.put_bytes("/v1/modules/bot", b"\0asm\x01\0\0\0");
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not a component"),
+        "{body}"
+    );
+
+    let (status, body) = client.put_bytes("/v1/modules/bot", &support::guest_bytes("wrong-world"));
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("huashu:dialogue/script@0.1.0"),
+        "{body}"
+    );
+
+    let (status, body) =
+        client.put_bytes("/v1/modules/bot", &support::guest_bytes("unknown-import"));
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("acme:spy/exfiltrate"),
+        "{body}"
+    );
+
+    let (status, _) = server.operator().patch(
+        &format!("/v1/tenants/{tenant}"),
+        json!({ "quotas": { "max_module_bytes": 1000 } }),
+    );
+    assert_eq!(status, 200);
+    let (status, body) = client.put_bytes("/v1/modules/bot", &support::guest_bytes("hostile"));
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["error"]["code"], "module_too_large");
+
+    let (status, body) =
+        client.put_bytes("/v1/modules/bad%20name!", &support::guest_bytes("hostile"));
+    assert_eq!(status, 400, "{body}");
+
+    assert_eq!(client.get("/v1/modules").1, json!([]));
+    assert_eq!(client.get("/v1/modules/bot").0, 404);
+}
+
+#[test]
+fn the_concurrent_call_quota_and_disabled_tenants_are_enforced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "bot", "hostile");
+    let operator = server.operator();
+    let (status, _) = operator.patch(
+        &format!("/v1/tenants/{tenant}"),
+        json!({ "quotas": { "max_concurrent_calls": 2 } }),
+    );
+    assert_eq!(status, 200);
+    create_call(&server, &key, "bot", json!({ "mode": "polite" }));
+    create_call(&server, &key, "bot", json!({ "mode": "polite" }));
+    let (status, body) = server
+        .client(&key)
+        .post("/v1/calls", json!({ "module": "bot" }));
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "quota_exceeded");
+    let (_, view) = operator.get(&format!("/v1/tenants/{tenant}"));
+    assert_eq!(view["live_calls"], 2);
+
+    let (status, _) = operator.patch(
+        &format!("/v1/tenants/{tenant}"),
+        json!({ "disabled": true, "quotas": { "max_concurrent_calls": 10 } }),
+    );
+    assert_eq!(status, 200);
+    let (status, body) = server
+        .client(&key)
+        .post("/v1/calls", json!({ "module": "bot" }));
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "tenant_disabled");
+}
+
+#[test]
+fn call_tokens_are_single_use_and_bad_messages_do_not_end_the_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "bot", "hostile");
+    let (_, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "polite" }));
+    runtime().block_on(async {
+        let wrong = ws_url.replace("token=ct_", "token=ct_0");
+        let mut rejected = TextCall::connect(&wrong).await;
+        rejected.until_closed().await;
+        assert_eq!(rejected.closed.as_ref().map(|c| c.0), Some(4001));
+
+        let mut call = TextCall::connect(&ws_url).await;
+        call.until_listening().await.expect("greeting");
+        let mut again = TextCall::connect(&ws_url).await;
+        again.until_closed().await;
+        assert_eq!(
+            again.closed.as_ref().map(|c| c.0),
+            Some(4004),
+            "a token works once"
+        );
+
+        call.send_raw("{not json").await;
+        let bad = call
+            .until(|m| m["type"] == "bad_message")
+            .await
+            .expect("bad_message");
+        assert!(
+            bad["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("ignored")
+        );
+        call.send(json!({ "type": "sing", "song": "la" })).await;
+        call.until(|m| m["type"] == "bad_message")
+            .await
+            .expect("bad_message");
+        call.say("方便").await;
+        call.until_closed().await;
+        assert!(
+            call.said().iter().any(|s| s.contains("再见")),
+            "{:?}",
+            call.said()
+        );
+        assert_eq!(call.closed.as_ref().map(|c| c.0), Some(1000));
+    });
+}
+
+#[test]
+fn a_failing_script_ends_with_the_fallback_and_an_error_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "bot", "hostile");
+    let (call_id, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "late-trap" }));
+    runtime().block_on(async {
+        let mut call = TextCall::connect(&ws_url).await;
+        call.until_listening().await.expect("greeting");
+        call.say("你好").await;
+        let error = call
+            .until(|m| m["type"] == "error")
+            .await
+            .expect("error message");
+        assert_eq!(error["failure"]["kind"], "trap");
+        call.until_closed().await;
+        assert!(call.said().iter().any(|s| s.contains("非常抱歉")));
+    });
+    let (_, record) = server.client(&key).get(&format!("/v1/calls/{call_id}"));
+    assert_eq!(record["status"], "failed");
+    assert_eq!(record["record"]["error"]["kind"], "trap");
+}
+
+#[test]
+fn completed_calls_survive_kill_9_and_live_ones_are_marked_interrupted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(dir.path());
+    let (tenant, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "birthday-coupon", "birthday-coupon");
+    let rt = runtime();
+    let mut completed = Vec::new();
+    for _ in 0..5 {
+        let (call_id, ws_url) = create_call(
+            &server,
+            &key,
+            "birthday-coupon",
+            json!({ "name": "李雷", "coupon_amount": 20 }),
+        );
+        rt.block_on(accept_coupon(&ws_url));
+        completed.push(call_id);
+    }
+    // One call left hanging mid-conversation when the server dies.
+    let (live_id, ws_url) = create_call(
+        &server,
+        &key,
+        "birthday-coupon",
+        json!({ "name": "韩梅梅" }),
+    );
+    let live = rt.block_on(async {
+        let mut call = TextCall::connect(&ws_url).await;
+        call.until_listening().await.expect("greeting");
+        call
+    });
+    server.kill();
+    drop(live);
+
+    let server = Server::start(dir.path());
+    let client = server.client(&key);
+    for call_id in &completed {
+        let (status, record) = client.get(&format!("/v1/calls/{call_id}"));
+        assert_eq!(status, 200, "{call_id} survived");
+        assert_eq!(record["status"], "completed");
+        assert_eq!(record["record"]["outcome"]["intent"], "A");
+    }
+    let (_, live) = client.get(&format!("/v1/calls/{live_id}"));
+    assert_eq!(live["status"], "interrupted");
+    let (status, tenant_view) = server.operator().get(&format!("/v1/tenants/{tenant}"));
+    assert_eq!(status, 200);
+    assert_eq!(tenant_view["name"], "Acme");
+    // Modules and keys still work: a new call runs.
+    let (_, ws_url) = create_call(
+        &server,
+        &key,
+        "birthday-coupon",
+        json!({ "name": "王芳", "coupon_amount": 50 }),
+    );
+    let call = rt.block_on(accept_coupon(&ws_url));
+    assert!(
+        call.received
+            .iter()
+            .any(|m| m["type"] == "outcome" && m["intent"] == "A")
+    );
+}
+
+#[test]
+fn health_metrics_and_openapi_are_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let anyone = server.client("");
+    assert_eq!(anyone.get("/healthz"), (200, json!({ "status": "ok" })));
+    let (_, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "bot", "hostile");
+    let (_, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "polite" }));
+    runtime().block_on(async {
+        let mut call = TextCall::connect(&ws_url).await;
+        call.until_listening().await;
+        call.say("方便").await;
+        call.until_closed().await;
+    });
+    let (status, metrics) = anyone.get_text("/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("huashu_calls_started_total{tenant="),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("huashu_instantiate_seconds_bucket"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("huashu_event_cpu_seconds_count"),
+        "{metrics}"
+    );
+    let (status, openapi) = anyone.get("/v1/openapi.json");
+    assert_eq!(status, 200);
+    assert_eq!(openapi["openapi"], "3.1.0");
+    for path in [
+        "/v1/tenants",
+        "/v1/modules/{name}",
+        "/v1/calls",
+        "/v1/calls/{id}",
+        "/v1/calls/{id}/ws",
+    ] {
+        assert!(
+            openapi["paths"].get(path).is_some(),
+            "openapi documents {path}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_lets_the_server_stop_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(dir.path());
+    create_tenant(&server, "Acme");
+    assert_eq!(server.terminate(), Some(0));
+    let server = Server::start(dir.path());
+    let (_, list) = server.operator().get("/v1/tenants");
+    assert_eq!(list["items"][0]["name"], "Acme");
+}
+
+#[test]
+fn replay_finds_no_divergence_for_the_same_version_and_one_for_a_modified_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "birthday-coupon", "birthday-coupon");
+    let (call_id, ws_url) = create_call(
+        &server,
+        &key,
+        "birthday-coupon",
+        json!({ "name": "王芳", "coupon_amount": 50 }),
+    );
+    runtime().block_on(accept_coupon(&ws_url));
+
+    let replay = |module: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_huashu"))
+            .args(["replay", &call_id, "--module"])
+            .arg(module)
+            .args(["--server", &server.base, "--key", &key])
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .output()
+            .expect("run huashu replay")
+    };
+    let same = replay(&support::guest_wasm("birthday-coupon"));
+    let stdout = String::from_utf8_lossy(&same.stdout);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    assert!(stdout.contains("no divergence"), "{stdout}");
+
+    // The same script with one phrase changed, as a tenant's next version might be.
+    let original = support::guest_bytes("birthday-coupon");
+    let (from, to) = ("下单时自动抵扣".as_bytes(), "结账时自动抵扣".as_bytes());
+    let at = original
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the phrase is in the module's data");
+    let mut modified = original.clone();
+    modified[at..at + to.len()].copy_from_slice(to);
+    let path = dir.path().join("birthday-coupon-v2.wasm");
+    std::fs::write(&path, modified).expect("write");
+    let changed = replay(&path);
+    let stdout = String::from_utf8_lossy(&changed.stdout);
+    assert_eq!(
+        changed.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    assert!(stdout.contains("diverges at action"), "{stdout}");
+    assert!(
+        stdout.contains("after the customer said: 好的，谢谢"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("结账时自动抵扣") && stdout.contains("下单时自动抵扣"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,210 @@
+//! A real `huashu serve` process on loopback, and small HTTP and WebSocket clients for it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The operator token every test server starts with.
+pub const OPERATOR_TOKEN: &str = "op_test_operator_token_0123456789";
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub data: PathBuf,
+}
+
+impl Server {
+    /// Starts a server on a free loopback port with its data in `data`.
+    pub fn start(data: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_huashu"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--max-calls",
+                "64",
+                "--shutdown-grace-secs",
+                "5",
+                "--data",
+            ])
+            .arg(data)
+            .env("HUASHU_OPERATOR_TOKEN", OPERATOR_TOKEN)
+            .env("HUASHU_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start huashu serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("huashu listening on ") {
+                    let url = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send(url);
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server printed its address");
+        Server {
+            child,
+            base,
+            data: data.to_path_buf(),
+        }
+    }
+
+    pub fn operator(&self) -> Client {
+        Client::new(&self.base, OPERATOR_TOKEN)
+    }
+
+    pub fn client(&self, key: &str) -> Client {
+        Client::new(&self.base, key)
+    }
+
+    /// `kill -9`: no shutdown code runs.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then wait for the process to exit; returns its exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// HTTP with one bearer token; returns (status, JSON body or Null).
+pub struct Client {
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(base: &str, token: &str) -> Client {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Client {
+            base: base.to_owned(),
+            token: token.to_owned(),
+            agent,
+        }
+    }
+
+    fn finish(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+        let mut response = response.expect("HTTP request");
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    fn auth(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        Self::finish(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .header("Authorization", self.auth())
+                .call(),
+        )
+    }
+
+    pub fn delete(&self, path: &str) -> (u16, Value) {
+        Self::finish(
+            self.agent
+                .delete(format!("{}{path}", self.base))
+                .header("Authorization", self.auth())
+                .call(),
+        )
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        Self::finish(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("Authorization", self.auth())
+                .send_json(body),
+        )
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        Self::finish(
+            self.agent
+                .patch(format!("{}{path}", self.base))
+                .header("Authorization", self.auth())
+                .send_json(body),
+        )
+    }
+
+    pub fn put_json(&self, path: &str, body: Value) -> (u16, Value) {
+        Self::finish(
+            self.agent
+                .put(format!("{}{path}", self.base))
+                .header("Authorization", self.auth())
+                .send_json(body),
+        )
+    }
+
+    pub fn put_bytes(&self, path: &str, bytes: &[u8]) -> (u16, Value) {
+        Self::finish(
+            self.agent
+                .put(format!("{}{path}", self.base))
+                .header("Authorization", self.auth())
+                .header("Content-Type", "application/octet-stream")
+                .send(bytes),
+        )
+    }
+
+    pub fn get_text(&self, path: &str) -> (u16, String) {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", self.auth())
+            .call()
+            .expect("HTTP request");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
+    }
+}
+
+/// Creates a tenant; returns (tenant id, API key).
+pub fn create_tenant(server: &Server, name: &str) -> (String, String) {
+    let (status, body) = server
+        .operator()
+        .post("/v1/tenants", serde_json::json!({ "name": name }));
+    assert_eq!(status, 201, "{body}");
+    (
+        body["id"].as_str().expect("id").to_owned(),
+        body["api_key"].as_str().expect("api_key").to_owned(),
+    )
+}
