@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use super::*;
 use crate::contract::{
     Action, CallScript, Channel, Direction, DtmfEnd, DtmfOptions, IntentLevel, Outcome,
-    PlaybackFinished, Say, ScriptReply, Timer,
+    PlaybackFinished, Say, ScriptReply, Timer, Transcript, TransferResult,
 };
 
 type Handler = Box<dyn FnMut(&Event) -> Result<Vec<Action>, ScriptFailure> + Send>;
