@@ -405,7 +405,12 @@ fn health_metrics_and_openapi_are_served() {
         call.say("方便").await;
         call.until_closed().await;
     });
-    let (status, metrics) = anyone.get_text("/metrics");
+    assert_eq!(
+        anyone.get_text("/metrics").0,
+        401,
+        "metrics name tenants: operator only"
+    );
+    let (status, metrics) = server.operator().get_text("/metrics");
     assert_eq!(status, 200);
     assert!(
         metrics.contains("huashu_calls_started_total{tenant="),
@@ -508,4 +513,50 @@ fn replay_finds_no_divergence_for_the_same_version_and_one_for_a_modified_versio
         stdout.contains("结账时自动抵扣") && stdout.contains("下单时自动抵扣"),
         "{stdout}"
     );
+}
+
+#[test]
+fn every_error_is_json_with_a_code_and_a_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    let client = server.client(&key);
+    let is_error = |(status, body): (u16, Value), expected: u16| {
+        assert_eq!(status, expected, "{body}");
+        assert!(
+            body["error"]["code"].is_string() && body["error"]["message"].is_string(),
+            "{body}"
+        );
+    };
+    is_error(client.get("/v1/no-such-thing"), 404);
+    is_error(client.delete("/v1/modules"), 405);
+    is_error(client.get("/v1/calls?limit=lots"), 400);
+    is_error(
+        client.post("/v1/calls", json!({ "module": "x", "surprise": true })),
+        422,
+    );
+    is_error(
+        server
+            .operator()
+            .post("/v1/tenants", json!({ "name": "  " })),
+        400,
+    );
+    is_error(
+        server.operator().post(
+            "/v1/tenants",
+            json!({ "name": "X", "quotas": { "memory_bytes": 1 } }),
+        ),
+        400,
+    );
+    is_error(
+        server.operator().post(
+            "/v1/tenants",
+            json!({ "name": "X", "quotas": { "max_calls": 5 } }),
+        ),
+        422,
+    );
+    // Numbers in query strings parse.
+    let (status, page) = client.get("/v1/calls?limit=10&status=completed");
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"], json!([]));
 }

@@ -1,8 +1,8 @@
 //! Tenant endpoints for calls: create one (returns where and how to connect), list them,
 //! read a call's full record.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::Json as JsonResponse;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::AppState;
 use super::auth::TenantAuth;
 use super::error::{ApiError, ApiResult};
+use super::extract::{Json, Path, Query};
 use super::pagination::PageQuery;
 use crate::calls::NewCall;
 use crate::contract::{Channel, Direction};
@@ -98,10 +99,10 @@ pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
     Json(body): Json<CreateCall>,
-) -> ApiResult<(StatusCode, Json<CallCreated>)> {
+) -> ApiResult<(StatusCode, JsonResponse<CallCreated>)> {
     if body.channel == Channel::Twilio {
         return Err(ApiError::bad_request(
-            "Twilio calls connect at /v1/calls/twilio; create text or browser calls here",
+            "Twilio Media Streams calls are not supported yet; create `text` or `browser` calls",
         ));
     }
     let request = NewCall {
@@ -122,7 +123,7 @@ pub async fn create(
     );
     Ok((
         StatusCode::CREATED,
-        Json(CallCreated {
+        JsonResponse(CallCreated {
             call_id: created.call_id,
             module_version: created.module_version,
             ws_url,
@@ -139,15 +140,17 @@ pub struct ListQuery {
     status: Option<CallStatus>,
     since_ms: Option<u64>,
     until_ms: Option<u64>,
-    #[serde(flatten)]
-    page: PageQuery,
+    // Not `#[serde(flatten)]` of `PageQuery`: flattening makes serde read query values as
+    // strings only, so `limit=10` would fail to parse as a number.
+    after: Option<String>,
+    limit: Option<usize>,
 }
 
 pub async fn list(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
-) -> ApiResult<Json<Page<CallSummary>>> {
+) -> ApiResult<JsonResponse<Page<CallSummary>>> {
     let filter = CallFilter {
         module: query.module,
         intent: query.intent.map(|i| i.to_ascii_uppercase()),
@@ -156,7 +159,11 @@ pub async fn list(
         until_ms: query.until_ms,
     };
     let store = state.store.clone();
-    let page = query.page.request();
+    let page = PageQuery {
+        after: query.after,
+        limit: query.limit,
+    }
+    .request();
     let tenant_id = tenant.id.clone();
     // A filtered listing may scan; keep it off the async workers.
     let page = tokio::task::spawn_blocking(move || store.list_calls(&tenant_id, &filter, &page))
@@ -164,7 +171,7 @@ pub async fn list(
         .map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })??;
-    Ok(Json(page))
+    Ok(JsonResponse(page))
 }
 
 #[derive(Debug, Serialize)]
@@ -179,11 +186,11 @@ pub async fn get(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<Json<CallView>> {
+) -> ApiResult<JsonResponse<CallView>> {
     let (summary, record) = state
         .store
         .call(&tenant.id, &id)?
         .ok_or_else(|| ApiError::not_found(format!("no call `{id}`")))?;
     let record = serde_json::from_slice(&record).unwrap_or(Value::Null);
-    Ok(Json(CallView { summary, record }))
+    Ok(JsonResponse(CallView { summary, record }))
 }

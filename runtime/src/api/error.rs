@@ -48,7 +48,9 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        tracing::error!(%error, "storage error");
+        if !matches!(error, StoreError::Conflict(_)) {
+            tracing::error!(%error, "storage error");
+        }
         match error {
             StoreError::Conflict(what) => Self::new(
                 StatusCode::CONFLICT,

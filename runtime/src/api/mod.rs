@@ -5,6 +5,7 @@
 mod auth;
 mod calls;
 mod error;
+mod extract;
 mod modules;
 mod pagination;
 mod prompts;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/calls", post(calls::create).get(calls::list))
         .route("/v1/calls/{id}", get(calls::get))
         .route("/v1/calls/{id}/ws", get(crate::transport::text_ws::connect))
+        .fallback(extract::not_found)
+        .method_not_allowed_fallback(extract::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

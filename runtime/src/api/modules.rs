@@ -1,15 +1,15 @@
 //! Tenant endpoints for modules: upload (validated and compiled before it is accepted),
 //! list versions, pin the active version.
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::Json as JsonResponse;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::AppState;
 use super::auth::TenantAuth;
 use super::error::{ApiError, ApiResult};
+use super::extract::{Body, Json, Path};
 use crate::sandbox::content_digest;
 use crate::secrets::now_ms;
 use crate::store::{ModuleSummary, ModuleVersion, valid_name};
@@ -28,8 +28,8 @@ pub async fn upload(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    body: Bytes,
-) -> ApiResult<(StatusCode, Json<ModuleVersion>)> {
+    Body(body): Body,
+) -> ApiResult<(StatusCode, JsonResponse<ModuleVersion>)> {
     check_name(&name)?;
     if body.len() as u64 > tenant.quotas.max_module_bytes {
         return Err(ApiError::new(
@@ -68,25 +68,25 @@ pub async fn upload(
         .calls
         .module_uploaded(&tenant.id, &name, version.version, compiled.module);
     tracing::info!(tenant = %tenant.id, module = %name, version = version.version, "module uploaded");
-    Ok((StatusCode::CREATED, Json(version)))
+    Ok((StatusCode::CREATED, JsonResponse(version)))
 }
 
 pub async fn list(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
-) -> ApiResult<Json<Vec<ModuleSummary>>> {
-    Ok(Json(state.store.list_modules(&tenant.id)?))
+) -> ApiResult<JsonResponse<Vec<ModuleSummary>>> {
+    Ok(JsonResponse(state.store.list_modules(&tenant.id)?))
 }
 
 pub async fn get(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
     Path(name): Path<String>,
-) -> ApiResult<Json<ModuleSummary>> {
+) -> ApiResult<JsonResponse<ModuleSummary>> {
     state
         .store
         .module(&tenant.id, &name)?
-        .map(Json)
+        .map(JsonResponse)
         .ok_or_else(|| ApiError::not_found(format!("no module named `{name}`")))
 }
 
@@ -102,7 +102,7 @@ pub async fn pin(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Json(body): Json<Pin>,
-) -> ApiResult<Json<ModuleSummary>> {
+) -> ApiResult<JsonResponse<ModuleSummary>> {
     let module = state
         .store
         .module(&tenant.id, &name)?
@@ -121,5 +121,5 @@ pub async fn pin(
         .store
         .module(&tenant.id, &name)?
         .ok_or_else(|| ApiError::not_found(format!("no module named `{name}`")))?;
-    Ok(Json(module))
+    Ok(JsonResponse(module))
 }

@@ -1,14 +1,14 @@
 //! Tenant endpoints for recorded prompts (WAV): upload, list, download, delete.
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::Json as JsonResponse;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
 use super::AppState;
 use super::auth::TenantAuth;
 use super::error::{ApiError, ApiResult};
+use super::extract::{Body, Path, Query};
 use super::pagination::PageQuery;
 use crate::media::wav;
 use crate::secrets::now_ms;
@@ -21,8 +21,8 @@ pub async fn upload(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    body: Bytes,
-) -> ApiResult<(StatusCode, Json<PromptMeta>)> {
+    Body(body): Body,
+) -> ApiResult<(StatusCode, JsonResponse<PromptMeta>)> {
     if !valid_name(&name) {
         return Err(ApiError::bad_request(format!(
             "`{name}` is not a valid name: use 1 to 64 letters, digits, `.`, `_` or `-`"
@@ -52,15 +52,17 @@ pub async fn upload(
         created_at_ms: now_ms(),
     };
     state.store.put_prompt(&meta, &body)?;
-    Ok((StatusCode::CREATED, Json(meta)))
+    Ok((StatusCode::CREATED, JsonResponse(meta)))
 }
 
 pub async fn list(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
     Query(page): Query<PageQuery>,
-) -> ApiResult<Json<Page<PromptMeta>>> {
-    Ok(Json(state.store.list_prompts(&tenant.id, &page.request())?))
+) -> ApiResult<JsonResponse<Page<PromptMeta>>> {
+    Ok(JsonResponse(
+        state.store.list_prompts(&tenant.id, &page.request())?,
+    ))
 }
 
 pub async fn download(

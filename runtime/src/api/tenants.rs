@@ -1,13 +1,14 @@
 //! Operator endpoints: tenants, their quotas, and their API keys.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::Json as JsonResponse;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::Operator;
 use super::error::{ApiError, ApiResult};
+use super::extract::{Json, Path, Query};
 use super::pagination::PageQuery;
 use crate::secrets::{now_ms, random_id, sha256_hex};
 use crate::store::{ApiKey, Page, Quotas, Tenant};
@@ -57,6 +58,15 @@ fn load(state: &AppState, id: &str) -> ApiResult<Tenant> {
         .ok_or_else(|| ApiError::not_found(format!("no tenant `{id}`")))
 }
 
+/// A tenant's display name: 1 to 200 characters after trimming.
+fn check_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::bad_request("`name` must be 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
 /// Makes a key for `tenant_id` and stores its hash. Returns (id, secret).
 fn issue_key(state: &AppState, tenant_id: &str, label: String) -> ApiResult<(String, String)> {
     let id = random_id("k_", 6)?;
@@ -76,16 +86,13 @@ pub async fn create(
     _: Operator,
     State(state): State<AppState>,
     Json(body): Json<NewTenant>,
-) -> ApiResult<(StatusCode, Json<CreatedTenant>)> {
-    let name = body.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::bad_request("`name` must be 1 to 200 characters"));
-    }
+) -> ApiResult<(StatusCode, JsonResponse<CreatedTenant>)> {
+    let name = check_name(&body.name)?;
     let quotas = body.quotas.unwrap_or_default();
     check_quotas(&quotas)?;
     let tenant = Tenant {
         id: random_id("t_", 8)?,
-        name: name.into(),
+        name,
         created_at_ms: now_ms(),
         disabled: false,
         quotas,
@@ -94,7 +101,7 @@ pub async fn create(
     let (key_id, api_key) = issue_key(&state, &tenant.id, "initial".into())?;
     Ok((
         StatusCode::CREATED,
-        Json(CreatedTenant {
+        JsonResponse(CreatedTenant {
             tenant,
             key_id,
             api_key,
@@ -106,9 +113,9 @@ pub async fn list(
     _: Operator,
     State(state): State<AppState>,
     Query(page): Query<PageQuery>,
-) -> ApiResult<Json<Page<TenantView>>> {
+) -> ApiResult<JsonResponse<Page<TenantView>>> {
     let page = state.store.list_tenants(&page.request())?;
-    Ok(Json(Page {
+    Ok(JsonResponse(Page {
         items: page.items.into_iter().map(|t| view(&state, t)).collect(),
         next: page.next,
     }))
@@ -118,9 +125,9 @@ pub async fn get(
     _: Operator,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<Json<TenantView>> {
+) -> ApiResult<JsonResponse<TenantView>> {
     let tenant = load(&state, &id)?;
-    Ok(Json(view(&state, tenant)))
+    Ok(JsonResponse(view(&state, tenant)))
 }
 
 /// A partial update: only the fields given change.
@@ -174,10 +181,10 @@ pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Json(body): Json<TenantUpdate>,
-) -> ApiResult<Json<TenantView>> {
+) -> ApiResult<JsonResponse<TenantView>> {
     let mut tenant = load(&state, &id)?;
     if let Some(name) = body.name {
-        tenant.name = name;
+        tenant.name = check_name(&name)?;
     }
     if let Some(disabled) = body.disabled {
         tenant.disabled = disabled;
@@ -193,7 +200,7 @@ pub async fn update(
     }
     check_quotas(&tenant.quotas)?;
     state.store.update_tenant(&tenant)?;
-    Ok(Json(view(&state, tenant)))
+    Ok(JsonResponse(view(&state, tenant)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,12 +214,20 @@ pub async fn create_key(
     _: Operator,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: Option<Json<NewKey>>,
-) -> ApiResult<(StatusCode, Json<CreatedKey>)> {
+    body: Option<JsonResponse<NewKey>>,
+) -> ApiResult<(StatusCode, JsonResponse<CreatedKey>)> {
     load(&state, &id)?;
     let label = body.map(|b| b.0.label).unwrap_or_default();
+    if label.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "`label` must be at most 100 characters",
+        ));
+    }
     let (key_id, api_key) = issue_key(&state, &id, label)?;
-    Ok((StatusCode::CREATED, Json(CreatedKey { key_id, api_key })))
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(CreatedKey { key_id, api_key }),
+    ))
 }
 
 /// A key without its secret.
@@ -228,10 +243,10 @@ pub async fn list_keys(
     _: Operator,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<KeyView>>> {
+) -> ApiResult<JsonResponse<Vec<KeyView>>> {
     load(&state, &id)?;
     let keys = state.store.list_api_keys(&id)?;
-    Ok(Json(
+    Ok(JsonResponse(
         keys.into_iter()
             .map(|k| KeyView {
                 key_id: k.id,

@@ -77,19 +77,32 @@ impl CallDriver {
     pub async fn start(&mut self) -> DriverUpdate {
         tracing::info!(parent: &self.span, "call started");
         let outputs = self.session.start().await;
-        self.update(outputs)
+        self.settled(outputs).await
     }
 
     pub async fn input(&mut self, input: CallerInput) -> DriverUpdate {
         let now = self.now();
         let outputs = self.session.input(now, input).await;
-        self.update(outputs)
+        self.settled(outputs).await
     }
 
     /// Lets the session catch up with the clock (call at [`Self::deadline`]).
     pub async fn tick(&mut self) -> DriverUpdate {
         let now = self.now();
         let outputs = self.session.advance(now).await;
+        self.settled(outputs).await
+    }
+
+    /// Also runs whatever is already due (zero-length playback in text calls, timers that
+    /// expired meanwhile), so one turn's outputs go out together.
+    async fn settled(&mut self, mut outputs: Vec<Output>) -> DriverUpdate {
+        loop {
+            let now = self.now();
+            match self.session.next_deadline() {
+                Some(due) if due <= now => outputs.extend(self.session.advance(now).await),
+                _ => break,
+            }
+        }
         self.update(outputs)
     }
 

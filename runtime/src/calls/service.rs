@@ -220,7 +220,9 @@ impl CallService {
             disposition: None,
         };
         self.store.put_call(&summary, b"null")?;
-        let seed = u64::from_str_radix(&call_id[2..18], 16).unwrap_or(created_at_ms);
+        // 53 bits, so JavaScript clients read the seed in call records exactly.
+        let seed =
+            u64::from_str_radix(&call_id[2..18], 16).unwrap_or(created_at_ms) & ((1 << 53) - 1);
         let call = CallStarted {
             call_id: call_id.clone(),
             direction: request.direction,

@@ -128,11 +128,8 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         }
         self.dtmf.configure(listen.dtmf.clone());
         self.no_input_at = None;
-        self.outputs.push(Output::Listen {
-            at_ms: self.now,
-            listen: listen.clone(),
-        });
         self.listening = Some(listen);
+        self.listen_announced = false;
         self.arm_no_input();
         Ok(())
     }

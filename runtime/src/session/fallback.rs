@@ -1,4 +1,5 @@
-//! What the host does when a script fails mid-call, configured per tenant.
+//! What the host does when a script fails mid-call (server-wide today; per tenant once the
+//! tenant settings carry it).
 
 use serde::{Deserialize, Serialize};
 
@@ -39,9 +40,9 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         if self.ended {
             return;
         }
+        self.listening = None;
         self.stop_playback();
         self.timers.clear();
-        self.listening = None;
         self.no_input_at = None;
         self.dtmf.configure(None);
         match self.config.fallback.clone() {

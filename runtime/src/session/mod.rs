@@ -72,6 +72,9 @@ pub struct Session<S: CallScript, P: Playout> {
     now: Millis,
     playback: PlaybackQueue,
     listening: Option<Listen>,
+    /// Whether the current listen was announced ([`Output::Listen`]): that happens once
+    /// everything queued before it has played, when listening really starts.
+    listen_announced: bool,
     no_input_at: Option<Millis>,
     no_input_count: u32,
     dtmf: DtmfCollector,
@@ -116,6 +119,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             now: 0,
             playback: PlaybackQueue::default(),
             listening: None,
+            listen_announced: false,
             no_input_at: None,
             no_input_count: 0,
             dtmf: DtmfCollector::default(),
@@ -330,13 +334,23 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         self.arm_no_input();
     }
 
-    /// Starts the no-input timer if the script listens and nothing is playing.
+    /// Once nothing is playing, a pending listen starts: it is announced to media (hints for
+    /// the recogniser) and its no-input timer runs.
     fn arm_no_input(&mut self) {
-        if let Some(listen) = &self.listening
-            && self.playback.is_idle()
-            && self.no_input_at.is_none()
-            && listen.no_input_ms > 0
-        {
+        let Some(listen) = &self.listening else {
+            return;
+        };
+        if !self.playback.is_idle() {
+            return;
+        }
+        if !self.listen_announced {
+            self.listen_announced = true;
+            self.outputs.push(Output::Listen {
+                at_ms: self.now,
+                listen: listen.clone(),
+            });
+        }
+        if self.no_input_at.is_none() && listen.no_input_ms > 0 {
             self.no_input_at = Some(self.now + Millis::from(listen.no_input_ms));
         }
     }

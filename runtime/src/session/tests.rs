@@ -358,9 +358,9 @@ fn a_failing_script_gets_the_apology_fallback_and_is_never_called_again() {
         out.extend(h.session.advance(60_000).await);
         out
     });
-    assert!(
-        matches!(&outputs[0], Output::Play { item, .. } if item.id == "fallback" && !item.barge_in)
-    );
+    assert!(outputs.iter().any(
+        |o| matches!(o, Output::Play { item, .. } if item.id == "fallback" && !item.barge_in)
+    ));
     assert!(
         matches!(outputs.last(), Some(Output::Ended { end }) if end.by == Party::Host && end.reason == "script-failed")
     );

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A tenant's limits, set by the operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Quotas {
     /// Calls that may be live at once; one more gets HTTP 429.
     pub max_concurrent_calls: u32,

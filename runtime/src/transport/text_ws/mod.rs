@@ -84,6 +84,9 @@ async fn send_update(socket: &mut WebSocket, update: DriverUpdate) -> bool {
 async fn serve(mut socket: WebSocket, state: AppState, call_id: String, token: String) {
     let pending = match state.calls.claim(&call_id, &token) {
         Ok(pending) => pending,
+        Err(error @ CallError::Store(_)) => {
+            return close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;
+        }
         Err(CallError::BadToken) => {
             return close(&mut socket, CLOSE_BAD_TOKEN, "invalid call token").await;
         }
