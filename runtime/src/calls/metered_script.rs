@@ -13,6 +13,10 @@ pub(crate) struct MeteredScript {
 }
 
 impl CallScript for MeteredScript {
+    fn take_logs(&mut self) -> Vec<crate::contract::LogLine> {
+        self.inner.take_logs()
+    }
+
     async fn handle(
         &mut self,
         event: &Event,

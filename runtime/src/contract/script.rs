@@ -79,4 +79,9 @@ pub trait CallScript: Send {
         event: &Event,
         elapsed: Millis,
     ) -> impl Future<Output = Result<ScriptReply, ScriptFailure>> + Send;
+
+    /// After `handle` failed: what the script logged during that event, for the record.
+    fn take_logs(&mut self) -> Vec<LogLine> {
+        Vec::new()
+    }
 }

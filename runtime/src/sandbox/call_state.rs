@@ -49,6 +49,8 @@ pub(crate) struct HostState {
     /// Set by a host import just before it traps the guest, so the trap is reported as what
     /// it was (a flood), not as a generic crash.
     pub(crate) failure: Option<ScriptFailure>,
+    /// What the guest logged during the event that failed, for the call record.
+    pub(crate) failure_logs: Vec<LogLine>,
     stdout: OutputCapture,
     stderr: OutputCapture,
 }
@@ -122,6 +124,7 @@ impl HostState {
             kv_ops: 0,
             kv_limit: limits.kv_ops,
             failure: None,
+            failure_logs: Vec::new(),
             stdout,
             stderr,
         }
@@ -186,10 +189,20 @@ impl HostState {
         self.stdout.written().max(self.stderr.written()) > self.log_limit
     }
 
-    /// The guest's stderr lines not yet read, outside the log budget: used to find a panic
-    /// message when the guest traps.
-    pub(crate) fn stderr_lines(&mut self) -> Vec<String> {
-        self.stderr.drain_lines()
+    /// Everything logged and printed but not yet handed over, outside the log budget (the
+    /// pipes bound it): after a failure, to keep the guest's last words.
+    pub(crate) fn salvage_logs(&mut self) -> Vec<LogLine> {
+        let mut lines = std::mem::take(&mut self.logs);
+        for capture in [&mut self.stdout, &mut self.stderr] {
+            let level = capture.level;
+            lines.extend(
+                capture
+                    .drain_lines()
+                    .into_iter()
+                    .map(|message| LogLine { level, message }),
+            );
+        }
+        lines
     }
 
     /// Remembers why the guest is being ended and returns the trap that ends it.

@@ -1,9 +1,12 @@
-//! CPU accounting for one call: how long the guest has run on this event and on the whole
-//! call, measured as time spent inside the guest's future's `poll`.
+//! CPU accounting for one call: how much CPU the guest has used on this event and on the
+//! whole call, measured as the polling thread's CPU time spent inside the guest's future's
+//! `poll`.
 //!
 //! Wall-clock epochs alone cannot tell a guest that is running from one that was yielded to
 //! let other calls run, so the session's future is wrapped ([`CpuBudget::metered`]) and only
-//! time inside `poll` counts. The epoch callback ([`CpuBudget::check`]) runs every engine
+//! time inside `poll` counts — and of that, only the thread's own CPU time, so a guest is
+//! not charged when the operating system runs other processes (a busy build machine) in
+//! the middle of its event. The epoch callback ([`CpuBudget::check`]) runs every engine
 //! tick while the guest executes: it yields to the executor (neighbouring calls keep their
 //! timing) or ends the guest once a budget is spent.
 
@@ -59,6 +62,27 @@ impl std::fmt::Display for CpuExhausted {
 
 impl std::error::Error for CpuExhausted {}
 
+/// CPU time of the calling thread, in nanoseconds. A poll (and the epoch callback inside
+/// it) runs on one thread from start to end, so differences of this clock within a poll are
+/// exactly the CPU that poll used.
+#[cfg(target_os = "linux")]
+fn thread_cpu_ns() -> Option<u64> {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes one `timespec` through the valid pointer we pass and
+    // reads nothing else; CLOCK_THREAD_CPUTIME_ID is always available on Linux.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    (status == 0).then(|| now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64)
+}
+
+/// Elsewhere, wall time inside `poll` stands in for CPU time.
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_ns() -> Option<u64> {
+    None
+}
+
 impl CpuBudget {
     pub(crate) fn new(per_event: Duration, per_call: Duration) -> Arc<Self> {
         Arc::new(Self {
@@ -72,7 +96,7 @@ impl CpuBudget {
     }
 
     fn now_ns(&self) -> u64 {
-        self.origin.elapsed().as_nanos() as u64 + 1
+        thread_cpu_ns().unwrap_or_else(|| self.origin.elapsed().as_nanos() as u64) + 1
     }
 
     /// CPU used by the current event so far, including a poll in progress.
@@ -150,8 +174,8 @@ mod tests {
             .build()
             .expect("runtime");
         let (_, used) = rt.block_on(budget.metered(async {
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_millis(8) {}
+            let start = thread_cpu_ns().unwrap_or(0);
+            while thread_cpu_ns().unwrap_or(u64::MAX) - start < 8_000_000 {}
         }));
         assert!(used >= Duration::from_millis(8));
         // After the event, the event budget resets but the call keeps the total.

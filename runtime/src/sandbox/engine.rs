@@ -55,9 +55,9 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(1);
 /// Core instances one component may create: a Rust guest makes 3 (its module plus the
 /// adapter shims), interpreter-based guests about a dozen.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 32;
-/// On average a call needs far fewer than the per-component maximum; this bounds the pool's
-/// metadata without limiting the big guests that need many.
-const CORE_INSTANCES_PER_CALL_AVERAGE: u32 = 8;
+/// Core instances reserved per call in the pool: a componentize-py guest makes 14, so a
+/// server whose live calls are all Python still fills its `max_concurrent_calls`.
+const CORE_INSTANCES_PER_CALL_AVERAGE: u32 = 16;
 /// Memories per component: the guest's own plus, for some toolchains, an adapter's.
 const MEMORIES_PER_COMPONENT: u32 = 4;
 /// Tables per component: the shims that wire imports each carry one.

@@ -160,6 +160,15 @@ fn classify(
     error: wasmtime::Error,
 ) -> ScriptFailure {
     let state = store.data_mut();
+    // What the guest logged before failing (a Python traceback, a Rust panic message) is
+    // kept for the call record, unless logging too much is the failure itself.
+    let flood = matches!(state.host.failure, Some(ScriptFailure::LogFlood { .. }))
+        || state.host.output_over_budget();
+    let logs = if flood {
+        Vec::new()
+    } else {
+        state.host.salvage_logs()
+    };
     let failure = if let Some(failure) = state.host.failure.take() {
         failure
     } else if let Some(exhausted) = error.downcast_ref::<CpuExhausted>() {
@@ -174,21 +183,21 @@ fn classify(
         }
     } else {
         // Rust guests print "panicked at file:line:" and the message on the next line.
-        let lines = state.host.stderr_lines();
-        let panic = lines
+        let panic = logs
             .iter()
-            .rposition(|line| line.contains("panicked at"))
+            .rposition(|line| line.message.contains("panicked at"))
             .map(|at| {
-                lines[at..]
+                logs[at..]
                     .iter()
                     .take(2)
-                    .map(|line| line.trim())
+                    .map(|line| line.message.trim())
                     .collect::<Vec<_>>()
                     .join(" ")
             });
         trap_failure(&error, panic)
     };
     tracing::info!(call_id = %state.host.call_id, %failure, "script failed");
+    state.host.failure_logs = logs;
     failure
 }
 
@@ -242,6 +251,10 @@ fn is_runtime_frame(name: &str) -> bool {
 }
 
 impl CallScript for ScriptInstance {
+    fn take_logs(&mut self) -> Vec<crate::contract::LogLine> {
+        std::mem::take(&mut self.store.data_mut().host.failure_logs)
+    }
+
     async fn handle(
         &mut self,
         event: &Event,

@@ -6,9 +6,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use wasmtime::ResourceLimiter;
 
-/// Limits applied to every call of one tenant. The defaults suit a Rust or C script; a
-/// Python or JavaScript script needs a larger `memory_bytes` (their interpreters alone use
-/// 20–40 MiB).
+/// Limits applied to every call of one tenant. The defaults suit every language huashu
+/// supports: after its first event a Rust or C script uses about 1 MiB of linear memory, a
+/// Python one 12 MiB and a JavaScript one 9 MiB (see `docs/benchmarks.md`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Limits {

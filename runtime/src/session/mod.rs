@@ -282,6 +282,12 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         let reply = match script.handle(&event, self.now).await {
             Ok(reply) => reply,
             Err(failure) => {
+                let at_ms = self.now;
+                let logs = script.take_logs();
+                self.record.timeline.extend(
+                    logs.into_iter()
+                        .map(|line| TimelineEntry::Log { at_ms, line }),
+                );
                 self.fail(failure);
                 return;
             }
