@@ -17,7 +17,9 @@
 //!   time.
 //! - [`store`] — storage: the `Store` interface (tenants, keys, modules, prompts, call
 //!   records) and tenant key-value, with the embedded sled backend.
-//! - [`media`] — audio formats (WAV prompts; codecs and resampling as the audio path grows).
+//! - [`media`] — audio between transports and the session: WAV prompts, G.711 and Opus,
+//!   resampling to canonical 16 kHz, 20 ms outbound pacing, the cache of encoded prompts.
+//! - [`speech`] — TTS and streaming ASR behind traits, voice activity and turn-taking.
 //! - [`calls`] — calls on the server: creation, quotas, connect tokens, the real-time
 //!   driver of a session, records stored at the end.
 //! - [`transport`] — the sockets calls arrive on (the text WebSocket protocol).
@@ -36,5 +38,6 @@ pub mod sandbox;
 pub mod scenario;
 pub mod secrets;
 pub mod session;
+pub mod speech;
 pub mod store;
 pub mod transport;
