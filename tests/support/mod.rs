@@ -4,6 +4,7 @@
 
 #![allow(dead_code, reason = "each test file uses a different part")]
 
+pub mod polyglot;
 pub mod server;
 pub mod ws;
 

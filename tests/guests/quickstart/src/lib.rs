@@ -7,8 +7,11 @@ struct Greeter;
 
 impl Dialogue for Greeter {
     fn on_call_started(&mut self, call: &CallStarted, out: &mut Actions) {
-        out.say(format!("{}您好，我是优选会员中心。请问现在方便说话吗？", call.var_or("name", "")))
-            .barge_in();
+        out.say(format!(
+            "{}您好，我是优选会员中心。请问现在方便说话吗？",
+            call.var_or("name", "")
+        ))
+        .barge_in();
         out.listen(Listen::new().no_input_ms(6000).hints(["方便", "不方便"]));
     }
 

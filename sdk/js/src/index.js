@@ -1,0 +1,24 @@
+// Write huashu call scripts (话术) in JavaScript.
+//
+//   import { Dialogue, IntentLevel, IntentMatcher, exportDialogue } from 'huashu-sdk';
+//
+//   class Greeter extends Dialogue {
+//     onCallStarted(call, out) {
+//       out.say(`${call.varOr('name', '')}您好，请问现在方便吗？`, { bargeIn: true });
+//       out.listen({ noInputMs: 6000, hints: ['方便', '不方便'] });
+//     }
+//   }
+//   export const script = exportDialogue(Greeter);
+//
+// Build with `node sdk/js/build.mjs app.js out.wasm` (componentize-js, world `dialogue`).
+//
+// Layout: dialogue.js (Dialogue, Call, dispatch, exportDialogue), actions.js (Actions,
+// IntentLevel), intent.js (IntentMatcher), retries.js (Retries, NoMatchCounter), text.js
+// (normalize), host.js (log, kv).
+
+export { Actions, IntentLevel } from './actions.js';
+export { Call, Dialogue, dispatch, exportDialogue } from './dialogue.js';
+export { IntentMatcher, transcriptTexts } from './intent.js';
+export { NoMatchCounter, Retries } from './retries.js';
+export { normalize } from './text.js';
+export { kv, log } from './host.js';

@@ -1,0 +1,58 @@
+"""Write huashu call scripts (话术) in Python.
+
+A script subclasses ``Dialogue`` and overrides the handlers of the events it cares about;
+each handler answers by adding actions to ``out`` (an ``Actions``)::
+
+    from huashu_sdk import Actions, Dialogue, IntentLevel, IntentMatcher, export
+
+    class Greeter(Dialogue):
+        def on_call_started(self, call, out):
+            out.say(f"{call.var_or('name', '')}您好，请问现在方便吗？", barge_in=True)
+            out.listen(no_input_ms=6000, hints=["方便", "不方便"])
+
+        def on_final_transcript(self, t, out):
+            replies = IntentMatcher().intent("yes", ["方便", "可以"]).intent("no", ["不方便"])
+            if replies.classify_transcript(t) == "yes":
+                out.say("好的，再见！").intent(IntentLevel.A)
+            else:
+                out.say("不打扰了，再见！").intent(IntentLevel.D)
+            out.hang_up("done")
+
+    Script = export(Greeter)   # componentize-py's entry point
+
+Build it with ``sdk/python/build.sh DIR OUT.wasm`` (componentize-py, the world ``dialogue``
+from ``wit/``) and test it with ``huashu test OUT.wasm DIR/scenarios/``.
+
+Layout:
+
+- ``dialogue``: ``Dialogue`` (one handler per event), ``dispatch`` and ``export``.
+- ``actions``: ``Actions``, the action list a handler builds, with outcome shorthands.
+- ``call``: ``Call``, the call-started event with ``var`` / ``var_or``.
+- ``intent``: ``IntentMatcher`` (longest phrase wins; Chinese and English normalised).
+- ``retries``: ``Retries`` and ``NoMatchCounter``: how often to ask again.
+- ``number``: ``parse_number`` for "五", "二十五", "twenty-one".
+- ``host``: ``log`` and ``kv``, the host's call log and the tenant's key-value store.
+- ``contract``: the contract's generated types (``IntentLevel``, ``DtmfOptions``…).
+"""
+
+from .actions import Actions
+from .call import Call
+from .contract import (
+    Alternative, AudioFrame, CallStarted, Channel, Direction, Dtmf, DtmfEnd, DtmfOptions,
+    HangUp, IntentLevel, NoInput, Outcome, Party, PlaybackFinished, TimerFired, Transcript,
+    TransferResult_Connected, TransferResult_Failed,
+)
+from .dialogue import Dialogue, dispatch, export
+from .host import KvError, kv, log
+from .intent import IntentMatcher, transcript_texts
+from .number import parse_number
+from .retries import NoMatchCounter, Retries
+
+__all__ = [
+    "Actions", "Alternative", "AudioFrame", "Call", "CallStarted", "Channel", "Dialogue",
+    "Direction", "Dtmf", "DtmfEnd", "DtmfOptions", "HangUp", "IntentLevel", "IntentMatcher",
+    "KvError", "NoInput", "NoMatchCounter", "Outcome", "Party", "PlaybackFinished",
+    "Retries", "TimerFired", "Transcript", "TransferResult_Connected",
+    "TransferResult_Failed", "dispatch", "export", "kv", "log", "parse_number",
+    "transcript_texts",
+]

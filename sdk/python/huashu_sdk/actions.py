@@ -1,0 +1,112 @@
+"""``Actions``: the list of things a handler asks the host to do, built one call at a time.
+
+Each method appends one action, in the order called. The outcome shorthands (``intent``,
+``disposition``, ``tag``, ``field``) are the exception: they merge into one ``set-outcome``
+action placed where the first of them was called, as in the Rust SDK."""
+
+from .contract import DtmfOptions, IntentLevel, Listen, Outcome, Play, Say, Timer, Transfer, wit
+
+
+class Actions:
+    """The actions a handler answers with. The SDK creates one per event (``out``)."""
+
+    def __init__(self, elapsed_ms: int = 0):
+        self.elapsed_ms = elapsed_ms
+        """Milliseconds from the start of the call to the event being handled."""
+        self.list = []
+        self._merged = None
+
+    def say(self, text: str, *, barge_in: bool = False, voice: str = "", id: str = ""):
+        """Speak ``text`` with text-to-speech after whatever is queued. ``barge_in``: the
+        customer may interrupt it; ``voice``: e.g. ``cmn``; ``id``: named in
+        ``playback-finished``."""
+        return self._push(wit.Action_Say(Say(text, voice, id, barge_in)))
+
+    def play(self, prompt: str, *, barge_in: bool = False, id: str = ""):
+        """Play the tenant's recorded prompt ``prompt`` after whatever is queued."""
+        return self._push(wit.Action_Play(Play(prompt, id, barge_in)))
+
+    def stop_playback(self):
+        """Stop what is playing and drop everything queued."""
+        return self._push(wit.Action_StopPlayback())
+
+    def listen(self, *, no_input_ms: int = 0, end_silence_ms: int = 0, max_speech_ms: int = 0,
+               hints=(), dtmf: DtmfOptions = None):
+        """Wait for the customer's answer. ``no_input_ms``: raise ``no-input`` after this long
+        (0: never); ``hints``: phrases the recogniser favours; ``dtmf``: collect keys,
+        ``DtmfOptions(max_digits, terminator, inter_digit_timeout_ms)`` (None: each key on
+        its own)."""
+        listen = Listen(no_input_ms, end_silence_ms, max_speech_ms, list(hints), dtmf)
+        return self._push(wit.Action_Listen(listen))
+
+    def start_timer(self, id: str, after_ms: int):
+        """Start (or restart) timer ``id``; ``on_timer_fired`` is called ``after_ms`` later."""
+        return self._push(wit.Action_StartTimer(Timer(id, after_ms)))
+
+    def cancel_timer(self, id: str):
+        """Cancel timer ``id``; an unknown id is ignored."""
+        return self._push(wit.Action_CancelTimer(id))
+
+    def subscribe_audio(self, sample_rate: int):
+        """Receive the customer's audio at ``sample_rate`` (8000 or 16000)."""
+        return self._push(wit.Action_SubscribeAudio(sample_rate))
+
+    def unsubscribe_audio(self):
+        return self._push(wit.Action_UnsubscribeAudio())
+
+    def transfer(self, target: str, reason: str):
+        """Hand the customer to a human at ``target``; ``on_transfer_result`` answers."""
+        return self._push(wit.Action_Transfer(Transfer(target, reason)))
+
+    def hang_up(self, reason: str):
+        """End the call once the queued prompts have played."""
+        return self._push(wit.Action_HangUp(reason))
+
+    def send_dtmf(self, digits: str):
+        """Send keypad tones (``0``-``9``, ``*``, ``#``, ``A``-``D``, ``w`` = 0.5 s pause)."""
+        return self._push(wit.Action_SendDtmf(digits))
+
+    def set_outcome(self, outcome: Outcome):
+        """Record (part of) the outcome as its own ``set-outcome`` action."""
+        self._merged = None
+        return self._push(wit.Action_SetOutcome(outcome))
+
+    def intent(self, level: IntentLevel):
+        """Set the outcome's intent level (``IntentLevel.A`` agreed … ``F`` invalid)."""
+        self._outcome().intent = level
+        return self
+
+    def disposition(self, disposition: str):
+        """Set the outcome's disposition, e.g. ``coupon-accepted``."""
+        self._outcome().disposition = disposition
+        return self
+
+    def tag(self, tag: str):
+        """Add a tag to the outcome (duplicates are ignored)."""
+        tags = self._outcome().tags
+        if tag not in tags:
+            tags.append(tag)
+        return self
+
+    def field(self, key: str, value: str):
+        """Set one field of the outcome; setting a key again replaces its value."""
+        fields = self._outcome().fields
+        for i, (k, _) in enumerate(fields):
+            if k == key:
+                fields[i] = (key, value)
+                return self
+        fields.append((key, value))
+        return self
+
+    def __len__(self):
+        return len(self.list)
+
+    def _push(self, action):
+        self.list.append(action)
+        return self
+
+    def _outcome(self) -> Outcome:
+        if self._merged is None:
+            self._merged = Outcome(None, None, [], [])
+            self.list.append(wit.Action_SetOutcome(self._merged))
+        return self._merged

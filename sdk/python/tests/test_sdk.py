@@ -1,0 +1,150 @@
+"""Unit tests of the Python SDK, run natively with CPython against the contract's bindings:
+
+    componentize-py -d wit -w dialogue bindings target/guests/python-bindings
+    PYTHONPATH=target/guests/python-bindings:sdk/python python3 -m unittest discover sdk/python/tests
+
+(tests/languages.rs does exactly this.) The cases mirror the Rust SDK's own tests."""
+
+import unittest
+
+from huashu_sdk import (
+    Actions, Dialogue, IntentLevel, IntentMatcher, NoMatchCounter, Retries, dispatch, kv,
+    parse_number,
+)
+from huashu_sdk.contract import wit
+from huashu_sdk.text import normalize
+
+
+def transcript(text, *alternatives):
+    return wit.Transcript(text, 1.0, [wit.Alternative(a, 0.5) for a in alternatives])
+
+
+REPLIES = (
+    IntentMatcher()
+    .intent("yes", ["好的", "好", "可以", "行", "没问题", "需要", "要", "yes", "sure", "ok", "okay"])
+    .intent("no", ["不要", "不需要", "不用", "不行", "算了", "no", "not interested"])
+    .intent("busy", ["在忙", "开会", "开车", "晚点再打", "没空", "busy", "call me later"])
+    .intent("who", ["你是谁", "哪位", "哪里", "who is this", "who are you"])
+)
+
+
+class TextTests(unittest.TestCase):
+    def test_normalize_folds_width_and_case_and_drops_punctuation(self):
+        self.assertEqual(normalize("好的，ＯＫ！"), "好的ok")
+        self.assertEqual(normalize("不 需 要 。"), "不需要")
+        self.assertEqual(normalize("Not, interested!"), "not interested")
+        self.assertEqual(normalize("I don't  know"), "i don t know")
+        self.assertEqual(normalize("我要 coupon 谢谢"), "我要coupon谢谢")
+        self.assertEqual(normalize("１２月５号"), "12月5号")
+
+
+class IntentTests(unittest.TestCase):
+    def test_chinese_utterances(self):
+        self.assertEqual(REPLIES.classify("好的，谢谢"), "yes")
+        self.assertEqual(REPLIES.classify("不用了不用了"), "no")
+        self.assertEqual(REPLIES.classify("我现在在开会，晚点再打吧"), "busy")
+        self.assertEqual(REPLIES.classify("喂？你是谁啊"), "who")
+        self.assertIsNone(REPLIES.classify("喂？"))
+
+    def test_longest_phrase_wins_so_negations_are_not_read_as_assent(self):
+        self.assertEqual(REPLIES.classify("好的，不过不需要"), "no")
+        self.assertEqual(REPLIES.best_match("不需要"), ("no", "不需要"))
+
+    def test_english_matches_whole_words_only(self):
+        self.assertEqual(REPLIES.classify("OKAY"), "yes")
+        self.assertEqual(REPLIES.classify("I'm not interested!"), "no")
+        self.assertIsNone(REPLIES.classify("I know nothing about it"))
+        self.assertIsNone(REPLIES.classify("look at the book"))
+
+    def test_excluded_phrases_hide_their_occurrences_only(self):
+        m = IntentMatcher().intent_excluding("interested", ["感兴趣"], ["不感兴趣"])
+        self.assertIsNone(m.classify("我不感兴趣"))
+        self.assertEqual(m.classify("不感兴趣？其实我感兴趣"), "interested")
+
+    def test_ties_go_to_the_intent_declared_first(self):
+        m = IntentMatcher().intent("first", ["可以"]).intent("second", ["没空"])
+        self.assertEqual(m.classify("可以，但是没空"), "first")
+
+    def test_transcripts_fall_back_to_alternatives(self):
+        self.assertEqual(REPLIES.classify_transcript(transcript("嗯嗯", "", "行")), "yes")
+
+
+class NumberTests(unittest.TestCase):
+    def test_numbers(self):
+        for text, n in [("5", 5), ("２５", 25), ("五", 5), ("十五", 15), ("一百零五", 105),
+                        ("三百二", 320), ("两千五", 2500), ("一万五", 15000),
+                        ("二零二六", 2026), ("Five", 5), ("twenty-one", 21)]:
+            self.assertEqual(parse_number(text), n, text)
+        for text in ["", "五分", "三四", "百", "十十", "fivefold", "twenty twenty"]:
+            self.assertIsNone(parse_number(text), text)
+
+
+class RetriesTests(unittest.TestCase):
+    def test_counters(self):
+        r = Retries(1)
+        self.assertTrue(r.try_again())
+        self.assertFalse(r.try_again())
+        n = NoMatchCounter(1)
+        self.assertTrue(n.miss())
+        n.matched()
+        self.assertTrue(n.miss())
+        self.assertFalse(n.miss())
+        self.assertEqual(n.total, 3)
+
+
+class ActionsTests(unittest.TestCase):
+    def test_outcome_shorthands_merge_into_one_action_where_first_called(self):
+        out = Actions(0)
+        out.intent(IntentLevel.B)
+        out.say("好的", barge_in=True, id="ok")
+        out.tag("callback").tag("callback").field("when", "明天").field("when", "2026-11-24")
+        out.disposition("callback").hang_up("done")
+        self.assertEqual(len(out), 3)
+        self.assertEqual(out.list[0], wit.Action_SetOutcome(wit.Outcome(
+            IntentLevel.B, "callback", ["callback"], [("when", "2026-11-24")])))
+        self.assertEqual(out.list[1], wit.Action_Say(wit.Say("好的", "", "ok", True)))
+        self.assertEqual(out.list[2], wit.Action_HangUp("done"))
+
+    def test_listen_with_dtmf(self):
+        out = Actions(0).listen(no_input_ms=6000, hints=["好的"],
+                                dtmf=wit.DtmfOptions(1, "", 3000))
+        self.assertEqual(out.list, [wit.Action_Listen(
+            wit.Listen(6000, 0, 0, ["好的"], wit.DtmfOptions(1, "", 3000)))])
+
+
+class DialogueTests(unittest.TestCase):
+    def test_dispatch_routes_events_and_unhandled_ones_do_nothing(self):
+        class Echo(Dialogue):
+            def on_final_transcript(self, t, out):
+                out.say("您说的是" + t.text)
+
+        out = Actions(1200)
+        dispatch(Echo(), wit.Event_FinalTranscript(transcript("好的")), out)
+        self.assertEqual(out.list, [wit.Action_Say(wit.Say("您说的是好的", "", "", False))])
+        out = Actions(0)
+        dispatch(Echo(), wit.Event_SpeechStarted(), out)
+        self.assertEqual(out.list, [])
+
+    def test_call_variables(self):
+        seen = {}
+
+        class Greeter(Dialogue):
+            def on_call_started(self, call, out):
+                seen.update(name=call.var_or("name", "您"), title=call.var_or("title", "先生"),
+                            missing=call.var("amount"), call_id=call.call_id)
+
+        started = wit.CallStarted("c1", wit.Direction.OUTBOUND, "", "", wit.Channel.TEXT,
+                                  [("name", "王芳"), ("title", "  ")], 0, 7)
+        dispatch(Greeter(), wit.Event_CallStarted(started), Actions(0))
+        self.assertEqual(seen, {"name": "王芳", "title": "先生", "missing": None, "call_id": "c1"})
+
+    def test_kv_is_in_memory_outside_the_host(self):
+        kv.set("callback", b"2026-11-24")
+        self.assertEqual(kv.get("callback"), b"2026-11-24")
+        kv.delete("callback")
+        kv.delete("callback")
+        self.assertIsNone(kv.get("callback"))
+
+
+if __name__ == "__main__":
+    unittest.main()
