@@ -8,8 +8,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::contract::Millis;
 use crate::sandbox::{ArtifactCache, CallSetup, Limits, Sandbox, SandboxConfig, TenantKv};
+use crate::scenario::report::clock;
 use crate::scenario::{Divergence, replay};
 use crate::session::CallRecord;
 use crate::store::{MemoryKeyValue, SledStore, Store};
@@ -86,15 +86,6 @@ fn load_record(args: &ReplayArgs) -> anyhow::Result<CallRecord> {
         );
     }
     serde_json::from_value(record).context("the call record is not in the expected format")
-}
-
-fn clock(ms: Millis) -> String {
-    format!(
-        "{:02}:{:02}.{}",
-        ms / 60_000,
-        (ms / 1000) % 60,
-        (ms % 1000) / 100
-    )
 }
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {

@@ -8,7 +8,7 @@ use crate::contract::Millis;
 use crate::session::{Speaker, TimelineEntry};
 
 /// `mm:ss.t` of call time.
-fn clock(ms: Millis) -> String {
+pub fn clock(ms: Millis) -> String {
     format!(
         "{:02}:{:02}.{}",
         ms / 60_000,
