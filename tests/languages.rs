@@ -216,3 +216,86 @@ fn the_javascript_sdk_passes_its_unit_tests_natively() {
         "{report}"
     );
 }
+
+/// What the customer answers the first question with.
+enum Reply {
+    Keys(&'static str),
+    Text(&'static str),
+}
+
+#[test]
+fn every_language_takes_a_call_through_the_server() {
+    use serde_json::json;
+    use support::server::{Server, create_tenant};
+    use support::ws::TextCall;
+
+    let cases = [
+        (
+            "python-survey",
+            Language::Python,
+            json!({ "name": "张先生", "service": "今天上午的空调维修服务" }),
+            Reply::Keys("5"),
+        ),
+        (
+            "js-birthday",
+            Language::JavaScript,
+            json!({ "name": "王芳", "coupon_amount": 80 }),
+            Reply::Text("好的，谢谢"),
+        ),
+        (
+            "c-reminder",
+            Language::C,
+            json!({ "name": "陈女士", "appointment": "明天上午十点的牙科复诊" }),
+            Reply::Keys("1"),
+        ),
+    ];
+    let modules: Vec<Vec<u8>> = cases
+        .iter()
+        .map(|(name, language, _, _)| {
+            std::fs::read(polyglot::example_wasm(name, *language)).expect("built component")
+        })
+        .collect();
+    let _quiet = polyglot::quiet();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Polyglot");
+    let client = server.client(&key);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for ((name, _, variables, reply), wasm) in cases.iter().zip(&modules) {
+        let (status, body) = client.put_bytes(&format!("/v1/modules/{name}"), wasm);
+        assert_eq!(status, 201, "{name}: {body}");
+        let (status, call) = client.post(
+            "/v1/calls",
+            json!({ "module": name, "variables": variables }),
+        );
+        assert_eq!(status, 201, "{name}: {call}");
+        let ws_url = call["ws_url"].as_str().expect("ws_url").to_owned();
+        let received = rt.block_on(async {
+            let mut call = TextCall::connect(&ws_url).await;
+            call.until_listening()
+                .await
+                .expect("the bot greets and listens");
+            match reply {
+                Reply::Keys(keys) => call.press(keys).await,
+                Reply::Text(text) => call.say(text).await,
+            }
+            // Whatever the script asks next, the customer has said all they will.
+            while call.until_listening().await.is_some() {
+                call.send(json!({ "type": "hangup" })).await;
+            }
+            call
+        });
+        assert!(!received.said().is_empty(), "{name} said something");
+        let call_id = call["call_id"].as_str().expect("call_id");
+        let (status, record) = client.get(&format!("/v1/calls/{call_id}"));
+        assert_eq!(status, 200);
+        assert_eq!(record["status"], "completed", "{name}: {record}");
+        assert_eq!(
+            record["record"]["outcome"]["intent"], "A",
+            "{name}: {record}"
+        );
+    }
+}
