@@ -21,9 +21,13 @@
 //!   resampling to canonical 16 kHz, 20 ms outbound pacing, the cache of encoded prompts.
 //! - [`speech`] — TTS and streaming ASR behind traits, voice activity and turn-taking.
 //! - [`calls`] — calls on the server: creation, quotas, connect tokens, the real-time
-//!   driver of a session, records stored at the end.
-//! - [`transport`] — the sockets calls arrive on (the text WebSocket protocol).
+//!   driver of a session, records stored at the end; voice calls join media and speech
+//!   to the session (`calls::VoiceCall`).
+//! - [`transport`] — the sockets calls arrive on: the console's WebSocket (text, and audio
+//!   frames for voice calls) and Twilio Media Streams.
 //! - [`api`] — the HTTP API (`/v1`), health, metrics, OpenAPI.
+//! - [`console`] — the browser console served at `/`: static files compiled into the
+//!   binary; the page itself talks to the API and the call WebSocket.
 //! - [`metrics`] — Prometheus metrics.
 //! - [`secrets`] — random ids and tokens, and how secrets are hashed.
 //! - [`cli`] — the `huashu` command line (the binary is a thin wrapper around it).
@@ -31,6 +35,7 @@
 pub mod api;
 pub mod calls;
 pub mod cli;
+pub mod console;
 pub mod contract;
 pub mod media;
 pub mod metrics;

@@ -1,6 +1,7 @@
 //! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas; tenant
 //! endpoints for modules, prompts and calls; health, metrics and the OpenAPI document.
-//! WebSocket call transports are mounted here too but live in [`crate::transport`].
+//! WebSocket call transports are mounted here too but live in [`crate::transport`]; so is
+//! the browser console's page (`/`, `/console/…`), which lives in [`crate::console`].
 
 mod auth;
 mod calls;
@@ -65,6 +66,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/calls", post(calls::create).get(calls::list))
         .route("/v1/calls/{id}", get(calls::get))
         .route("/v1/calls/{id}/ws", get(crate::transport::text_ws::connect))
+        // The browser console: `/` and `/console/…`, static files embedded in the binary.
+        .merge(crate::console::router())
         .fallback(extract::not_found)
         .method_not_allowed_fallback(extract::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

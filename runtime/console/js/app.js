@@ -1,0 +1,94 @@
+// The console's entry point: which screen shows for which address (`#/modules`,
+// `#/call`, `#/history/c_…`…), who is signed in, and the navigation. Each screen is a
+// module with `mount(section)` (once) and `show(params)` (every time it is opened).
+
+import { session, onUnauthorized } from './api.js';
+import { $, say } from './dom.js';
+import * as signin from './signin.js';
+import * as modules from './modules.js';
+import * as prompts from './prompts.js';
+import * as testcall from './testcall.js';
+import * as history from './history.js';
+import * as operator from './operator.js';
+
+/** Screens by the first part of the address, with who may see them. */
+const screens = {
+  signin: { module: signin, role: null },
+  modules: { module: modules, role: 'tenant' },
+  prompts: { module: prompts, role: 'tenant' },
+  call: { module: testcall, role: 'tenant' },
+  history: { module: history, role: 'tenant' },
+  record: { module: history.record, role: 'tenant' },
+  operator: { module: operator, role: 'operator' },
+};
+
+const mounted = new Set();
+
+function home() {
+  return session.role === 'operator' ? '#/operator' : '#/modules';
+}
+
+/** `#/history/c_1?module=x` → { name: 'record', id: 'c_1', query: URLSearchParams }. */
+function parse(hash) {
+  const [path, search = ''] = hash.replace(/^#\/?/, '').split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let name = parts[0] ?? '';
+  if (name === 'history' && parts[1]) name = 'record';
+  return { name, id: parts[1] ?? null, query: new URLSearchParams(search) };
+}
+
+function route() {
+  const params = parse(location.hash);
+  const role = session.key ? session.role : null;
+  let screen = screens[params.name];
+  if (!role) {
+    if (params.name !== 'signin') {
+      location.replace('#/signin');
+      return;
+    }
+  } else if (!screen || screen.role !== role) {
+    location.replace(home());
+    return;
+  }
+  screen = screens[params.name];
+  const leaving = document.querySelector('.screen:not([hidden])');
+  for (const section of document.querySelectorAll('.screen')) {
+    section.hidden = section.id !== `screen-${params.name}`;
+  }
+  const section = $(`#screen-${params.name}`);
+  if (!mounted.has(params.name)) {
+    screen.module.mount(section);
+    mounted.add(params.name);
+  }
+  updateChrome(params.name, role);
+  screen.module.show(params);
+  if (leaving && leaving !== section) $('#main').focus({ preventScroll: true });
+}
+
+function updateChrome(name, role) {
+  $('#nav').hidden = !role;
+  $('#who').hidden = !role;
+  for (const li of document.querySelectorAll('#nav li')) li.hidden = li.dataset.role !== role;
+  const current = name === 'record' ? 'history' : name;
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.getAttribute('href') === `#/${current}`) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const key = session.key ?? '';
+  $('#who-label').textContent =
+    role === 'operator' ? 'Operator' : role ? `Tenant key ${key.slice(0, 7)}…` : '';
+}
+
+$('#sign-out').addEventListener('click', () => {
+  testcall.hangUpIfLive();
+  session.signOut();
+  say($('#banner'), '');
+  location.hash = '#/signin';
+});
+
+onUnauthorized((error) => {
+  say($('#banner'), `Your key was refused: ${error.message}. Sign out and sign in again.`);
+});
+
+window.addEventListener('hashchange', route);
+route();

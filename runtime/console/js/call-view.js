@@ -1,0 +1,174 @@
+// How a call reads on screen, live or from its record: one line per event, action, log
+// line or failure for the timeline; the transcript; the outcome; a script failure in
+// words. Used by the test call and the call history alike.
+
+import { h, fill, offset } from './dom.js';
+
+const quote = (text) => `“${text}”`;
+
+/** An event delivered to the script, as one line. */
+export function describeEvent(event) {
+  switch (event.event) {
+    case 'call_started': {
+      const vars = Object.entries(event.variables ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+      return `call started: ${event.direction}, channel ${event.channel}${event.callee ? `, to ${event.callee}` : ''}${vars ? `; variables ${vars}` : ''}`;
+    }
+    case 'speech_started': return 'the customer started speaking';
+    case 'partial_transcript': return `partial transcript ${quote(event.text)}`;
+    case 'final_transcript': return `final transcript ${quote(event.text)} (confidence ${Number(event.confidence).toFixed(2)})`;
+    case 'no_input': return `no input (${event.count} in a row)`;
+    case 'dtmf': return `keys ${event.digits} (ended by ${String(event.ended_by).replace('_', ' ')})`;
+    case 'playback_finished':
+      return `playback ${event.id} ${event.interrupted ? `interrupted after ${event.played_ms} of ${event.total_ms} ms` : `finished (${event.total_ms} ms)`}`;
+    case 'timer_fired': return `timer ${event.id} fired`;
+    case 'audio_frame': return `audio frame (${event.samples?.length ?? 0} samples at ${event.sample_rate} Hz)`;
+    case 'transfer_result': return event.status === 'connected' ? 'transfer connected' : `transfer failed: ${event.reason ?? ''}`;
+    case 'hang_up': return `hang-up by ${event.by}: ${event.reason}`;
+    default: return JSON.stringify(event);
+  }
+}
+
+/** An action the script returned, as one line. */
+export function describeAction(action) {
+  const bargeIn = (a) => (a.barge_in ? ' (may be interrupted)' : '');
+  switch (action.action) {
+    case 'say': return `say ${quote(action.text)}${action.voice ? ` in voice ${action.voice}` : ''}${bargeIn(action)}`;
+    case 'play': return `play prompt ${action.prompt}${bargeIn(action)}`;
+    case 'stop_playback': return 'stop playback';
+    case 'listen': {
+      const parts = [];
+      if (action.no_input_ms) parts.push(`no input after ${action.no_input_ms} ms`);
+      if (action.hints?.length) parts.push(`hints ${action.hints.join(' / ')}`);
+      if (action.dtmf) parts.push(`keypad up to ${action.dtmf.max_digits} keys`);
+      return `listen${parts.length ? ` (${parts.join('; ')})` : ''}`;
+    }
+    case 'start_timer': return `start timer ${action.id} (${action.after_ms} ms)`;
+    case 'cancel_timer': return `cancel timer ${action.id}`;
+    case 'subscribe_audio': return `subscribe to audio at ${action.sample_rate} Hz`;
+    case 'unsubscribe_audio': return 'unsubscribe from audio';
+    case 'transfer': return `transfer to ${action.target}: ${action.reason}`;
+    case 'hang_up': return `hang up: ${action.reason}`;
+    case 'set_outcome': {
+      const parts = [];
+      if (action.intent) parts.push(`intent ${action.intent}`);
+      if (action.disposition) parts.push(`disposition ${action.disposition}`);
+      if (action.tags?.length) parts.push(`tags ${action.tags.join(', ')}`);
+      const fields = Object.entries(action.fields ?? {});
+      if (fields.length) parts.push(`fields ${fields.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+      return `set outcome: ${parts.join('; ') || 'nothing'}`;
+    }
+    case 'send_dtmf': return `send keys ${action.digits}`;
+    default: return JSON.stringify(action);
+  }
+}
+
+/** Customer input as the record keeps it. */
+function describeInput(input) {
+  switch (input.input) {
+    case 'speech_started': return 'voice activity started';
+    case 'partial': return `heard so far ${quote(input.transcript.text)}`;
+    case 'final': return `said ${quote(input.transcript.text)}`;
+    case 'dtmf': return `pressed ${input.digit}`;
+    case 'audio': return 'audio';
+    case 'transfer_result': return `transfer ${input.result.status}${input.result.reason ? `: ${input.result.reason}` : ''}`;
+    case 'hang_up': return `hung up (${input.reason})`;
+    default: return JSON.stringify(input);
+  }
+}
+
+/** A script failure in words (the record stores only its kind and details). */
+export function describeFailure(failure) {
+  const d = failure.detail;
+  switch (failure.kind) {
+    case 'trap': return `the script crashed: ${d.message}`;
+    case 'cpu_per_event': return `the script used more than its ${d.limit_ms} ms of CPU on one event`;
+    case 'cpu_per_call': return `the script used more than its ${d.limit_ms} ms of CPU on the call`;
+    case 'memory': return `the script needed more than its ${d.limit_bytes} bytes of memory`;
+    case 'too_many_actions': return `the script returned ${d.count} actions at once (the limit is ${d.limit})`;
+    case 'string_too_long': return `the script returned a string of ${d.bytes} bytes (the limit is ${d.limit})`;
+    case 'log_flood': return `the script logged more than ${d.limit_bytes} bytes`;
+    case 'kv_flood': return `the script made more than ${d.limit} key-value calls`;
+    case 'invalid_action': return `the script asked for something the host cannot do: ${d}`;
+    case 'instantiate': return `the script could not be started: ${d}`;
+    default: return JSON.stringify(failure);
+  }
+}
+
+/**
+ * One timeline row from a live message or a record entry: [kind, text, css class].
+ * Returns null for entries with nothing to show.
+ */
+export function timelineRow(entry) {
+  switch (entry.type) {
+    case 'event': return ['event', describeEvent(entry.event), 'kind-event'];
+    case 'action': return ['action', describeAction(entry.action), 'kind-action'];
+    case 'log': {
+      const line = entry.line ?? entry;
+      return [`log ${line.level}`, line.message, `kind-log level-${line.level}`];
+    }
+    case 'ignored': return ['ignored', `${entry.what}: ${entry.why}`, 'kind-log'];
+    case 'error': return ['script error', entry.message, 'kind-error'];
+    case 'failure': return ['script error', describeFailure(entry.failure), 'kind-error'];
+    case 'input': return ['customer', describeInput(entry.input), 'kind-log'];
+    default: return null;
+  }
+}
+
+/** Appends a row to a timeline `<tbody>`. */
+export function addTimelineRow(tbody, entry) {
+  const row = timelineRow(entry);
+  if (!row) return;
+  const [kind, text, cls] = row;
+  tbody.append(h('tr', { class: cls }, h('td', {}, offset(entry.at_ms ?? 0)), h('td', {}, kind), h('td', {}, text)));
+}
+
+const INTENT_WORDS = {
+  A: 'agreed / clearly interested',
+  B: 'interested, needs a follow-up',
+  C: 'unclear',
+  D: 'refused',
+  E: 'not reached properly',
+  F: 'invalid number or hostile',
+};
+
+/** The outcome box: intent level, disposition, tags, fields. */
+export function renderOutcome(container, outcome, { final = true } = {}) {
+  const intent = outcome?.intent ?? null;
+  const tags = outcome?.tags ?? [];
+  const fields = Object.entries(outcome?.fields ?? {});
+  fill(
+    container,
+    h('div', { class: 'outcome', 'data-final': final ? 'yes' : 'no' },
+      h('p', {},
+        h('span', { class: intent ? 'intent' : 'intent none', 'data-testid': 'intent', 'aria-label': `Intent level ${intent ?? 'not set'}` }, intent ?? '—'),
+        intent ? INTENT_WORDS[intent] ?? '' : 'No intent level set',
+        final ? '' : h('span', { class: 'hint' }, ' (so far)'),
+      ),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Disposition'), h('dd', { 'data-testid': 'disposition' }, outcome?.disposition ?? '—'),
+        h('dt', {}, 'Tags'), h('dd', { 'data-testid': 'tags' }, tags.length ? tags.join(', ') : '—'),
+        ...(fields.length
+          ? fields.flatMap(([k, v]) => [h('dt', {}, h('code', {}, k)), h('dd', {}, v)])
+          : [h('dt', {}, 'Fields'), h('dd', {}, '—')]),
+      ),
+    ),
+  );
+}
+
+/** Merges a `set_outcome` action into an outcome the way the host does. */
+export function mergeOutcome(outcome, action) {
+  const merged = { intent: outcome.intent, disposition: outcome.disposition, tags: [...outcome.tags], fields: { ...outcome.fields } };
+  if (action.intent) merged.intent = action.intent;
+  if (action.disposition) merged.disposition = action.disposition;
+  for (const tag of action.tags ?? []) if (!merged.tags.includes(tag)) merged.tags.push(tag);
+  Object.assign(merged.fields, action.fields ?? {});
+  return merged;
+}
+
+/** A transcript line: who, what. */
+export function transcriptLine(speaker, text, cls = '') {
+  return h('li', { class: `${speaker} ${cls}`.trim() },
+    h('span', { class: 'who' }, speaker === 'bot' ? 'Bot' : 'Customer'),
+    h('span', { class: 'text' }, text),
+  );
+}

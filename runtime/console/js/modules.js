@@ -1,0 +1,138 @@
+// The modules screen: upload a component (file picker or drag and drop), see every module
+// with its versions and which one new calls use, pin a version.
+
+import { api, seg } from './api.js';
+import { $, h, fill, problem, when, bytes, dropZone } from './dom.js';
+
+let list;
+let result;
+
+/** `birthday_coupon.wasm` → `birthday-coupon` (cargo turns `-` into `_` in file names). */
+function nameFromFile(file) {
+  return file.name.replace(/\.wasm$/i, '').replace(/_/g, '-').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+}
+
+export function mount() {
+  list = $('#module-list');
+  result = $('#upload-result');
+  const form = $('#upload-form');
+  const input = $('#module-file');
+  const name = $('#module-name');
+  dropZone($('#module-drop'), input, (file) => {
+    if (!name.value.trim()) name.value = nameFromFile(file);
+    fill(result, h('p', { class: 'hint' }, `Chosen: ${file.name} (${bytes(file.size)}).`));
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = input.files?.[0];
+    const moduleName = name.value.trim();
+    if (!file) {
+      fill(result, problem('Choose a .wasm file first (or drop one on the box).'));
+      input.focus();
+      return;
+    }
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(moduleName)) {
+      fill(result, problem('Give the module a name: 1 to 64 letters, digits, ".", "_" or "-".'));
+      name.focus();
+      return;
+    }
+    const button = $('#upload-button');
+    button.disabled = true;
+    fill(result, h('p', { role: 'status' }, `Uploading ${file.name}; the server checks and compiles it (a Python or JavaScript module takes a few seconds)…`));
+    try {
+      const version = await api(`/v1/modules/${seg(moduleName)}`, {
+        method: 'PUT',
+        body: await file.arrayBuffer(),
+      });
+      fill(
+        result,
+        h('p', { class: 'success', role: 'status' }, `Uploaded ${version.name} version ${version.version} (${bytes(version.size_bytes)}).`),
+      );
+      form.reset();
+      await refresh();
+    } catch (error) {
+      fill(result, problem(`The server refused ${file.name}:`, error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+export function show() {
+  refresh();
+}
+
+/** The version new calls use: the pinned one, else the newest. */
+export function activeVersion(module) {
+  if (module.pinned !== null && module.pinned !== undefined) return module.pinned;
+  return Math.max(0, ...module.versions.map((v) => v.version));
+}
+
+async function refresh() {
+  let modules;
+  try {
+    modules = await api('/v1/modules');
+  } catch (error) {
+    fill(list, problem('Could not load your modules.', error));
+    return;
+  }
+  if (!modules.length) {
+    fill(list, h('p', { class: 'hint' }, 'No modules yet: upload one above.'));
+    return;
+  }
+  fill(list, ...modules.map(moduleCard));
+}
+
+function moduleCard(module) {
+  const active = activeVersion(module);
+  const titleId = `module-${module.name}`;
+  const rows = [...module.versions]
+    .sort((a, b) => b.version - a.version)
+    .map((v) =>
+      h(
+        'tr',
+        {},
+        h('td', { class: 'num' }, `v${v.version} `, v.version === active ? h('span', { class: 'pill active' }, 'active') : null),
+        h('td', {}, when(v.created_at_ms)),
+        h('td', { class: 'num' }, bytes(v.size_bytes)),
+        h('td', {}, h('code', { title: v.digest }, v.digest.slice(0, 12))),
+      ),
+    );
+  const pin = h('select', { id: `pin-${module.name}`, 'aria-label': `Version new calls of ${module.name} use` },
+    h('option', { value: '' }, 'Always the newest version'),
+    ...module.versions.map((v) => h('option', { value: v.version }, `Version ${v.version}`)),
+  );
+  pin.value = module.pinned ?? '';
+  const message = h('div', { 'aria-live': 'polite' });
+  const pinButton = h('button', {
+    type: 'button',
+    onclick: async () => {
+      pinButton.disabled = true;
+      try {
+        const version = pin.value === '' ? null : Number(pin.value);
+        await api(`/v1/modules/${seg(module.name)}/active`, { method: 'PUT', json: { version } });
+        await refresh();
+        $(`#pin-${CSS.escape(module.name)}`)?.focus();
+      } catch (error) {
+        fill(message, problem('Could not change the active version.', error));
+        pinButton.disabled = false;
+      }
+    },
+  }, 'Pin');
+  return h(
+    'article',
+    { class: 'card module', 'aria-labelledby': titleId, 'data-module': module.name },
+    h('h3', { id: titleId }, module.name),
+    h('p', { class: 'hint' },
+      module.pinned ? `Pinned to version ${module.pinned}.` : `New calls use the newest version (${active}).`,
+      ' ',
+      h('a', { href: `#/call?module=${encodeURIComponent(module.name)}` }, 'Test call'),
+    ),
+    h('table', {},
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'Uploaded'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'SHA-256'))),
+      h('tbody', {}, rows),
+    ),
+    h('div', { class: 'inline actions' }, pin, pinButton),
+    message,
+  );
+}

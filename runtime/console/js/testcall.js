@@ -1,0 +1,363 @@
+// The test call screen: pick a module, fill the call's variables, start a text or voice
+// call, and talk to the bot — typed replies, the keypad, the microphone — while the
+// transcript, the timeline of events, actions and log lines, and the outcome fill in.
+
+import { api } from './api.js';
+import { $, h, fill, problem, say } from './dom.js';
+import { CallSocket, closeText } from './call-socket.js';
+import { CallAudio, CODEC_NAMES, pickCodec, microphoneProblem } from './audio.js';
+import { activeVersion } from './modules.js';
+import {
+  addTimelineRow, describeFailure, mergeOutcome, renderOutcome, transcriptLine,
+} from './call-view.js';
+
+const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
+
+/** The call in progress (or the last one): socket, audio, what has been seen. */
+let call = null;
+/** The settings of the last call started, for "start a new call with the same settings". */
+let lastSettings = null;
+let modules = [];
+
+const el = {};
+
+export function mount() {
+  for (const id of [
+    'call-form', 'call-module', 'call-version', 'call-vars', 'call-codec', 'call-setup',
+    'call-setup-error', 'call-panel', 'call-status', 'call-reconnect', 'call-audio-status',
+    'mic-level', 'mute', 'bot-speaking', 'transcript', 'reply-form', 'reply-text', 'keypad',
+    'hang-up', 'call-outcome', 'call-error', 'call-record-link', 'timeline', 'transfer-box',
+    'transfer-text', 'start-voice',
+  ]) {
+    el[id.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = $(`#${id}`);
+  }
+  el.callModule.addEventListener('change', fillVersions);
+  $('#add-var').addEventListener('click', () => addVariable('', '', true));
+  addVariable('', '');
+  el.callForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    start({ voice: false });
+  });
+  el.startVoice.addEventListener('click', () => start({ voice: true }));
+  $('#reconnect').addEventListener('click', () => {
+    if (lastSettings) begin(lastSettings);
+  });
+  el.replyForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = el.replyText.value.trim();
+    if (!text) return;
+    if (send({ type: 'text', text })) el.replyText.value = '';
+  });
+  for (const key of KEYS) {
+    el.keypad.append(h('button', { type: 'button', 'aria-label': `Key ${key}`, onclick: () => send({ type: 'dtmf', digit: key }) }, key));
+  }
+  // With focus on the keypad, typing a key presses it.
+  el.keypad.addEventListener('keydown', (e) => {
+    if (KEYS.includes(e.key)) {
+      e.preventDefault();
+      send({ type: 'dtmf', digit: e.key });
+    }
+  });
+  el.hangUp.addEventListener('click', () => {
+    if (!send({ type: 'hangup' })) finish();
+  });
+  $('#transfer-ok').addEventListener('click', () => answerTransfer(true));
+  $('#transfer-fail').addEventListener('click', () => answerTransfer(false));
+  el.mute.addEventListener('click', () => {
+    const muted = el.mute.getAttribute('aria-pressed') !== 'true';
+    el.mute.setAttribute('aria-pressed', String(muted));
+    el.mute.textContent = muted ? 'Unmute' : 'Mute';
+    call?.audio?.setMuted(muted);
+  });
+}
+
+export async function show(params) {
+  try {
+    modules = await api('/v1/modules');
+  } catch (error) {
+    fill(el.callSetupError, problem('Could not load your modules.', error));
+    el.callSetupError.hidden = false;
+    return;
+  }
+  const wanted = params.query.get('module') ?? el.callModule.value;
+  fill(el.callModule, ...modules.map((m) => h('option', { value: m.name }, m.name)));
+  if (!modules.length) {
+    fill(el.callSetupError, problem('Upload a module first (Modules screen): a call runs a module.'));
+    el.callSetupError.hidden = false;
+  } else if (!call || call.ended) {
+    say(el.callSetupError, '');
+  }
+  if (modules.some((m) => m.name === wanted)) el.callModule.value = wanted;
+  fillVersions();
+}
+
+function fillVersions() {
+  const module = modules.find((m) => m.name === el.callModule.value);
+  if (!module) {
+    fill(el.callVersion);
+    return;
+  }
+  const active = activeVersion(module);
+  fill(
+    el.callVersion,
+    h('option', { value: '' }, `The active version (${active})`),
+    ...[...module.versions].sort((a, b) => b.version - a.version).map((v) => h('option', { value: v.version }, `Version ${v.version}`)),
+  );
+}
+
+function addVariable(key, value, focus = false) {
+  const n = el.callVars.rows.length + 1;
+  const name = h('input', { 'aria-label': `Variable ${n} name`, value: key, spellcheck: 'false', class: 'var-key' });
+  const val = h('input', { 'aria-label': `Variable ${n} value`, value, class: 'var-value' });
+  const row = h('tr', {},
+    h('td', {}, name),
+    h('td', {}, val),
+    h('td', {}, h('button', { type: 'button', class: 'quiet', 'aria-label': `Remove variable ${n}`, onclick: () => row.remove() }, '✕')),
+  );
+  el.callVars.append(row);
+  if (focus) name.focus();
+}
+
+function variables() {
+  const vars = {};
+  for (const row of el.callVars.rows) {
+    const key = $('.var-key', row).value.trim();
+    if (key) vars[key] = $('.var-value', row).value;
+  }
+  return vars;
+}
+
+/** From the form: the call's settings. */
+function start({ voice }) {
+  const module = el.callModule.value;
+  if (!module) {
+    fill(el.callSetupError, problem('Choose a module to call.'));
+    el.callSetupError.hidden = false;
+    return;
+  }
+  const version = el.callVersion.value ? Number(el.callVersion.value) : null;
+  begin({ module, version, variables: variables(), voice, codec: el.callCodec.value });
+}
+
+function setStatus(text) {
+  el.callStatus.textContent = text;
+}
+
+function resetPanel() {
+  el.callPanel.hidden = false;
+  el.transcript.replaceChildren();
+  el.timeline.replaceChildren();
+  fill(el.callOutcome, h('p', { class: 'hint' }, 'Not set yet.'));
+  el.callError.replaceChildren();
+  el.callReconnect.hidden = true;
+  el.callRecordLink.hidden = true;
+  el.transferBox.hidden = true;
+  el.callAudioStatus.hidden = true;
+  el.botSpeaking.hidden = true;
+  el.mute.setAttribute('aria-pressed', 'false');
+  el.mute.textContent = 'Mute';
+}
+
+/** Creates the call and connects. Must run inside the click (audio needs the gesture). */
+async function begin(settings) {
+  if (call && !call.ended) return;
+  lastSettings = settings;
+  // Browsers start audio only from a user gesture: the context is made before any await.
+  const context = settings.voice ? new AudioContext({ latencyHint: 'interactive' }) : null;
+  resetPanel();
+  say(el.callSetupError, '');
+  el.callSetup.disabled = true;
+  setStatus(settings.voice ? 'Starting the microphone…' : 'Starting the call…');
+  const current = {
+    id: null, socket: null, audio: null, ended: false, connected: false, outcomeSeen: false,
+    outcome: { intent: null, disposition: null, tags: [], fields: {} }, partial: null,
+  };
+  call = current;
+  try {
+    let codec = null;
+    if (settings.voice) {
+      codec = await pickCodec(settings.codec);
+      current.audio = new CallAudio(context, codec, {
+        frame: (bytes) => current.socket?.sendAudio(bytes),
+        level: (level) => { el.micLevel.value = Math.min(1, level * 4); },
+        speaking: (speaking) => { el.botSpeaking.hidden = !speaking; },
+        error: (message) => showError('Audio problem', message),
+      });
+      try {
+        await current.audio.open();
+      } catch (error) {
+        throw new Error(microphoneProblem(error));
+      }
+    }
+    const body = { module: settings.module, variables: settings.variables, channel: settings.voice ? 'browser' : 'text' };
+    if (settings.version) body.version = settings.version;
+    setStatus('Creating the call…');
+    const created = await api('/v1/calls', { method: 'POST', json: body });
+    current.id = created.call_id;
+    const url = settings.voice ? `${created.ws_url}&audio=${codec}` : created.ws_url;
+    setStatus('Connecting…');
+    current.socket = new CallSocket(url, {
+      open: () => {
+        current.connected = true;
+        setStatus(settings.voice ? `Call in progress (voice, ${CODEC_NAMES[codec]}). Speak, type or press keys.` : 'Call in progress. Type what the customer says, or press keys.');
+        if (current.audio) {
+          el.callAudioStatus.hidden = false;
+          current.audio.startSending();
+        }
+        el.callRecordLink.hidden = false;
+        fill(el.callRecordLink, h('a', { href: `#/history/${encodeURIComponent(current.id)}` }, 'Open this call’s record'));
+        el.replyText.focus();
+      },
+      message: (message) => received(current, message),
+      audio: (bytes) => current.audio?.received(bytes),
+      close: ({ code, reason }) => closed(current, code, reason),
+    });
+  } catch (error) {
+    current.ended = true;
+    current.audio?.close();
+    if (!current.audio) context?.close();
+    el.callSetup.disabled = false;
+    el.callPanel.hidden = true;
+    fill(el.callSetupError, problem('The call could not be started.', error));
+    el.callSetupError.hidden = false;
+  }
+}
+
+function send(message) {
+  if (!call || call.ended || !call.socket?.send(message)) {
+    showError('Not connected', 'There is no call in progress: start one first.');
+    return false;
+  }
+  return true;
+}
+
+function answerTransfer(connected) {
+  el.transferBox.hidden = true;
+  send(connected ? { type: 'transfer_result', connected: true } : { type: 'transfer_result', connected: false, reason: 'no agent answered' });
+}
+
+function showError(title, message) {
+  el.callError.append(problem(title, { message }));
+}
+
+/** Appends a transcript line and keeps the newest in view. */
+function addLine(li) {
+  el.transcript.append(li);
+  el.transcript.scrollTop = el.transcript.scrollHeight;
+  return li;
+}
+
+function addTimeline(entry) {
+  const box = el.timeline.closest('.timeline-scroll');
+  const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
+  addTimelineRow(el.timeline, entry);
+  if (atEnd) box.scrollTop = box.scrollHeight;
+}
+
+function received(current, m) {
+  if (current !== call) return;
+  switch (m.type) {
+    case 'event':
+      addTimeline(m);
+      transcriptEvent(current, m.event);
+      break;
+    case 'action':
+      addTimeline(m);
+      if (m.action.action === 'set_outcome') {
+        current.outcome = mergeOutcome(current.outcome, m.action);
+        if (!current.outcomeSeen) renderOutcome(el.callOutcome, current.outcome, { final: false });
+      }
+      break;
+    case 'log':
+    case 'ignored':
+      addTimeline(m);
+      break;
+    case 'error':
+      addTimeline(m);
+      el.callError.append(problem('The script failed; the host’s fallback runs (an apology, then hang-up).', { message: m.message ?? describeFailure(m.failure) }));
+      break;
+    case 'say':
+      addLine(transcriptLine('bot', m.text)).dataset.id = m.id;
+      break;
+    case 'play':
+      addLine(transcriptLine('bot', `[recorded prompt ${m.prompt}]`)).dataset.id = m.id;
+      break;
+    case 'stop_playback':
+      current.audio?.flush();
+      break;
+    case 'listen':
+      setStatus(`Your turn: the bot is listening${m.dtmf ? ' (keys welcome)' : ''}.`);
+      break;
+    case 'transfer':
+      el.transferText.textContent = `The bot transfers the customer to ${m.target} (${m.reason}). Did a person answer?`;
+      el.transferBox.hidden = false;
+      break;
+    case 'send_dtmf':
+      addLine(transcriptLine('bot', `[sends keys ${m.digits}]`));
+      break;
+    case 'hangup':
+      setStatus(`Hung up by the ${m.by}: ${m.reason}.`);
+      break;
+    case 'outcome':
+      current.outcomeSeen = true;
+      renderOutcome(el.callOutcome, m, { final: true });
+      break;
+    case 'bad_message':
+      showError('The server could not use the last message', m.message);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Customer speech and interruptions, as the script sees them. */
+function transcriptEvent(current, event) {
+  if (event.event === 'partial_transcript') {
+    if (!current.partial) current.partial = addLine(transcriptLine('customer', '', 'partial'));
+    $('.text', current.partial).textContent = event.text;
+  } else if (event.event === 'final_transcript') {
+    const li = current.partial ?? addLine(transcriptLine('customer', ''));
+    li.classList.remove('partial');
+    $('.text', li).textContent = event.text;
+    current.partial = null;
+  } else if (event.event === 'dtmf') {
+    addLine(transcriptLine('customer', `[keys ${event.digits}]`));
+  } else if (event.event === 'playback_finished' && event.interrupted) {
+    const li = el.transcript.querySelector(`li.bot[data-id="${CSS.escape(event.id)}"]`);
+    if (li && !li.classList.contains('cut')) {
+      li.classList.add('cut');
+      li.append(h('span', { class: 'hint' }, ` (interrupted after ${(event.played_ms / 1000).toFixed(1)} s)`));
+    }
+  }
+}
+
+function closed(current, code, reason) {
+  if (current.ended) return;
+  current.ended = true;
+  current.audio?.close();
+  el.callSetup.disabled = false;
+  el.transferBox.hidden = true;
+  el.callAudioStatus.hidden = true;
+  const text = closeText(code, reason, current.outcomeSeen);
+  setStatus(text);
+  if (code !== 1000 && !current.outcomeSeen) {
+    el.callReconnect.hidden = false;
+    el.callReconnect.setAttribute('role', 'alert');
+  }
+  if (!current.connected) el.callRecordLink.hidden = true;
+}
+
+/** Ends the call from the page's side (hang-up without a connection, sign-out). */
+function finish() {
+  if (!call || call.ended) return;
+  call.socket?.close();
+  closed(call, 1000, '');
+}
+
+/** Called on sign-out: the customer hangs up, so the record says so. */
+export function hangUpIfLive() {
+  if (call && !call.ended) {
+    call.socket?.send({ type: 'hangup' });
+    finish();
+  }
+}
