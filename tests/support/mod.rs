@@ -18,6 +18,7 @@ const GUESTS: &[&str] = &[
     "wrong-world",
     "unknown-import",
     "quickstart",
+    "load-bot",
     "birthday-coupon",
     "payment-reminder",
     "satisfaction-survey",
