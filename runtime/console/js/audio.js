@@ -68,6 +68,18 @@ export class CallAudio {
     this.txTimestamp = 0;
     this.rxTimestamp = 0;
     this.dropBefore = 0;
+    /** 20 ms frames sent and received, shown on the page so a silent line is easy to spot. */
+    this.framesSent = 0;
+    this.framesReceived = 0;
+  }
+
+  /** Tells the page how much audio went each way, every half second of either. */
+  count(sent, received) {
+    this.framesSent += sent;
+    this.framesReceived += received;
+    if ((this.framesSent + this.framesReceived) % 25 === 0) {
+      this.handlers.counters?.({ sentMs: this.framesSent * 20, receivedMs: this.framesReceived * 20 });
+    }
   }
 
   /** Asks for the microphone and builds the audio graph. Frames flow once `startSending`. */
@@ -104,7 +116,9 @@ export class CallAudio {
       output: (chunk) => {
         const bytes = new ArrayBuffer(chunk.byteLength);
         chunk.copyTo(bytes);
-        if (this.sending) this.handlers.frame(bytes);
+        if (!this.sending) return;
+        this.handlers.frame(bytes);
+        this.count(1, 0);
       },
       error: (e) => this.handlers.error?.(`The Opus encoder failed: ${e.message}`),
     });
@@ -128,6 +142,7 @@ export class CallAudio {
     if (!this.sending) return;
     if (this.codec === 'pcm16') {
       this.handlers.frame(frame);
+      this.count(1, 0);
     } else if (this.encoder?.state === 'configured') {
       const data = new AudioData({
         format: 'f32-planar',
@@ -150,6 +165,7 @@ export class CallAudio {
 
   /** One binary frame from the server. */
   received(bytes) {
+    this.count(0, 1);
     if (this.codec === 'pcm16') {
       if (bytes.byteLength % 2) return;
       const pcm = new Int16Array(bytes);

@@ -27,7 +27,7 @@ export function mount() {
     'call-setup-error', 'call-panel', 'call-status', 'call-reconnect', 'call-audio-status',
     'mic-level', 'mute', 'bot-speaking', 'transcript', 'reply-form', 'reply-text', 'keypad',
     'hang-up', 'call-outcome', 'call-error', 'call-record-link', 'timeline', 'transfer-box',
-    'transfer-text', 'start-voice',
+    'transfer-text', 'start-voice', 'audio-counters',
   ]) {
     el[id.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = $(`#${id}`);
   }
@@ -143,7 +143,7 @@ function setStatus(text) {
   el.callStatus.textContent = text;
 }
 
-function resetPanel() {
+function resetPanel(voice) {
   el.callPanel.hidden = false;
   el.transcript.replaceChildren();
   el.timeline.replaceChildren();
@@ -154,6 +154,10 @@ function resetPanel() {
   el.transferBox.hidden = true;
   el.callAudioStatus.hidden = true;
   el.botSpeaking.hidden = true;
+  el.audioCounters.textContent = '';
+  el.audioCounters.hidden = !voice;
+  delete el.audioCounters.dataset.receivedMs;
+  delete el.audioCounters.dataset.sentMs;
   el.mute.setAttribute('aria-pressed', 'false');
   el.mute.textContent = 'Mute';
 }
@@ -164,7 +168,7 @@ async function begin(settings) {
   lastSettings = settings;
   // Browsers start audio only from a user gesture: the context is made before any await.
   const context = settings.voice ? new AudioContext({ latencyHint: 'interactive' }) : null;
-  resetPanel();
+  resetPanel(settings.voice);
   say(el.callSetupError, '');
   el.callSetup.disabled = true;
   setStatus(settings.voice ? 'Starting the microphone…' : 'Starting the call…');
@@ -181,6 +185,11 @@ async function begin(settings) {
         frame: (bytes) => current.socket?.sendAudio(bytes),
         level: (level) => { el.micLevel.value = Math.min(1, level * 4); },
         speaking: (speaking) => { el.botSpeaking.hidden = !speaking; },
+        counters: ({ sentMs, receivedMs }) => {
+          el.audioCounters.textContent = `Audio: ${(sentMs / 1000).toFixed(1)} s sent, ${(receivedMs / 1000).toFixed(1)} s received`;
+          el.audioCounters.dataset.receivedMs = receivedMs;
+          el.audioCounters.dataset.sentMs = sentMs;
+        },
         error: (message) => showError('Audio problem', message),
       });
       try {
