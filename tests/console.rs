@@ -1,0 +1,262 @@
+//! The browser console end to end: a real `huashu serve`, Debian's headless Chromium
+//! driven by Playwright scripts (`tests/console/*.mjs`), real components from
+//! `guest-examples/`. Each test starts its own server and browser, runs one script, and
+//! checks what the page showed against what the server recorded.
+//!
+//! `./scripts/setup` installs Chromium and the scripts' `playwright-core`; when either
+//! is missing these tests fail and say so, they never skip. `HUASHU_UPDATE_SCREENSHOTS=1`
+//! makes the scripts write the screenshots in `docs/console/`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+use support::server::{OPERATOR_TOKEN, Server, create_tenant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn scripts_dir() -> PathBuf {
+    support::workspace_root().join("tests").join("console")
+}
+
+/// Fails with what to do when the browser or the script runner is missing.
+fn require_browser_tools() {
+    assert!(
+        Path::new(CHROMIUM).is_file(),
+        "{CHROMIUM} is missing: run ./scripts/setup (it installs Debian's chromium)"
+    );
+    assert!(
+        scripts_dir()
+            .join("node_modules/playwright-core/package.json")
+            .is_file(),
+        "playwright-core is not installed in tests/console: run ./scripts/setup (npm ci there)"
+    );
+}
+
+/// Runs `tests/console/SCRIPT` with `env`; returns its output, failing the test with it
+/// unless the script passed.
+fn run_script(script: &str, server: &Server, env: &[(&str, String)]) -> String {
+    require_browser_tools();
+    let root = support::workspace_root();
+    let mut command = Command::new("node");
+    command
+        .arg(scripts_dir().join(script))
+        .current_dir(scripts_dir())
+        .env("HUASHU_URL", &server.base)
+        .env(
+            "HUASHU_FAILURE_DIR",
+            root.join("target").join("console-failures"),
+        );
+    if std::env::var_os("HUASHU_UPDATE_SCREENSHOTS").is_some_and(|v| v == "1") {
+        command.env("HUASHU_SCREENSHOT_DIR", root.join("docs").join("console"));
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap_or_else(|e| {
+        panic!("cannot run node ({e}): run ./scripts/setup (Node.js runs the browser scripts)")
+    });
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Shown with `--nocapture`: what the script saw (codec, recognised text…).
+    println!("{script}:\n{stdout}");
+    assert!(
+        output.status.success(),
+        "{script} failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains("ok: "),
+        "{script} did not finish:\n{stdout}"
+    );
+    stdout
+}
+
+/// The value of a `name: value` line a script printed.
+fn printed<'a>(stdout: &'a str, name: &str) -> &'a str {
+    stdout
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("the script printed no `{name}:` line:\n{stdout}"))
+        .trim()
+}
+
+fn wasm_path(guest: &str) -> String {
+    support::guest_wasm(guest).display().to_string()
+}
+
+/// A server with one tenant; returns (server, tenant id, API key).
+fn server_with_tenant(dir: &Path) -> (Server, String, String) {
+    let server = Server::start(dir);
+    let (tenant, key) = create_tenant(&server, "Acme Retail");
+    (server, tenant, key)
+}
+
+fn call_record(server: &Server, key: &str, call_id: &str) -> Value {
+    let (status, view) = server.client(key).get(&format!("/v1/calls/{call_id}"));
+    assert_eq!(status, 200, "{view}");
+    view
+}
+
+fn customer_lines(view: &Value) -> Vec<String> {
+    view["record"]["transcript"]
+        .as_array()
+        .expect("the record has a transcript")
+        .iter()
+        .filter(|line| line["speaker"] == "customer")
+        .filter_map(|line| line["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn a_tenant_uploads_a_module_and_types_a_scenario_to_outcome_a_in_the_browser() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, _, key) = server_with_tenant(dir.path());
+    let stdout = run_script(
+        "text-call.mjs",
+        &server,
+        &[
+            ("HUASHU_KEY", key.clone()),
+            ("HUASHU_WASM", wasm_path("birthday-coupon")),
+        ],
+    );
+
+    let view = call_record(&server, &key, printed(&stdout, "call"));
+    assert_eq!(view["status"], "completed", "{view}");
+    assert_eq!(view["intent"], "A", "{view}");
+    assert_eq!(view["record"]["call"]["channel"], "text");
+    assert_eq!(
+        view["record"]["call"]["variables"],
+        json!({ "coupon_amount": "50", "name": "王芳" })
+    );
+    assert_eq!(customer_lines(&view), ["你是谁啊？", "哦，那好的"]);
+}
+
+#[test]
+fn an_upload_the_server_refuses_shows_its_message_word_for_word() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, _, key) = server_with_tenant(dir.path());
+    // What the API says about these bytes is what the page must show.
+    let wasm = support::guest_wasm("wrong-world");
+    let bytes = std::fs::read(&wasm).expect("read the component");
+    let (status, refused) = server.client(&key).put_bytes("/v1/modules/probe", &bytes);
+    assert_eq!(status, 422, "{refused}");
+    let expected = refused["error"]["message"]
+        .as_str()
+        .expect("an error message")
+        .to_owned();
+
+    run_script(
+        "invalid-upload.mjs",
+        &server,
+        &[
+            ("HUASHU_KEY", key),
+            ("HUASHU_WASM", wasm.display().to_string()),
+            ("HUASHU_EXPECTED", expected),
+        ],
+    );
+}
+
+#[test]
+fn the_operator_sees_every_tenant_with_its_quotas_and_live_calls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, tenant, key) = server_with_tenant(dir.path());
+    create_tenant(&server, "Globex Bank");
+    let client = server.client(&key);
+    let (status, body) = client.put_bytes(
+        "/v1/modules/birthday-coupon",
+        &support::guest_bytes("birthday-coupon"),
+    );
+    assert_eq!(status, 201, "{body}");
+    // Two calls created and not connected: live until their connect window passes.
+    for _ in 0..2 {
+        let (status, body) = client.post("/v1/calls", json!({ "module": "birthday-coupon" }));
+        assert_eq!(status, 201, "{body}");
+    }
+
+    run_script(
+        "operator.mjs",
+        &server,
+        &[
+            ("HUASHU_OPERATOR_TOKEN", OPERATOR_TOKEN.to_owned()),
+            ("HUASHU_TENANT", tenant),
+            ("HUASHU_LIVE_CALLS", "2".to_owned()),
+        ],
+    );
+}
+
+/// "yes please" in US English, after three seconds of silence: the microphone starts
+/// before the call connects, and the words should come once the greeting is playing.
+fn spoken_reply(dir: &Path) -> PathBuf {
+    let wav = dir.join("yes-please.wav");
+    let status = Command::new("espeak-ng")
+        .args(["-m", "-v", "en-us", "-w"])
+        .arg(&wav)
+        .arg("<speak><break time=\"3000ms\"/>yes please</speak>")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run espeak-ng ({e}): run ./scripts/setup"));
+    assert!(status.success(), "espeak-ng failed: {status}");
+    wav
+}
+
+/// A voice call whose microphone says "yes please", with the console's codec choice
+/// `codec`; checks the page against the server's record and returns the codec used.
+fn voice_call(codec: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, _, key) = server_with_tenant(dir.path());
+    let (status, body) = server.client(&key).put_bytes(
+        "/v1/modules/birthday-coupon",
+        &support::guest_bytes("birthday-coupon"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let wav = spoken_reply(dir.path());
+
+    let stdout = run_script(
+        "voice-call.mjs",
+        &server,
+        &[
+            ("HUASHU_KEY", key.clone()),
+            ("HUASHU_MIC_WAV", wav.display().to_string()),
+            ("HUASHU_CODEC", codec.to_owned()),
+        ],
+    );
+
+    let view = call_record(&server, &key, printed(&stdout, "call"));
+    assert_eq!(view["record"]["call"]["channel"], "browser", "{view}");
+    assert_eq!(view["intent"], "A", "{view}");
+    let heard = customer_lines(&view);
+    assert!(
+        heard.iter().any(|l| l.to_lowercase().contains("yes")),
+        "the record's customer lines: {heard:?}"
+    );
+    assert_eq!(
+        printed(&stdout, "heard"),
+        heard[0],
+        "the page and the record disagree on what was heard"
+    );
+    let bot = view["record"]["transcript"]
+        .as_array()
+        .expect("transcript")
+        .iter()
+        .filter(|l| l["speaker"] == "bot")
+        .filter_map(|l| l["text"].as_str())
+        .collect::<Vec<_>>();
+    assert!(
+        bot.iter().any(|t| t.contains("已经发到您的会员账户")),
+        "the bot's lines in the record: {bot:?}"
+    );
+    printed(&stdout, "codec").to_owned()
+}
+
+#[test]
+fn a_voice_call_in_opus_through_the_microphone_is_recognised_answered_and_recorded() {
+    // Chromium has WebCodecs with Opus, so "automatic" picks it.
+    assert_eq!(voice_call("auto"), "Opus 48 kHz");
+}
+
+#[test]
+fn a_voice_call_in_16_khz_pcm_through_the_microphone_is_recognised_answered_and_recorded() {
+    assert_eq!(voice_call("pcm16"), "PCM 16 kHz");
+}
