@@ -1,5 +1,5 @@
-//! Prometheus metrics: calls per tenant, instantiate and per-event script latency. Served as
-//! text at `GET /metrics`.
+//! Prometheus metrics: calls per tenant, instantiate and per-event script latency, voice
+//! calls' outbound frame timing and turn latency. Served as text at `GET /metrics`.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -25,6 +25,23 @@ pub struct Metrics {
     calls_failed: Family<TenantLabel, Counter>,
     instantiate_seconds: Histogram,
     event_cpu_seconds: Histogram,
+    frames_sent: Counter,
+    frames_late: Counter,
+    frames_dropped: Counter,
+    frame_lateness_seconds: Histogram,
+    turn_latency_seconds: Histogram,
+}
+
+/// Upper bounds of the frame lateness buckets: the pacer's own (1, 5, 10, 20, 50, 100 ms).
+const LATENESS_BUCKETS_SECONDS: [f64; 6] = [0.001, 0.005, 0.010, 0.020, 0.050, 0.100];
+
+/// A frame sent this late counts as late: the pacer's own line (`media::pacer`).
+const LATE_AFTER: Duration = crate::media::pacer::DEFAULT_LATE_AFTER;
+
+/// Turn latency buckets from 0.5 ms to ~1 s: the goal is 5 ms at p99 with cached audio; an
+/// uncached sentence waits for text-to-speech, tens to hundreds of milliseconds.
+fn turn_buckets() -> impl Iterator<Item = f64> {
+    prometheus_client::metrics::histogram::exponential_buckets(5e-4, 2.0, 12)
 }
 
 /// Buckets from 5 µs to ~0.3 s: instantiation and event handling are microseconds when
@@ -43,6 +60,11 @@ impl Default for Metrics {
             calls_failed: Family::default(),
             instantiate_seconds: Histogram::new(latency_buckets()),
             event_cpu_seconds: Histogram::new(latency_buckets()),
+            frames_sent: Counter::default(),
+            frames_late: Counter::default(),
+            frames_dropped: Counter::default(),
+            frame_lateness_seconds: Histogram::new(LATENESS_BUCKETS_SECONDS.into_iter()),
+            turn_latency_seconds: Histogram::new(turn_buckets()),
         };
         if let Ok(mut r) = metrics.registry.lock() {
             r.register(
@@ -74,6 +96,31 @@ impl Default for Metrics {
                 "event_cpu_seconds",
                 "Script CPU time per event",
                 metrics.event_cpu_seconds.clone(),
+            );
+            r.register(
+                "media_frames_sent",
+                "Outbound audio frames sent by voice calls",
+                metrics.frames_sent.clone(),
+            );
+            r.register(
+                "media_frames_late",
+                "Outbound frames sent 5 ms or more after their slot",
+                metrics.frames_late.clone(),
+            );
+            r.register(
+                "media_frames_dropped",
+                "Outbound frames skipped after a stall or lost to an encoder failure",
+                metrics.frames_dropped.clone(),
+            );
+            r.register(
+                "media_frame_lateness_seconds",
+                "How late outbound frames left after their 20 ms slot",
+                metrics.frame_lateness_seconds.clone(),
+            );
+            r.register(
+                "turn_latency_seconds",
+                "From the customer's final input to the first frame of the bot's audio reply",
+                metrics.turn_latency_seconds.clone(),
             );
         }
         metrics
@@ -109,6 +156,26 @@ impl Metrics {
 
     pub fn event_handled(&self, _tenant: &str, cpu: Duration) {
         self.event_cpu_seconds.observe(cpu.as_secs_f64());
+    }
+
+    /// A voice call sent an outbound frame this long after its slot.
+    pub fn frame_sent(&self, lateness: Duration) {
+        self.frames_sent.inc();
+        if lateness >= LATE_AFTER {
+            self.frames_late.inc();
+        }
+        self.frame_lateness_seconds.observe(lateness.as_secs_f64());
+    }
+
+    /// A voice call skipped `frames` outbound frames (its task was late) or lost them to the
+    /// encoder.
+    pub fn frames_dropped(&self, frames: u64) {
+        self.frames_dropped.inc_by(frames);
+    }
+
+    /// One turn of a voice call: the customer's final input to the reply's first frame.
+    pub fn turn_answered(&self, latency: Duration) {
+        self.turn_latency_seconds.observe(latency.as_secs_f64());
     }
 
     /// The Prometheus text exposition.

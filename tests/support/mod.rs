@@ -6,6 +6,7 @@
 
 pub mod polyglot;
 pub mod server;
+pub mod twilio;
 pub mod ws;
 
 use std::path::{Path, PathBuf};

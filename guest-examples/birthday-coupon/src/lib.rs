@@ -161,6 +161,9 @@ impl BirthdayCoupon {
     }
 }
 
+/// The hints steer the recogniser towards the answers the matcher knows: the Chinese ones,
+/// and a few English ones for bilingual members (an English-only recogniser uses just
+/// those).
 fn listen(out: &mut Actions) {
     out.listen(Listen::new().no_input_ms(6000).hints([
         "需要",
@@ -169,6 +172,13 @@ fn listen(out: &mut Actions) {
         "可以",
         "在忙",
         "你是谁",
+        "yes",
+        "yes please",
+        "no",
+        "no thanks",
+        "busy",
+        "call me later",
+        "who is this",
     ]));
 }
 

@@ -100,11 +100,7 @@ pub async fn create(
     headers: HeaderMap,
     Json(body): Json<CreateCall>,
 ) -> ApiResult<(StatusCode, JsonResponse<CallCreated>)> {
-    if body.channel == Channel::Twilio {
-        return Err(ApiError::bad_request(
-            "Twilio Media Streams calls are not supported yet; create `text` or `browser` calls",
-        ));
-    }
+    let channel = body.channel;
     let request = NewCall {
         module: body.module,
         version: body.version,
@@ -115,12 +111,17 @@ pub async fn create(
         callee: body.callee,
     };
     let created = state.calls.create_call(&tenant, request)?;
-    let ws_url = format!(
-        "{}/v1/calls/{}/ws?token={}",
-        ws_base(&headers),
-        created.call_id,
-        created.token
-    );
+    // Twilio stream URLs carry no query string: the token goes in the stream's
+    // `huashu_key` custom parameter instead.
+    let ws_url = match channel {
+        Channel::Twilio => format!("{}/v1/calls/twilio", ws_base(&headers)),
+        Channel::Text | Channel::Browser => format!(
+            "{}/v1/calls/{}/ws?token={}",
+            ws_base(&headers),
+            created.call_id,
+            created.token
+        ),
+    };
     Ok((
         StatusCode::CREATED,
         JsonResponse(CallCreated {

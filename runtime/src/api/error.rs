@@ -87,6 +87,8 @@ impl From<CallError> for ApiError {
             CallError::BadToken => (StatusCode::UNAUTHORIZED, "bad_token"),
             CallError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
             CallError::Load(_) => (StatusCode::INTERNAL_SERVER_ERROR, "module_load_failed"),
+            CallError::VoiceUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "voice_unavailable"),
+            CallError::Media(_) => (StatusCode::INTERNAL_SERVER_ERROR, "media_failed"),
             CallError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
         };
         Self::new(status, code, error.to_string())

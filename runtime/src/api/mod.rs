@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/calls", post(calls::create).get(calls::list))
         .route("/v1/calls/{id}", get(calls::get))
         .route("/v1/calls/{id}/ws", get(crate::transport::text_ws::connect))
+        .route("/v1/calls/twilio", get(crate::transport::twilio::connect))
         // The browser console: `/` and `/console/…`, static files embedded in the binary.
         .merge(crate::console::router())
         .fallback(extract::not_found)

@@ -52,6 +52,9 @@ pub async fn upload(
         created_at_ms: now_ms(),
     };
     state.store.put_prompt(&meta, &body)?;
+    if let Some(voice) = state.calls.voice() {
+        voice.prompt_changed(&tenant.id, &meta.name);
+    }
     Ok((StatusCode::CREATED, JsonResponse(meta)))
 }
 
@@ -82,6 +85,9 @@ pub async fn remove(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
+    if let Some(voice) = state.calls.voice() {
+        voice.prompt_changed(&tenant.id, &name);
+    }
     if state.store.delete_prompt(&tenant.id, &name)? {
         Ok(StatusCode::NO_CONTENT)
     } else {

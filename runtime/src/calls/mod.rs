@@ -3,13 +3,16 @@
 //! time for a transport, and persisting their records when they end.
 //!
 //! Transports (`crate::transport`) own the sockets; they claim a call with its token and
-//! feed a [`CallDriver`]. Nothing here knows about WebSockets.
+//! feed a [`CallDriver`], or for calls with audio a [`VoiceCall`] (`voice`), which adds the
+//! media and speech stages around the driver. Nothing here knows about WebSockets.
 
 mod driver;
 mod lifecycle;
 mod metered_script;
 mod module_cache;
 mod service;
+mod voice;
 
 pub use driver::{CallDriver, DriverUpdate};
 pub use service::{CallError, CallService, CreatedCall, NewCall, PendingCall, ServiceConfig};
+pub use voice::{VoiceCall, VoiceEvent, VoiceServices, Wake};

@@ -12,6 +12,7 @@ use tokio::sync::{Notify, watch};
 use super::driver::CallDriver;
 use super::metered_script::MeteredScript;
 use super::module_cache::{LoadError, ModuleCache};
+use super::voice::VoiceServices;
 use crate::contract::{CallStarted, Channel, Direction};
 use crate::metrics::Metrics;
 use crate::sandbox::{CallSetup, Limits, Sandbox, ScriptModule, TenantKv};
@@ -79,6 +80,10 @@ pub enum CallError {
     ShuttingDown,
     #[error("the module could not be loaded: {0}")]
     Load(String),
+    #[error("this server has no speech engines configured, so it takes no voice calls")]
+    VoiceUnavailable,
+    #[error("the call's audio could not be set up: {0}")]
+    Media(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -103,6 +108,7 @@ pub struct CallService {
     sandbox: Arc<Sandbox>,
     pub(super) metrics: Arc<Metrics>,
     config: ServiceConfig,
+    voice: Option<Arc<VoiceServices>>,
     modules: ModuleCache,
     pub(super) pending: Mutex<HashMap<String, PendingCall>>,
     pub(super) live: Mutex<HashMap<String, u32>>,
@@ -125,6 +131,7 @@ impl CallService {
             sandbox,
             metrics,
             config,
+            voice: None,
             modules: ModuleCache::default(),
             pending: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),
@@ -132,6 +139,21 @@ impl CallService {
             idle: Notify::new(),
             shutdown: watch::channel(false).0,
         }
+    }
+
+    /// Lets the server take voice calls, with these speech engines.
+    pub fn with_voice(mut self, voice: Arc<VoiceServices>) -> Self {
+        self.voice = Some(voice);
+        self
+    }
+
+    /// The speech engines, if the server takes voice calls.
+    pub fn voice(&self) -> Option<&Arc<VoiceServices>> {
+        self.voice.as_ref()
+    }
+
+    pub(super) fn session_config(&self) -> &SessionConfig {
+        &self.config.session
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -274,11 +296,41 @@ impl CallService {
             .ok_or_else(|| CallError::NotWaiting(call_id.into()))
     }
 
-    /// Starts a claimed call: a fresh instance of its module and a session. A script that
-    /// cannot start still gets a session, which runs the fallback.
-    pub async fn start(
+    /// Takes the waiting call whose token is `token`, for transports that present only the
+    /// token (Twilio Media Streams: the stream URL carries no call id).
+    pub fn claim_by_token(&self, token: &str) -> Result<PendingCall, CallError> {
+        self.expire_pending();
+        let sha256 = sha256_hex(token);
+        let mut waiting = self
+            .pending
+            .lock()
+            .map_err(|_| StoreError::Backend("call table poisoned".into()))?;
+        let call_id = waiting
+            .iter()
+            .find(|(_, p)| p.token_sha256 == sha256)
+            .map(|(id, _)| id.clone())
+            .ok_or(CallError::BadToken)?;
+        waiting
+            .remove(&call_id)
+            .ok_or(CallError::NotWaiting(call_id))
+    }
+
+    /// Starts a claimed call without audio: a fresh instance of its module and a session
+    /// whose playback is timed by the channel (instant for text, estimated for others).
+    pub async fn start(self: &Arc<Self>, pending: PendingCall) -> Result<CallDriver, CallError> {
+        let playout: Box<dyn Playout> = match pending.call.channel {
+            Channel::Text => Box::new(InstantPlayout),
+            Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
+        };
+        self.start_session(pending, playout).await
+    }
+
+    /// Starts a claimed call with `playout` timing its playback. A script that cannot start
+    /// still gets a session, which runs the fallback.
+    pub(super) async fn start_session(
         self: &Arc<Self>,
         mut pending: PendingCall,
+        playout: Box<dyn Playout>,
     ) -> Result<CallDriver, CallError> {
         let tenant = pending.tenant.clone();
         let module = {
@@ -311,10 +363,6 @@ impl CallService {
             },
             started_at_ms: pending.call.started_at_ms,
             random_seed: pending.call.random_seed,
-        };
-        let playout: Box<dyn Playout> = match pending.call.channel {
-            Channel::Text => Box::new(InstantPlayout),
-            Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
         };
         let began = Instant::now();
         let instance = self.sandbox.instantiate(&module, setup).await;

@@ -4,6 +4,7 @@
 mod guest_build;
 mod replay_cmd;
 mod serve;
+mod speech_engines;
 mod test_cmd;
 
 use std::process::ExitCode;

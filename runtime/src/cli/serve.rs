@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
+use super::speech_engines::SpeechArgs;
 use crate::api::{AppState, router};
 use crate::calls::{CallService, ServiceConfig};
 use crate::metrics::Metrics;
@@ -29,6 +30,8 @@ pub struct ServeArgs {
     /// On SIGTERM, how long live calls may go on before they are hung up.
     #[arg(long, default_value_t = 30)]
     shutdown_grace_secs: u64,
+    #[command(flatten)]
+    speech: SpeechArgs,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -73,13 +76,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..SandboxConfig::default()
     })?);
     let metrics = Arc::new(Metrics::default());
-    let calls = Arc::new(CallService::new(
+    let mut service = CallService::new(
         store.clone(),
         store.clone(),
         sandbox,
         metrics,
         ServiceConfig::default(),
-    ));
+    );
+    if let Some(voice) = args.speech.voice_services(store.clone())? {
+        service = service.with_voice(voice);
+    }
+    let calls = Arc::new(service);
     let interrupted = calls.mark_interrupted_calls()?;
     if interrupted > 0 {
         tracing::warn!(

@@ -25,7 +25,7 @@ mod record;
 pub use fallback::Fallback;
 pub use io::{CallerInput, Output};
 pub use playback_queue::{PlayItem, PlaySource};
-pub use playout::{EstimatedPlayout, InstantPlayout, Playout, estimate_speech_ms};
+pub use playout::{EstimatedPlayout, InstantPlayout, Playout, Prepared, estimate_speech_ms};
 pub use record::{CallEnd, CallRecord, ScriptTimings, Speaker, TimelineEntry, TranscriptLine};
 
 use std::collections::{BTreeMap, VecDeque};
@@ -293,6 +293,9 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             }
         };
         self.record.timings.add(reply.cpu);
+        if !hang_up && !self.ended {
+            self.playout.prepare(&reply.actions).await;
+        }
         let at_ms = self.now;
         self.record.timeline.extend(
             reply

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use crate::contract::{Millis, PlaybackFinished};
 
 /// What is played: a recorded prompt or text-to-speech.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PlaySource {
     Prompt { name: String },

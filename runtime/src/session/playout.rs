@@ -2,14 +2,29 @@
 //! far a prompt got); media reports lengths through [`Playout`].
 //!
 //! [`EstimatedPlayout`] is the text-only implementation used by the offline runner and text
-//! calls: speech length estimated from the text, prompt lengths configured.
+//! calls: speech length estimated from the text, prompt lengths configured. Voice calls use
+//! one backed by real audio (`calls::voice`), which synthesises and loads a reply's audio in
+//! [`Playout::prepare`] so the lengths it then gives are the audio's own.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
-use crate::contract::{Play, Say};
+use crate::contract::{Action, Play, Say};
+
+/// What [`Playout::prepare`] returns: boxed, so `Box<dyn Playout>` works.
+pub type Prepared<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 /// Gives the length of what the script asks to play, or why it cannot be played.
 pub trait Playout: Send {
+    /// Gets the audio of a reply's `play` and `say` actions ready, before the session asks
+    /// for their lengths: text-to-speech and loading a prompt are slow the first time, and
+    /// the session must not hold an executor thread while they run. The default has
+    /// nothing to prepare.
+    fn prepare<'a>(&'a mut self, actions: &'a [Action]) -> Prepared<'a> {
+        let _ = actions;
+        Box::pin(std::future::ready(()))
+    }
     fn prompt_ms(&self, play: &Play) -> Result<u32, String>;
     fn speech_ms(&self, say: &Say) -> Result<u32, String>;
 }
@@ -98,6 +113,10 @@ impl Playout for InstantPlayout {
 }
 
 impl<P: Playout + ?Sized> Playout for Box<P> {
+    fn prepare<'a>(&'a mut self, actions: &'a [Action]) -> Prepared<'a> {
+        (**self).prepare(actions)
+    }
+
     fn prompt_ms(&self, play: &Play) -> Result<u32, String> {
         (**self).prompt_ms(play)
     }

@@ -125,6 +125,12 @@ impl TurnDetector {
         self.frames * u64::from(FRAME_MS)
     }
 
+    /// New settings (the script listens again with other timings); an utterance under way
+    /// is judged by them from the next frame on.
+    pub fn set_config(&mut self, config: TurnConfig) {
+        self.config = config;
+    }
+
     pub fn is_speaking(&self) -> bool {
         matches!(self.state, State::Speaking { .. })
     }
@@ -231,6 +237,15 @@ impl Endpointer {
 
     pub fn now_ms(&self) -> u64 {
         self.turns.now_ms()
+    }
+
+    pub fn is_speaking(&self) -> bool {
+        self.turns.is_speaking()
+    }
+
+    /// See [`TurnDetector::set_config`].
+    pub fn set_config(&mut self, config: TurnConfig) {
+        self.turns.set_config(config);
     }
 }
 

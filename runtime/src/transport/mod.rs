@@ -1,6 +1,66 @@
 //! Transports: the sockets calls arrive on. Each one claims a call with its token, feeds
-//! customer input to a [`crate::calls::CallDriver`] and sends back what the bot does.
+//! customer input to a [`crate::calls::CallDriver`] (or, with audio, a
+//! [`crate::calls::VoiceCall`]) and sends back what the bot does.
 //!
-//! - [`text_ws`] — the JSON WebSocket protocol for text calls (browser console, tests).
+//! - [`text_ws`] — the console's call WebSocket: JSON for text calls, plus binary audio
+//!   frames (16 kHz PCM or Opus) for voice calls from the browser.
+//! - [`twilio`] — Twilio Media Streams, the protocol telephony gateways speak.
+//!
+//! Both close their sockets with the codes below, so a client reads them one way.
 
 pub mod text_ws;
+pub mod twilio;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+
+/// The call ended; the reason says how.
+pub const CLOSE_NORMAL: u16 = 1000;
+/// The server is shutting down.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// A kind of data the endpoint does not take (binary on a JSON protocol, a media format).
+pub const CLOSE_UNSUPPORTED: u16 = 1003;
+/// A message that does not parse, or audio that does not decode.
+pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
+/// A message out of protocol order, or a required field missing.
+pub const CLOSE_POLICY: u16 = 1008;
+/// The call could not be started.
+pub const CLOSE_INTERNAL: u16 = 1011;
+/// Wrong or unknown token or key.
+pub const CLOSE_BAD_TOKEN: u16 = 4001;
+/// The tenant is disabled.
+pub const CLOSE_FORBIDDEN: u16 = 4003;
+/// No call waiting under that id or token, or no such module.
+pub const CLOSE_NOT_WAITING: u16 = 4004;
+/// The tenant is at its concurrent call quota.
+pub const CLOSE_QUOTA: u16 = 4029;
+
+/// Closes `socket` with `code` and `reason` (cut to the protocol's 123 bytes, on a
+/// character boundary).
+pub async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    let frame = CloseFrame {
+        code,
+        reason: reason[..end].into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    // Finish the closing handshake: read (and drop) what the peer still sends until its
+    // Close. Dropping the socket with its frames unread would reset the connection, and a
+    // reset can destroy our Close frame before the peer reads it.
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// How long a closing socket waits for the peer's Close: a live peer answers within a
+/// round trip; a dead one is not waited for long.
+const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);

@@ -77,9 +77,18 @@ impl EspeakTts {
         &self.voices
     }
 
-    fn voice<'a>(&'a self, requested: &'a str) -> Result<&'a str, TtsError> {
+    /// The voice for `text`: the requested one, or with none requested, Mandarin (`cmn`,
+    /// if configured) for text with Chinese characters and the first voice otherwise.
+    fn voice<'a>(&'a self, requested: &'a str, text: &str) -> Result<&'a str, TtsError> {
         if requested.is_empty() {
-            return Ok(self.voices.first().map(String::as_str).unwrap_or("en-us"));
+            let chinese = text
+                .chars()
+                .any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
+            let mandarin = self.voices.iter().find(|v| v.as_str() == "cmn");
+            return Ok(match (chinese, mandarin) {
+                (true, Some(cmn)) => cmn,
+                _ => self.voices.first().map(String::as_str).unwrap_or("en-us"),
+            });
         }
         self.voices
             .iter()
@@ -112,7 +121,7 @@ impl EspeakTts {
 impl TextToSpeech for EspeakTts {
     fn synthesize_blocking(&self, voice: &str, text: &str) -> Result<Speech, TtsError> {
         check_text(text, MAX_TEXT_CHARS)?;
-        let voice = self.voice(voice)?;
+        let voice = self.voice(voice, text)?;
         let mut child = self.spawn(voice)?;
         let (stdin, stdout, stderr) =
             match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {

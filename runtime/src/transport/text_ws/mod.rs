@@ -1,16 +1,20 @@
-//! The text call WebSocket, `GET /v1/calls/{id}/ws?token=…`: the customer types, the bot's
-//! actions and every session event come back as JSON. The browser console and the
-//! end-to-end tests speak it; `docs/protocols/text-websocket.md` is its reference.
+//! The console's call WebSocket, `GET /v1/calls/{id}/ws?token=…[&audio=pcm16|opus]`: the
+//! customer types, the bot's actions and every session event come back as JSON. With
+//! `audio=` it is a voice call as well ([`voice`]): binary frames carry 20 ms of audio each
+//! way. The browser console and the end-to-end tests speak it;
+//! `docs/protocols/text-websocket.md` is its reference.
 //!
 //! Close codes: 1000 the call ended (reason says how), 1001 the server is shutting down,
-//! 4001 wrong token, 4004 no call waiting under that id (unknown, expired or already
-//! connected), 1011 the call could not be started.
+//! 1003 an `audio=` this server does not speak, 4001 wrong token, 4004 no call waiting
+//! under that id (unknown, expired or already connected), 1011 the call could not be
+//! started.
 
 mod messages;
+mod voice;
 
 pub use messages::{ClientMessage, ServerMessage};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
@@ -21,16 +25,19 @@ use crate::calls::{CallDriver, CallError, DriverUpdate};
 use crate::contract::{Transcript, TransferResult};
 use crate::session::CallerInput;
 
-pub const CLOSE_NORMAL: u16 = 1000;
-pub const CLOSE_GOING_AWAY: u16 = 1001;
-pub const CLOSE_INTERNAL: u16 = 1011;
-pub const CLOSE_BAD_TOKEN: u16 = 4001;
-pub const CLOSE_NOT_WAITING: u16 = 4004;
+pub use super::{
+    CLOSE_BAD_TOKEN, CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_NOT_WAITING,
+    CLOSE_UNSUPPORTED,
+};
+use super::close;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {
     #[serde(default)]
     token: String,
+    /// `pcm16` or `opus` for a voice call; absent for text.
+    #[serde(default)]
+    audio: Option<String>,
 }
 
 pub async fn connect(
@@ -39,20 +46,7 @@ pub async fn connect(
     Query(query): Query<TokenQuery>,
     State(state): State<AppState>,
 ) -> Response {
-    ws.on_upgrade(move |socket| serve(socket, state, call_id, query.token))
-}
-
-async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
-    // A close reason is limited to 123 bytes by the protocol.
-    let mut reason = reason.to_owned();
-    while reason.len() > 123 {
-        reason.pop();
-    }
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    ws.on_upgrade(move |socket| serve(socket, state, call_id, query))
 }
 
 async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
@@ -81,8 +75,12 @@ async fn send_update(socket: &mut WebSocket, update: DriverUpdate) -> bool {
     true
 }
 
-async fn serve(mut socket: WebSocket, state: AppState, call_id: String, token: String) {
-    let pending = match state.calls.claim(&call_id, &token) {
+async fn serve(mut socket: WebSocket, state: AppState, call_id: String, query: TokenQuery) {
+    let codec = match query.audio.as_deref().map(voice::codec).transpose() {
+        Ok(codec) => codec,
+        Err(why) => return close(&mut socket, CLOSE_UNSUPPORTED, &why).await,
+    };
+    let pending = match state.calls.claim(&call_id, &query.token) {
         Ok(pending) => pending,
         Err(error @ CallError::Store(_)) => {
             return close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;
@@ -92,6 +90,18 @@ async fn serve(mut socket: WebSocket, state: AppState, call_id: String, token: S
         }
         Err(error) => return close(&mut socket, CLOSE_NOT_WAITING, &error.to_string()).await,
     };
+    if let Some(codec) = codec {
+        return match state.calls.start_voice(pending, codec).await {
+            Ok(mut call) => {
+                let span = call.driver().span().clone();
+                voice::run(socket, &mut call).instrument(span).await;
+            }
+            Err(error) => {
+                tracing::error!(%call_id, %error, "cannot start a voice call");
+                close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;
+            }
+        };
+    }
     let driver = match state.calls.start(pending).await {
         Ok(driver) => driver,
         Err(error) => {

@@ -1,0 +1,274 @@
+//! Voice calls: a [`CallDriver`] with audio both ways, for transports that carry audio
+//! (Twilio Media Streams, the browser's audio WebSocket).
+//!
+//! ```text
+//! transport payload ─► InboundAudio (decode, VAD, turns, ASR) ─► CallDriver (session, script)
+//!                                                                     │ outputs
+//! transport ◄── VoiceEvent (frames, marks, clear, updates) ◄── Pacer ◄┘ (prepared audio)
+//! ```
+//!
+//! A [`VoiceCall`] owns both directions of one call. Its transport runs one loop: send what
+//! [`VoiceCall::take_event`] hands over, then wait for either the socket or
+//! [`VoiceCall::wait`] (cancel-safe), and hand what woke it to the call. The work that
+//! reaches the script (`media`, `input`, `handle`) is never raced against anything, so a
+//! script is never interrupted half-way through an event.
+//!
+//! The audio of each `play` and `say` is prepared before the session times it
+//! ([`playout::AudioPlayout`]); the pacer then sends the very clip the session timed, so
+//! barge-in reports how far the caller really heard it.
+
+mod inbound;
+mod playout;
+mod services;
+
+pub use services::VoiceServices;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use self::inbound::InboundAudio;
+use self::playout::{AudioPlayout, PreparedAudio};
+use super::driver::{CallDriver, DriverUpdate};
+use super::service::{CallError, CallService, PendingCall};
+use crate::media::pacer::{FramePayload, Pacer, PacerConfig, PacerEvent};
+use crate::media::transport_codec::{CodecError, TransportCodec};
+use crate::metrics::Metrics;
+use crate::session::{CallerInput, Output, PlaySource};
+
+/// What the transport sends next.
+#[derive(Debug)]
+pub enum VoiceEvent {
+    /// One 20 ms frame of the bot's audio, encoded for the call; send it now.
+    Frame(FramePayload),
+    /// Everything before this has been sent: the end of an utterance (Twilio `mark`).
+    Mark(String),
+    /// The bot stopped talking mid-utterance (barge-in, `stop-playback`, hang-up): the far
+    /// end must drop the audio it has buffered (Twilio `clear`).
+    Clear,
+    /// What happened in the call (events, actions, logs…), for transports that report it.
+    Update(DriverUpdate),
+}
+
+/// What woke [`VoiceCall::wait`]; hand it to [`VoiceCall::handle`].
+#[derive(Debug)]
+pub enum Wake {
+    Recognised(CallerInput),
+    Pacer(PacerEvent),
+    Deadline,
+    Shutdown,
+}
+
+/// One call with audio; see the module docs.
+pub struct VoiceCall {
+    driver: CallDriver,
+    codec: TransportCodec,
+    inbound: InboundAudio,
+    pacer: Pacer,
+    prepared: PreparedAudio,
+    outbox: VecDeque<VoiceEvent>,
+    /// When the customer's latest final input arrived, if its answer is audio not yet sent.
+    turn_from: Option<Instant>,
+    frames_dropped: u64,
+    metrics: Arc<Metrics>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl CallService {
+    /// Starts a claimed call whose transport carries audio in `codec`.
+    pub async fn start_voice(
+        self: &Arc<Self>,
+        pending: PendingCall,
+        codec: TransportCodec,
+    ) -> Result<VoiceCall, CallError> {
+        let services = self.voice().ok_or(CallError::VoiceUnavailable)?.clone();
+        let prepared = PreparedAudio::default();
+        let playout = AudioPlayout::new(
+            services.clone(),
+            pending.tenant.id.clone(),
+            codec,
+            prepared.clone(),
+        );
+        // The fallback's apology must be playable even if the script fails on its first
+        // event; after the first call it is a cache hit.
+        playout
+            .prepare_sources(vec![self.fallback_source()].into_iter().flatten().collect())
+            .await;
+        let inbound = InboundAudio::new(codec, services.recognizer().clone())
+            .map_err(|e| CallError::Media(e.to_string()))?;
+        let pacer = Pacer::new(codec, PacerConfig::default())
+            .map_err(|e| CallError::Media(e.to_string()))?;
+        let driver = self.start_session(pending, Box::new(playout)).await?;
+        let shutdown = driver.shutdown_signal();
+        Ok(VoiceCall {
+            driver,
+            codec,
+            inbound,
+            pacer,
+            prepared,
+            outbox: VecDeque::new(),
+            turn_from: None,
+            frames_dropped: 0,
+            metrics: self.metrics().clone(),
+            shutdown,
+        })
+    }
+
+    fn fallback_source(&self) -> Option<PlaySource> {
+        match &self.session_config().fallback {
+            crate::session::Fallback::Apologize { text, voice } => Some(PlaySource::Speech {
+                text: text.clone(),
+                voice: voice.clone(),
+            }),
+            crate::session::Fallback::Transfer { .. } => None,
+        }
+    }
+}
+
+impl VoiceCall {
+    pub fn driver(&self) -> &CallDriver {
+        &self.driver
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.driver.is_ended()
+    }
+
+    /// The codec the transport carries.
+    pub fn codec(&self) -> TransportCodec {
+        self.codec
+    }
+
+    /// Whether audio is still queued to go out.
+    pub fn is_playing(&self) -> bool {
+        !self.pacer.is_idle()
+    }
+
+    /// Delivers `call-started`.
+    pub async fn start(&mut self) {
+        let update = self.driver.start().await;
+        self.absorb(update, None);
+    }
+
+    /// One payload of the customer's audio, as the transport received it.
+    pub async fn media(&mut self, payload: &[u8]) -> Result<(), CodecError> {
+        let mut heard = Vec::new();
+        self.inbound.push(payload, &mut heard)?;
+        for input in heard {
+            self.input(input).await;
+        }
+        Ok(())
+    }
+
+    /// Customer-side input that is not audio: keys, typed text, hang-up, a transfer's
+    /// answer.
+    pub async fn input(&mut self, input: CallerInput) {
+        let turn = matches!(input, CallerInput::Final { .. } | CallerInput::Dtmf { .. })
+            .then(Instant::now);
+        let update = self.driver.input(input).await;
+        self.absorb(update, turn);
+    }
+
+    /// The host ends the call (the transport went away or broke the protocol).
+    pub async fn hang_up(&mut self, reason: &str) {
+        let update = self.driver.hang_up(reason).await;
+        self.absorb(update, None);
+    }
+
+    /// The next thing to send, if any.
+    pub fn take_event(&mut self) -> Option<VoiceEvent> {
+        self.outbox.pop_front()
+    }
+
+    /// Waits until something needs doing: a recognition result, a frame due, the session's
+    /// next deadline, or the server shutting down. Cancel-safe.
+    pub async fn wait(&mut self) -> Wake {
+        let deadline = self.driver.deadline();
+        tokio::select! {
+            input = self.inbound.next_result(), if !self.driver.is_ended() => {
+                Wake::Recognised(input)
+            }
+            event = self.pacer.next_event() => Wake::Pacer(event),
+            () = sleep_until(deadline) => Wake::Deadline,
+            Ok(()) = self.shutdown.changed(), if !self.driver.is_ended() => Wake::Shutdown,
+        }
+    }
+
+    /// Acts on what woke [`Self::wait`].
+    pub async fn handle(&mut self, wake: Wake) {
+        match wake {
+            Wake::Recognised(input) => self.input(input).await,
+            Wake::Pacer(PacerEvent::Frame { due, payload }) => {
+                let now = Instant::now();
+                self.metrics.frame_sent(now.saturating_duration_since(due));
+                if let Some(from) = self.turn_from.take() {
+                    self.metrics.turn_answered(now.saturating_duration_since(from));
+                }
+                self.count_drops();
+                self.outbox.push_back(VoiceEvent::Frame(payload));
+            }
+            Wake::Pacer(PacerEvent::Mark(name)) => {
+                self.outbox.push_back(VoiceEvent::Mark(name));
+            }
+            Wake::Deadline => {
+                let update = self.driver.tick().await;
+                self.absorb(update, None);
+            }
+            Wake::Shutdown => self.hang_up("server-shutdown").await,
+        }
+    }
+
+    /// Carries out what the session wants of media, then queues the update.
+    fn absorb(&mut self, update: DriverUpdate, turn: Option<Instant>) {
+        for output in &update.outputs {
+            match output {
+                Output::Play { item, .. } => match self.prepared.get(&item.source) {
+                    Some(audio) => {
+                        if let Err(error) = self
+                            .pacer
+                            .push(item.id.clone(), crate::media::pacer::PacerAudio::Encoded(audio))
+                        {
+                            tracing::error!(%error, id = %item.id, "cannot play audio");
+                        }
+                        self.pacer.mark(item.id.clone());
+                        if turn.is_some() && self.turn_from.is_none() {
+                            self.turn_from = turn;
+                        }
+                    }
+                    None => tracing::warn!(id = %item.id, "no audio was prepared for this item"),
+                },
+                Output::StopPlayback { .. } => {
+                    self.pacer.clear();
+                    self.turn_from = None;
+                    self.outbox.push_back(VoiceEvent::Clear);
+                }
+                Output::Listen { listen, .. } => self.inbound.listen(listen),
+                Output::Transfer { .. } | Output::SendDtmf { .. } | Output::Ended { .. } => {}
+            }
+        }
+        self.outbox.push_back(VoiceEvent::Update(update));
+    }
+
+    fn count_drops(&mut self) {
+        let dropped = self.pacer.stats().frames_dropped;
+        if dropped > self.frames_dropped {
+            self.metrics.frames_dropped(dropped - self.frames_dropped);
+            self.frames_dropped = dropped;
+        }
+    }
+}
+
+impl Drop for VoiceCall {
+    fn drop(&mut self) {
+        self.count_drops();
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

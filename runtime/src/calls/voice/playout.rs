@@ -1,0 +1,129 @@
+//! Playback lengths from real audio: the session's [`Playout`] for voice calls.
+//!
+//! Before the session applies a reply, [`AudioPlayout::prepare`] gets the audio of each of
+//! its `play` and `say` actions (from the shared cache, synthesising or loading what is
+//! missing, all at once), so the lengths the session then times playback by are the
+//! lengths the caller hears. The clips stay in the call's [`PreparedAudio`], where the
+//! outbound side takes them when the session says to play.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures_util::future::join_all;
+
+use super::services::VoiceServices;
+use crate::contract::{Action, Play, Say};
+use crate::media::transport_codec::{EncodedAudio, TransportCodec};
+use crate::session::{PlaySource, Playout, Prepared};
+
+/// One call's clips by what they play, or why one cannot be had.
+#[derive(Clone, Default)]
+pub struct PreparedAudio {
+    clips: Arc<Mutex<HashMap<PlaySource, Result<Arc<EncodedAudio>, String>>>>,
+}
+
+impl PreparedAudio {
+    fn lock(&self) -> MutexGuard<'_, HashMap<PlaySource, Result<Arc<EncodedAudio>, String>>> {
+        // A map replaced entry by entry: consistent whatever panicked while it was held.
+        self.clips.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The clip prepared for `source`, if it could be prepared.
+    pub fn get(&self, source: &PlaySource) -> Option<Arc<EncodedAudio>> {
+        self.lock().get(source).and_then(|r| r.as_ref().ok()).cloned()
+    }
+
+    fn length(&self, source: &PlaySource) -> Result<u32, String> {
+        match self.lock().get(source) {
+            Some(Ok(audio)) => Ok(audio.duration_ms()),
+            Some(Err(why)) => Err(why.clone()),
+            None => Err("its audio was not prepared".into()),
+        }
+    }
+
+    fn contains(&self, source: &PlaySource) -> bool {
+        self.lock().contains_key(source)
+    }
+
+    fn insert(&self, source: PlaySource, audio: Result<Arc<EncodedAudio>, String>) {
+        self.lock().insert(source, audio);
+    }
+}
+
+/// The [`Playout`] of one voice call.
+pub struct AudioPlayout {
+    services: Arc<VoiceServices>,
+    tenant: String,
+    codec: TransportCodec,
+    prepared: PreparedAudio,
+}
+
+impl AudioPlayout {
+    pub fn new(
+        services: Arc<VoiceServices>,
+        tenant: String,
+        codec: TransportCodec,
+        prepared: PreparedAudio,
+    ) -> Self {
+        Self {
+            services,
+            tenant,
+            codec,
+            prepared,
+        }
+    }
+
+    /// Gets `sources` ready (those not ready yet), all at once.
+    pub async fn prepare_sources(&self, sources: Vec<PlaySource>) {
+        let missing: Vec<PlaySource> = sources
+            .into_iter()
+            .filter(|s| !self.prepared.contains(s))
+            .collect();
+        let fetched = join_all(missing.iter().map(|source| {
+            self.services.audio(&self.tenant, source, self.codec)
+        }))
+        .await;
+        for (source, audio) in missing.into_iter().zip(fetched) {
+            if let Err(why) = &audio {
+                tracing::warn!(?source, %why, "audio for the call could not be prepared");
+            }
+            self.prepared.insert(source, audio);
+        }
+    }
+}
+
+fn source_of(action: &Action) -> Option<PlaySource> {
+    match action {
+        Action::Play(play) if !play.prompt.is_empty() => Some(PlaySource::Prompt {
+            name: play.prompt.clone(),
+        }),
+        Action::Say(say) if !say.text.trim().is_empty() => Some(PlaySource::Speech {
+            text: say.text.clone(),
+            voice: say.voice.clone(),
+        }),
+        _ => None,
+    }
+}
+
+impl Playout for AudioPlayout {
+    fn prepare<'a>(&'a mut self, actions: &'a [Action]) -> Prepared<'a> {
+        Box::pin(self.prepare_sources(actions.iter().filter_map(source_of).collect()))
+    }
+
+    fn prompt_ms(&self, play: &Play) -> Result<u32, String> {
+        self.prepared
+            .length(&PlaySource::Prompt {
+                name: play.prompt.clone(),
+            })
+            .map_err(|why| format!("prompt `{}` cannot be played: {why}", play.prompt))
+    }
+
+    fn speech_ms(&self, say: &Say) -> Result<u32, String> {
+        self.prepared
+            .length(&PlaySource::Speech {
+                text: say.text.clone(),
+                voice: say.voice.clone(),
+            })
+            .map_err(|why| format!("text cannot be spoken: {why}"))
+    }
+}

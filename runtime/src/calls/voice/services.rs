@@ -1,0 +1,111 @@
+//! What every voice call shares: where a `play` or `say` gets its audio (the tenant's
+//! prompts in the store, the text-to-speech engine, both through the process-wide cache of
+//! encoded clips), and the speech recogniser.
+
+use std::sync::Arc;
+
+use crate::media::prompt_cache::{AudioKey, CacheError, PromptCache};
+use crate::media::transport_codec::{EncodedAudio, TransportCodec};
+use crate::media::wav;
+use crate::session::PlaySource;
+use crate::speech::asr::SpeechRecognizer;
+use crate::speech::tts::{self, TextToSpeech};
+use crate::store::Store;
+
+/// The speech engines and audio cache of the server's voice calls.
+pub struct VoiceServices {
+    store: Arc<dyn Store>,
+    cache: Arc<PromptCache>,
+    tts: Arc<dyn TextToSpeech>,
+    asr: Arc<dyn SpeechRecognizer>,
+}
+
+impl VoiceServices {
+    pub fn new(
+        store: Arc<dyn Store>,
+        cache: Arc<PromptCache>,
+        tts: Arc<dyn TextToSpeech>,
+        asr: Arc<dyn SpeechRecognizer>,
+    ) -> Self {
+        Self {
+            store,
+            cache,
+            tts,
+            asr,
+        }
+    }
+
+    pub fn recognizer(&self) -> &Arc<dyn SpeechRecognizer> {
+        &self.asr
+    }
+
+    pub fn cache(&self) -> &Arc<PromptCache> {
+        &self.cache
+    }
+
+    /// Forgets a tenant's prompt (it was replaced or deleted): the next call that plays it
+    /// reads the new one.
+    pub fn prompt_changed(&self, tenant: &str, name: &str) {
+        self.cache.remove(&prompt_key(tenant, name));
+    }
+
+    /// The audio of `source` for a call of `tenant`, encoded for `codec`. The error is a
+    /// sentence for the call record: a prompt that does not exist, text the engine refused.
+    pub async fn audio(
+        &self,
+        tenant: &str,
+        source: &PlaySource,
+        codec: TransportCodec,
+    ) -> Result<Arc<EncodedAudio>, String> {
+        let result = match source {
+            PlaySource::Prompt { name } => {
+                let key = prompt_key(tenant, name);
+                self.cache
+                    .encoded(&key, codec, || self.load_prompt(tenant, name))
+                    .await
+            }
+            PlaySource::Speech { text, voice } => {
+                let key = AudioKey::Speech {
+                    tenant: tenant.to_owned(),
+                    voice: voice.clone(),
+                    text: text.clone(),
+                };
+                self.cache
+                    .encoded(&key, codec, || async {
+                        let speech = tts::synthesize(self.tts.clone(), voice, text)
+                            .await
+                            .map_err(|e| CacheError::Load(e.to_string()))?;
+                        Ok(speech.samples().to_vec())
+                    })
+                    .await
+            }
+        };
+        result.map_err(|e| match e {
+            CacheError::Load(why) | CacheError::Encode(why) => why,
+        })
+    }
+
+    async fn load_prompt(&self, tenant: &str, name: &str) -> Result<Vec<i16>, CacheError> {
+        let store = self.store.clone();
+        let (tenant, name) = (tenant.to_owned(), name.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let (_, bytes) = store
+                .prompt(&tenant, &name)
+                .map_err(|e| CacheError::Load(e.to_string()))?
+                .ok_or_else(|| CacheError::Load(format!("no prompt named `{name}` was uploaded")))?;
+            Ok(wav::decode_to_canonical(&bytes)?)
+        })
+        .await
+        .map_err(|e| CacheError::Load(format!("the prompt loader failed: {e}")))?
+    }
+}
+
+/// Prompts are keyed by name, not by version: uploads and deletes go through
+/// [`VoiceServices::prompt_changed`], so the cache never holds a stale one.
+fn prompt_key(tenant: &str, name: &str) -> AudioKey {
+    AudioKey::Prompt {
+        tenant: tenant.to_owned(),
+        name: name.to_owned(),
+        version: String::new(),
+    }
+}

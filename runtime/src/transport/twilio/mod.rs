@@ -1,0 +1,301 @@
+//! Twilio Media Streams, `GET /v1/calls/twilio`: the WebSocket protocol Twilio (and the
+//! many gateways and PBXs that copy it) use to carry a phone call's audio. Its reference
+//! is `docs/protocols/twilio-media-streams.md`.
+//!
+//! In: `connected`, `start` (which names the call: see [`admission`]), `media` (base64
+//! mu-law, 8 kHz, 20 ms a message), `dtmf`, `mark` (our marks, echoed once played),
+//! `stop`. Out: `media` (the bot's audio, one 20 ms frame every 20 ms), `mark` after each
+//! utterance, `clear` on barge-in. Unknown events are logged and ignored.
+//!
+//! Bad input closes the stream with a reason the gateway logs: JSON that does not parse or
+//! audio that does not decode (1007), a message out of order such as `media` before
+//! `start` (1008), binary frames or an unsupported media format (1003), and the admission
+//! codes of [`crate::transport`] for keys, modules and quotas. The call, if it had
+//! started, ends with that reason in its record; the server goes on.
+
+mod admission;
+mod messages;
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use tracing::Instrument;
+
+use self::messages::{Inbound, OutMark, OutMedia, Outbound, Start, event_name};
+use super::{
+    CLOSE_INTERNAL, CLOSE_INVALID_PAYLOAD, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_UNSUPPORTED, close,
+};
+use crate::api::AppState;
+use crate::calls::{VoiceCall, VoiceEvent};
+use crate::contract::TransferResult;
+use crate::session::{CallerInput, Output};
+
+/// How long a gateway may take between connecting and `start`.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most audio one `media` message may carry: 1,600 bytes is 200 ms of 8 kHz G.711.
+/// Twilio sends 160 (20 ms); ten times that allows other gateways' larger chunks, while a
+/// bigger payload means a broken peer.
+const MAX_MEDIA_BYTES: usize = 1_600;
+
+/// How long the bot's last words may take to go out once the call has ended.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+pub async fn connect(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.on_upgrade(move |socket| serve(socket, state))
+}
+
+/// A reason to close the stream: code and words.
+struct Violation(u16, String);
+
+async fn serve(mut socket: WebSocket, state: AppState) {
+    let (start, stream_sid) = match wait_for_start(&mut socket).await {
+        Ok(start) => start,
+        Err(Violation(code, reason)) => {
+            tracing::info!(code, %reason, "Twilio stream refused before start");
+            return close(&mut socket, code, &reason).await;
+        }
+    };
+    let codec = match admission::codec(&start) {
+        Ok(codec) => codec,
+        Err(refusal) => return close(&mut socket, refusal.code, &refusal.reason).await,
+    };
+    let pending = match admission::admit(&state, &start) {
+        Ok(pending) => pending,
+        Err(refusal) => {
+            tracing::info!(code = refusal.code, reason = %refusal.reason, "Twilio stream refused");
+            return close(&mut socket, refusal.code, &refusal.reason).await;
+        }
+    };
+    let (call_sid, account_sid) = (start.call_sid.clone(), start.account_sid.clone());
+    let mut call = match state.calls.start_voice(pending, codec).await {
+        Ok(call) => call,
+        Err(error) => {
+            tracing::error!(%error, "cannot start a Twilio call");
+            return close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;
+        }
+    };
+    let span = call.driver().span().clone();
+    span.in_scope(|| tracing::info!(%call_sid, %account_sid, %stream_sid, "Twilio stream started"));
+    run(socket, &mut call, &stream_sid).instrument(span).await;
+}
+
+/// Reads `connected` (optional) and `start`.
+async fn wait_for_start(socket: &mut WebSocket) -> Result<(Start, String), Violation> {
+    let deadline = tokio::time::Instant::now() + START_TIMEOUT;
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.recv())
+            .await
+            .map_err(|_| {
+                Violation(
+                    CLOSE_POLICY,
+                    format!("no `start` message within {} s", START_TIMEOUT.as_secs()),
+                )
+            })?;
+        let text = match message {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Binary(_))) => return Err(binary_frame()),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                return Err(Violation(CLOSE_NORMAL, "closed before start".into()));
+            }
+        };
+        match parse(&text)? {
+            Inbound::Connected => {}
+            Inbound::Start { stream_sid, start } => {
+                let sid = start
+                    .stream_sid
+                    .clone()
+                    .or(stream_sid)
+                    .unwrap_or_default();
+                return Ok((start, sid));
+            }
+            Inbound::Unknown => log_unknown(&text),
+            Inbound::Media { .. } | Inbound::Dtmf { .. } | Inbound::Mark { .. } => {
+                return Err(Violation(
+                    CLOSE_POLICY,
+                    format!(
+                        "`{}` before `start`: the stream must begin with `start`",
+                        event_name(&text).unwrap_or_default()
+                    ),
+                ));
+            }
+            Inbound::Stop => return Err(Violation(CLOSE_NORMAL, "stopped before start".into())),
+        }
+    }
+}
+
+fn parse(text: &str) -> Result<Inbound, Violation> {
+    serde_json::from_str(text).map_err(|e| {
+        Violation(
+            CLOSE_INVALID_PAYLOAD,
+            format!("not a Media Streams message: {e}"),
+        )
+    })
+}
+
+fn binary_frame() -> Violation {
+    Violation(
+        CLOSE_UNSUPPORTED,
+        "Media Streams messages are JSON text frames, not binary".into(),
+    )
+}
+
+fn log_unknown(text: &str) {
+    tracing::info!(
+        event = event_name(text).as_deref().unwrap_or("?"),
+        "ignored a Media Streams event this server does not use"
+    );
+}
+
+/// What a message from the gateway means for the call.
+enum Step {
+    Continue,
+    /// The stream is over (`stop`, or the socket closed).
+    Gone(&'static str),
+}
+
+async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
+    call.start().await;
+    let mut drain_until = None;
+    loop {
+        if !flush(&mut socket, call, stream_sid).await {
+            if !call.is_ended() {
+                call.hang_up("connection-closed").await;
+            }
+            return;
+        }
+        if call.is_ended() {
+            let until = *drain_until.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_LIMIT);
+            if !call.is_playing() || tokio::time::Instant::now() >= until {
+                break;
+            }
+        }
+        tokio::select! {
+            message = socket.recv() => match on_message(message, call).await {
+                Ok(Step::Continue) => {}
+                Ok(Step::Gone(reason)) => {
+                    if !call.is_ended() {
+                        call.input(CallerInput::HangUp { reason: reason.into() }).await;
+                    }
+                    return close(&mut socket, CLOSE_NORMAL, &format!("call ended: {reason}")).await;
+                }
+                Err(Violation(code, reason)) => {
+                    tracing::warn!(code, %reason, "closing a Twilio stream that broke the protocol");
+                    if !call.is_ended() {
+                        call.hang_up(&format!("protocol-error: {reason}")).await;
+                    }
+                    return close(&mut socket, code, &reason).await;
+                }
+            },
+            wake = call.wait() => call.handle(wake).await,
+        }
+    }
+    let reason = call
+        .driver()
+        .record()
+        .end
+        .as_ref()
+        .map_or_else(|| "call ended".to_owned(), |end| format!("call ended: {}", end.reason));
+    close(&mut socket, CLOSE_NORMAL, &reason).await;
+}
+
+/// Sends everything the call has for the gateway; false if the socket is gone.
+async fn flush(socket: &mut WebSocket, call: &mut VoiceCall, stream_sid: &str) -> bool {
+    while let Some(event) = call.take_event() {
+        let message = match event {
+            VoiceEvent::Frame(payload) => Outbound::Media {
+                stream_sid,
+                media: OutMedia {
+                    payload: BASE64.encode(payload.bytes()),
+                },
+            },
+            VoiceEvent::Mark(name) => {
+                if !send(socket, &Outbound::Mark { stream_sid, mark: OutMark { name: &name } }).await {
+                    return false;
+                }
+                continue;
+            }
+            VoiceEvent::Clear => Outbound::Clear { stream_sid },
+            VoiceEvent::Update(update) => {
+                for output in &update.outputs {
+                    if let Output::Transfer { transfer, .. } = output {
+                        // A media stream cannot move the call; the gateway's own API does.
+                        tracing::info!(target = %transfer.target, "transfer asked on a Twilio stream");
+                        let result = TransferResult::Failed(
+                            "transfer is not available on Twilio Media Streams calls".into(),
+                        );
+                        call.input(CallerInput::TransferResult { result }).await;
+                    }
+                }
+                continue;
+            }
+        };
+        if !send(socket, &message).await {
+            return false;
+        }
+    }
+    true
+}
+
+async fn send(socket: &mut WebSocket, message: &Outbound<'_>) -> bool {
+    match serde_json::to_string(message) {
+        Ok(json) => socket.send(Message::Text(json.into())).await.is_ok(),
+        Err(_) => true,
+    }
+}
+
+async fn on_message(
+    message: Option<Result<Message, axum::Error>>,
+    call: &mut VoiceCall,
+) -> Result<Step, Violation> {
+    let text = match message {
+        Some(Ok(Message::Text(text))) => text,
+        Some(Ok(Message::Binary(_))) => return Err(binary_frame()),
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Ok(Step::Continue),
+        Some(Ok(Message::Close(_)) | Err(_)) | None => return Ok(Step::Gone("connection-closed")),
+    };
+    match parse(&text)? {
+        Inbound::Media { media } => {
+            if media.track.as_deref().is_some_and(|t| t != "inbound" && t != "inbound_track") {
+                return Ok(Step::Continue);
+            }
+            let audio = BASE64.decode(media.payload.as_bytes()).map_err(|e| {
+                Violation(
+                    CLOSE_INVALID_PAYLOAD,
+                    format!("a media payload is not base64: {e}"),
+                )
+            })?;
+            if audio.is_empty() || audio.len() > MAX_MEDIA_BYTES {
+                return Err(Violation(
+                    CLOSE_INVALID_PAYLOAD,
+                    format!(
+                        "a media payload of {} bytes; 8 kHz G.711 comes in 160-byte (20 ms) \
+                         chunks, at most {MAX_MEDIA_BYTES}",
+                        audio.len()
+                    ),
+                ));
+            }
+            call.media(&audio)
+                .await
+                .map_err(|e| Violation(CLOSE_INVALID_PAYLOAD, format!("undecodable media: {e}")))?;
+        }
+        Inbound::Dtmf { dtmf } => {
+            for digit in dtmf.digit.chars().take(32) {
+                call.input(CallerInput::Dtmf { digit }).await;
+            }
+        }
+        Inbound::Mark { mark } => tracing::debug!(name = %mark.name, "the gateway played up to a mark"),
+        Inbound::Stop => return Ok(Step::Gone("customer-hung-up")),
+        Inbound::Connected => {}
+        Inbound::Start { .. } => {
+            return Err(Violation(CLOSE_POLICY, "a second `start` on one stream".into()));
+        }
+        Inbound::Unknown => log_unknown(&text),
+    }
+    Ok(Step::Continue)
+}
