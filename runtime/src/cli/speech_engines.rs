@@ -19,7 +19,7 @@ use crate::store::Store;
 #[derive(Debug, Args)]
 pub struct SpeechArgs {
     /// Text-to-speech for voice calls: `espeak` (embedded eSpeak NG, English and Mandarin),
-    /// the http(s) URL of an external TTS service, or `none` (no voice calls).
+    /// the http:// URL of an external TTS service, or `none` (no voice calls).
     #[arg(long, default_value = "espeak")]
     tts: String,
     /// Speech recognition for voice calls: `pocketsphinx` (embedded, English), the ws(s)
@@ -57,11 +57,11 @@ impl SpeechArgs {
         Ok(match self.tts.as_str() {
             "none" => None,
             "espeak" => Some(Arc::new(EspeakTts::default())),
-            url if url.starts_with("http://") || url.starts_with("https://") => Some(Arc::new(
+            url if url.starts_with("http://") => Some(Arc::new(
                 HttpTts::new(url).context("the --tts service URL is not usable")?,
             )),
             other => anyhow::bail!(
-                "--tts `{other}`: use espeak, none, or the http(s) URL of a TTS service"
+                "--tts `{other}`: use espeak, none, or the http:// URL of a TTS service"
             ),
         })
     }
