@@ -188,6 +188,64 @@ fn an_upload_the_server_refuses_shows_its_message_word_for_word() {
 }
 
 #[test]
+fn a_module_dropped_on_the_page_gets_a_second_version_and_version_1_is_pinned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, _, key) = server_with_tenant(dir.path());
+    run_script(
+        "modules.mjs",
+        &server,
+        &[
+            ("HUASHU_KEY", key.clone()),
+            ("HUASHU_WASM", wasm_path("birthday-coupon")),
+        ],
+    );
+    let (status, module) = server.client(&key).get("/v1/modules/birthday-coupon");
+    assert_eq!(status, 200, "{module}");
+    assert_eq!(module["pinned"], 1, "{module}");
+    assert_eq!(module["versions"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn a_recording_uploaded_in_the_page_plays_back_there_and_a_non_wav_shows_why_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, _, key) = server_with_tenant(dir.path());
+    let wav = dir.path().join("greeting.wav");
+    let status = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-w"])
+        .arg(&wav)
+        .arg("Hello, this is the member centre.")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run espeak-ng ({e}): run ./scripts/setup"));
+    assert!(status.success(), "espeak-ng failed: {status}");
+    let not_wav = support::guest_wasm("birthday-coupon");
+    let (status, refused) = server.client(&key).put_bytes(
+        "/v1/prompts/probe",
+        &std::fs::read(&not_wav).expect("read the component"),
+    );
+    assert_eq!(status, 422, "{refused}");
+
+    run_script(
+        "prompts.mjs",
+        &server,
+        &[
+            ("HUASHU_KEY", key.clone()),
+            ("HUASHU_PROMPT_WAV", wav.display().to_string()),
+            ("HUASHU_NOT_WAV", not_wav.display().to_string()),
+            (
+                "HUASHU_EXPECTED",
+                refused["error"]["message"]
+                    .as_str()
+                    .expect("an error message")
+                    .to_owned(),
+            ),
+        ],
+    );
+    let (status, list) = server.client(&key).get("/v1/prompts");
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"][0]["name"], "greeting", "{list}");
+}
+
+#[test]
 fn the_operator_sees_every_tenant_with_its_quotas_and_live_calls() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (server, tenant, key) = server_with_tenant(dir.path());
