@@ -2,6 +2,7 @@
 //! in its own file.
 
 mod guest_build;
+mod loadgen;
 mod replay_cmd;
 mod serve;
 mod speech_engines;
@@ -36,6 +37,9 @@ enum Command {
     Test(test_cmd::TestArgs),
     /// Re-run a recorded call against another module version and show where it diverges.
     Replay(replay_cmd::ReplayArgs),
+    /// Open many Twilio Media Streams calls against a running server and report whether it
+    /// kept up: calls held, frames late or dropped, turn latency, CPU.
+    Loadgen(loadgen::LoadgenArgs),
 }
 
 /// Parses the command line, runs the command, and maps its result to an exit code:
@@ -44,13 +48,14 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Test(_) | Command::Replay(_) => "warn",
+        Command::Test(_) | Command::Replay(_) | Command::Loadgen(_) => "warn",
     };
     init_logging(cli.log_format, default_level);
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Test(args) => test_cmd::run(args),
         Command::Replay(args) => replay_cmd::run(args),
+        Command::Loadgen(args) => loadgen::run(args),
     };
     match result {
         Ok(code) => code,

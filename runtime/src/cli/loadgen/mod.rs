@@ -1,0 +1,387 @@
+//! `huashu loadgen`: opens many Twilio Media Streams calls against a running server, on
+//! loopback or over the network, streams real-time customer audio on each, and reports
+//! whether the server kept up: calls held, outbound frames late or dropped, turn latency,
+//! and who used the CPU (the server, this generator, the rest of the machine).
+//!
+//! Each call plays Twilio exactly ([`twilio_client`]): `connected`, `start` with the
+//! tenant's key (or a call token from `POST /v1/calls`) in `customParameters`, a 20 ms
+//! mu-law frame on a drift-free schedule for as long as the call is held, a turn every
+//! `--turn-every` seconds once the bot is silent (a DTMF digit, or `--speech FILE.wav`),
+//! marks echoed once the audio before them has arrived, and `stop` at the end. The
+//! default turn is a keypad digit: running a speech recogniser for thousands of calls is
+//! not what this measures.
+//!
+//! - [`twilio_client`] — one call, and what it measured.
+//! - [`connect`] — getting a call on the line: key or call token, TCP, WebSocket handshake.
+//! - [`customer_audio`] — the customer's frames, base64-encoded once for all calls.
+//! - [`stats`] — the shared latency histogram and the analysis of one run of bot frames.
+//! - [`metrics_scrape`] — the server's own counters from `GET /metrics`, before and after.
+//! - [`process_usage`] — CPU and memory of the generator, the server and the machine.
+//! - [`report`] — the figures summed up (printed as JSON) and the verdict.
+//! - [`table`] — the report as a table.
+//!
+//! Exit code 0 when every call was held with no frame dropped and p99 lateness under
+//! 20 ms, 1 when not (the report says why), 2 when the run could not start.
+
+mod connect;
+mod customer_audio;
+mod metrics_scrape;
+mod process_usage;
+mod report;
+mod stats;
+mod table;
+mod twilio_client;
+
+#[cfg(test)]
+mod client_tests;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use tokio::time::Instant;
+
+use customer_audio::CustomerAudio;
+use metrics_scrape::ServerFigures;
+use process_usage::{Snapshot, UsageFigures};
+use report::{Report, Server, Settings, Usage};
+use twilio_client::{Auth, CallResult, Plan, SharedFigures};
+
+#[derive(Debug, Args)]
+pub struct LoadgenArgs {
+    /// The server's base URL (plain HTTP; the calls connect to ws://HOST/v1/calls/twilio).
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7070")]
+    server: String,
+    /// The tenant's API key (default: `$HUASHU_KEY`); its `max_concurrent_calls` quota
+    /// must allow `--calls`.
+    #[arg(long)]
+    key: Option<String>,
+    /// The module every call runs (e.g. the `load-bot` test guest).
+    #[arg(long)]
+    module: String,
+    /// Mint a call token with `POST /v1/calls` (`channel: twilio`) for each call just before
+    /// it connects, instead of connecting with the API key and module name.
+    #[arg(long)]
+    create_calls: bool,
+    /// How many calls to open.
+    #[arg(long, default_value_t = 100)]
+    calls: u64,
+    /// Calls opened per second (the ramp).
+    #[arg(long, value_name = "R", default_value_t = 200.0)]
+    ramp_per_sec: f64,
+    /// How long each call is held after it connects, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    duration: f64,
+    /// The customer takes a turn this often, in seconds, once the bot is silent (0: never).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    turn_every: f64,
+    /// A WAV file streamed as the customer's turn instead of a DTMF digit (the server must
+    /// then recognise speech on every call).
+    #[arg(long, value_name = "FILE.wav")]
+    speech: Option<PathBuf>,
+    /// The operator token (default: `$HUASHU_OPERATOR_TOKEN`), to scrape `GET /metrics`
+    /// before and after the run and report the server's own frame and turn figures.
+    #[arg(long)]
+    operator_token: Option<String>,
+    /// The server's process id, to report its CPU and resident memory from /proc.
+    #[arg(long, value_name = "PID")]
+    server_pid: Option<u32>,
+    /// Worker threads for the calls (1: a single-threaded runtime, the cheapest; the
+    /// generator then never takes more than one core from the server).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    threads: usize,
+    /// Print the report as one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Progress goes to stderr this often during a run.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+/// Server counters are updated as calls end; wait this long after the last call before the
+/// closing scrape.
+const SETTLE: Duration = Duration::from_millis(500);
+
+pub fn run(args: LoadgenArgs) -> anyhow::Result<ExitCode> {
+    if args.calls == 0 {
+        bail!("--calls must be at least 1");
+    }
+    if !(args.ramp_per_sec.is_finite() && args.ramp_per_sec > 0.0) {
+        bail!("--ramp-per-sec must be a positive number");
+    }
+    if !(args.duration.is_finite() && args.duration > 0.0) {
+        bail!("--duration must be a positive number of seconds");
+    }
+    if !(args.turn_every.is_finite() && args.turn_every >= 0.0) {
+        bail!("--turn-every must be 0 (never) or a positive number of seconds");
+    }
+    if args.threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    let key = args
+        .key
+        .clone()
+        .or_else(|| std::env::var("HUASHU_KEY").ok())
+        .context("give the tenant's API key with --key or HUASHU_KEY")?;
+    let operator_token = args
+        .operator_token
+        .clone()
+        .or_else(|| std::env::var("HUASHU_OPERATOR_TOKEN").ok());
+    let server = args.server.trim_end_matches('/').to_owned();
+    let address = address_of(&server)?;
+    let audio = CustomerAudio::new(args.speech.as_deref())?;
+    raise_open_file_limit(args.calls);
+
+    let turn = match &args.speech {
+        Some(path) => format!(
+            "speech ({}, {} ms)",
+            path.display(),
+            audio.speech_frames() * 20
+        ),
+        None => "DTMF".into(),
+    };
+    let settings = Settings {
+        server: server.clone(),
+        calls: args.calls,
+        ramp_per_sec: args.ramp_per_sec,
+        hold_secs: args.duration,
+        turn_every_secs: (args.turn_every > 0.0).then_some(args.turn_every),
+        turn,
+        threads: args.threads,
+    };
+    let auth = if args.create_calls {
+        Auth::CallTokens {
+            server: server.clone(),
+            key: key.clone(),
+            module: args.module.clone(),
+        }
+    } else {
+        Auth::Key {
+            key,
+            module: args.module.clone(),
+        }
+    };
+    let plan = Arc::new(Plan {
+        ws_url: format!("ws://{address}/v1/calls/twilio"),
+        address,
+        auth,
+        hold: Duration::from_secs_f64(args.duration),
+        turn_every: (args.turn_every > 0.0).then(|| Duration::from_secs_f64(args.turn_every)),
+        audio,
+        run_id: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+        figures: Arc::new(SharedFigures::default()),
+    });
+
+    let scrape = |when: &str| -> Option<Result<metrics_scrape::Scrape, String>> {
+        let token = operator_token.as_deref()?;
+        Some(metrics_scrape::fetch(&server, token).map_err(|e| format!("{e} ({when} the run)")))
+    };
+    let before = scrape("before");
+    let load_average_before = process_usage::load_average();
+
+    let runtime = match args.threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+    };
+    let (results, mut usage) = runtime.block_on(drive(
+        plan.clone(),
+        args.calls,
+        args.ramp_per_sec,
+        args.server_pid,
+    ));
+    drop(runtime);
+    usage.load_average_before = load_average_before;
+
+    std::thread::sleep(SETTLE);
+    let server_section = match (before, scrape("after")) {
+        (None, _) | (_, None) => Server::default(),
+        (Some(Err(error)), _) | (_, Some(Err(error))) => Server {
+            scraped: true,
+            error: Some(error),
+            figures: None,
+        },
+        (Some(Ok(before)), Some(Ok(after))) => Server {
+            scraped: true,
+            error: None,
+            figures: Some(ServerFigures::between(&before, &after)),
+        },
+    };
+    let report = Report::new(settings, &results, &plan.figures, usage, server_section);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", table::render(&report));
+    }
+    Ok(if report.verdict.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `HOST:PORT` of an `http://` base URL.
+fn address_of(server: &str) -> anyhow::Result<String> {
+    let Some(rest) = server.strip_prefix("http://") else {
+        bail!(
+            "--server must be an http:// URL (the load generator speaks plain ws://), not {server}"
+        );
+    };
+    let host_port = rest.split('/').next().unwrap_or_default();
+    if host_port.is_empty() {
+        bail!("--server {server} names no host");
+    }
+    Ok(
+        if host_port
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+        {
+            host_port.to_owned()
+        } else {
+            format!("{host_port}:80")
+        },
+    )
+}
+
+/// Each call holds one socket; a default soft limit of 1,024 would stop a large run early.
+fn raise_open_file_limit(calls: u64) {
+    // SAFETY: getrlimit/setrlimit read and write one `rlimit` we own.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        let wanted = (calls + 256).min(limit.rlim_max as u64) as libc::rlim_t;
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+/// What the monitor task learns while calls run.
+#[derive(Default)]
+struct Monitor {
+    steady: Mutex<Option<UsageFigures>>,
+    rss_peak_kib: AtomicU64,
+}
+
+/// Opens the calls on the ramp, waits for all of them, and measures CPU along the way.
+async fn drive(
+    plan: Arc<Plan>,
+    calls: u64,
+    ramp_per_sec: f64,
+    server_pid: Option<u32>,
+) -> (Vec<CallResult>, Usage) {
+    let first = Snapshot::take(server_pid);
+    let started = Instant::now();
+    let monitor = Arc::new(Monitor::default());
+    let watcher = tokio::spawn(watch(
+        plan.clone(),
+        monitor.clone(),
+        calls,
+        started,
+        server_pid,
+    ));
+    let mut handles = Vec::with_capacity(usize::try_from(calls).unwrap_or(0));
+    for index in 0..calls {
+        let at = started + Duration::from_secs_f64(index as f64 / ramp_per_sec);
+        tokio::time::sleep_until(at).await;
+        handles.push(tokio::spawn(twilio_client::run_call(plan.clone(), index)));
+    }
+    let mut results = Vec::with_capacity(handles.len());
+    for handle in handles {
+        if let Ok(result) = handle.await {
+            results.push(result);
+        }
+    }
+    watcher.abort();
+    let last = Snapshot::take(server_pid);
+    let steady = monitor.steady.lock().ok().and_then(|s| *s);
+    let peak = monitor.rss_peak_kib.load(Ordering::Relaxed);
+    let usage = Usage {
+        steady,
+        whole_run: first.until(&last),
+        server_rss_peak_mib: (peak > 0).then(|| peak as f64 / 1024.0),
+        load_average_before: None,
+    };
+    (results, usage)
+}
+
+/// Every second: the server's memory peak; every few seconds, progress on stderr; once all
+/// calls are connected, the start of the steady stretch, and its end just before the first
+/// call is stopped.
+async fn watch(
+    plan: Arc<Plan>,
+    monitor: Arc<Monitor>,
+    calls: u64,
+    started: Instant,
+    server_pid: Option<u32>,
+) {
+    let figures = &plan.figures;
+    // The first call stops `hold` after it connected, which is just after `started`; leave a
+    // second of margin so the window never includes a stop.
+    let steady_end = started + plan.hold.saturating_sub(Duration::from_secs(1));
+    let mut steady_start: Option<Snapshot> = None;
+    let mut last_progress = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let now = Instant::now();
+        let snapshot = Snapshot::take(server_pid);
+        if let Some(rss) = snapshot.server_rss_kib() {
+            monitor.rss_peak_kib.fetch_max(rss, Ordering::Relaxed);
+        }
+        let resolved = figures.resolved.load(Ordering::Relaxed);
+        if resolved == calls && steady_start.is_none() && now + Duration::from_secs(2) < steady_end
+        {
+            steady_start = Some(snapshot);
+        }
+        if let Some(start) = &steady_start
+            && now >= steady_end
+            && let Ok(mut steady) = monitor.steady.lock()
+            && steady.is_none()
+        {
+            *steady = Some(start.until(&snapshot));
+        }
+        if now.duration_since(last_progress) >= PROGRESS_EVERY {
+            last_progress = now;
+            let connected = figures.connected.load(Ordering::Relaxed);
+            eprintln!(
+                "loadgen: {:>4.0} s   {} live   {connected} of {calls} connected   {} did not connect",
+                now.duration_since(started).as_secs_f64(),
+                figures.live.load(Ordering::Relaxed),
+                resolved - connected
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_call_address_comes_from_the_server_url() {
+        assert_eq!(
+            address_of("http://127.0.0.1:7070").ok().as_deref(),
+            Some("127.0.0.1:7070")
+        );
+        assert_eq!(
+            address_of("http://example.com/base").ok().as_deref(),
+            Some("example.com:80")
+        );
+        assert!(address_of("https://example.com").is_err());
+        assert!(address_of("http://").is_err());
+    }
+}

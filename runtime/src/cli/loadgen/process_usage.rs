@@ -1,0 +1,197 @@
+//! CPU and memory of the load generator, the server and the machine, so a reader can tell
+//! which of them was the limit: the generator's own CPU from `getrusage`, the server's from
+//! `/proc/PID/stat` and `/proc/PID/status`, the machine's from `/proc/stat`. Linux only;
+//! elsewhere the `/proc` figures are simply absent.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// One reading of every counter.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot {
+    at: Instant,
+    own_cpu: Duration,
+    /// The server's user + system CPU, and its resident memory in KiB.
+    server: Option<(Duration, u64)>,
+    /// All cores: busy and total time.
+    machine: Option<(u64, u64)>,
+}
+
+/// CPU shares over a stretch of time, in percent of one core (as `top` shows them), and
+/// the server's resident memory at its end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct UsageFigures {
+    pub seconds: f64,
+    pub loadgen_cpu_percent: f64,
+    pub server_cpu_percent: Option<f64>,
+    pub server_rss_mib: Option<f64>,
+    /// Every process on the machine, in percent of one core (200 % is two busy cores).
+    pub machine_cpu_percent: Option<f64>,
+    pub cores: usize,
+}
+
+impl Snapshot {
+    pub fn take(server_pid: Option<u32>) -> Snapshot {
+        Snapshot {
+            at: Instant::now(),
+            own_cpu: own_cpu(),
+            server: server_pid.and_then(process),
+            machine: machine(),
+        }
+    }
+
+    pub fn server_rss_kib(&self) -> Option<u64> {
+        self.server.map(|(_, rss)| rss)
+    }
+
+    /// What happened from `self` to `later`.
+    pub fn until(&self, later: &Snapshot) -> UsageFigures {
+        let wall = later.at.duration_since(self.at).as_secs_f64().max(1e-9);
+        let percent = |cpu: Duration| cpu.as_secs_f64() / wall * 100.0;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        UsageFigures {
+            seconds: wall,
+            loadgen_cpu_percent: percent(later.own_cpu.saturating_sub(self.own_cpu)),
+            server_cpu_percent: match (self.server, later.server) {
+                (Some((a, _)), Some((b, _))) => Some(percent(b.saturating_sub(a))),
+                _ => None,
+            },
+            server_rss_mib: later.server.map(|(_, rss)| rss as f64 / 1024.0),
+            machine_cpu_percent: match (self.machine, later.machine) {
+                (Some((busy_a, total_a)), Some((busy_b, total_b))) if total_b > total_a => {
+                    let share = (busy_b.saturating_sub(busy_a)) as f64 / (total_b - total_a) as f64;
+                    Some(share * cores as f64 * 100.0)
+                }
+                _ => None,
+            },
+            cores,
+        }
+    }
+}
+
+/// This process's user + system CPU time.
+pub fn own_cpu() -> Duration {
+    // SAFETY: getrusage writes one `rusage` into the zeroed struct we own and reads nothing
+    // else; RUSAGE_SELF is always a valid `who`.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return Duration::ZERO;
+        }
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+fn clock_ticks_per_second() -> u64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(ticks).ok().filter(|&t| t > 0).unwrap_or(100)
+}
+
+/// A process's CPU time and resident memory (KiB) from `/proc`.
+fn process(pid: u32) -> Option<(Duration, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let cpu = cpu_from_stat(&stat, clock_ticks_per_second())?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    Some((cpu, rss_from_status(&status)?))
+}
+
+/// utime + stime: fields 14 and 15, counted after the command name's closing parenthesis
+/// (the name itself may hold spaces and parentheses).
+fn cpu_from_stat(stat: &str, ticks_per_second: u64) -> Option<Duration> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_secs_f64(
+        (utime + stime) as f64 / ticks_per_second as f64,
+    ))
+}
+
+fn rss_from_status(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+}
+
+/// Busy and total jiffies of all cores, from the first line of `/proc/stat`.
+fn machine() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    busy_and_total(stat.lines().next()?)
+}
+
+fn busy_and_total(cpu_line: &str) -> Option<(u64, u64)> {
+    let mut fields = cpu_line.split_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    // user nice system idle iowait irq softirq steal (guest time is inside user already).
+    let values: Vec<u64> = fields
+        .take(8)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
+    let total: u64 = values.iter().sum();
+    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+    Some((total.saturating_sub(idle), total))
+}
+
+/// `/proc/loadavg`'s one-minute load, for noting how busy the machine was.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_is_read_after_the_command_name_even_with_spaces_in_it() {
+        let stat =
+            "4242 (tokio runtime (x)) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 4 0";
+        assert_eq!(cpu_from_stat(stat, 100), Some(Duration::from_secs(3)));
+        assert_eq!(cpu_from_stat("garbage", 100), None);
+    }
+
+    #[test]
+    fn resident_memory_comes_from_vmrss() {
+        let status = "Name:\thuashu\nVmPeak:\t 9000 kB\nVmRSS:\t  123456 kB\nThreads:\t3\n";
+        assert_eq!(rss_from_status(status), Some(123_456));
+        assert_eq!(rss_from_status("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn machine_busy_time_excludes_idle_and_iowait() {
+        let line = "cpu  100 5 50 800 20 3 2 0 0 0";
+        assert_eq!(busy_and_total(line), Some((160, 980)));
+        assert_eq!(busy_and_total("cpu0 1 2 3 4"), None);
+    }
+
+    #[test]
+    fn own_cpu_grows_while_working() {
+        let before = own_cpu();
+        let mut x = 0u64;
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(own_cpu() > before);
+    }
+
+    #[test]
+    fn this_process_can_be_read_from_proc() {
+        let snapshot = Snapshot::take(Some(std::process::id()));
+        assert!(snapshot.server_rss_kib().is_some_and(|kib| kib > 0));
+    }
+}
