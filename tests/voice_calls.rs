@@ -138,6 +138,25 @@ fn a_spoken_yes_over_twilio_gets_the_coupon_and_the_bot_talks_in_paced_mulaw_fra
     );
     assert_eq!(record["record"]["call"]["caller"], "+8613800000000");
     assert_eq!(record["record"]["call"]["channel"], "twilio");
+
+    // Replayed against the same module, the call times playback by the recorded audio
+    // lengths and takes the same turns.
+    let call_id = record["call_id"].as_str().expect("call_id");
+    let replay = std::process::Command::new(env!("CARGO_BIN_EXE_huashu"))
+        .args(["replay", call_id, "--module"])
+        .arg(support::guest_wasm("birthday-coupon"))
+        .args(["--server", &server.base, "--key", &key])
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .output()
+        .expect("run huashu replay");
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(stdout.contains("no divergence"), "{stdout}");
 }
 
 #[test]

@@ -5,9 +5,11 @@
 //! at their original call times, with the original `call-started` (same variables, clock
 //! and random seed), so a module that behaves the same produces the same actions.
 
-use crate::contract::{Action, CallScript, Channel, Millis, Outcome};
+use std::collections::BTreeMap;
+
+use crate::contract::{Action, CallScript, Channel, Millis, Outcome, Play, Say};
 use crate::session::{
-    CallRecord, EstimatedPlayout, InstantPlayout, Playout, Session, SessionConfig,
+    CallRecord, EstimatedPlayout, InstantPlayout, PlaySource, Playout, Session, SessionConfig,
 };
 
 /// Where a replay first differs from the original.
@@ -36,19 +38,55 @@ pub struct Replay {
     pub divergence: Option<Divergence>,
 }
 
-/// The playout a recorded call's channel used, so timings match.
-fn playout_for(channel: Channel) -> Box<dyn Playout> {
-    match channel {
+/// Playback timed as the recorded call timed it: the lengths in its record (a voice
+/// call's real audio), and the channel's own rule for anything the original never played.
+struct RecordedPlayout {
+    lengths: BTreeMap<String, u32>,
+    otherwise: Box<dyn Playout>,
+}
+
+impl Playout for RecordedPlayout {
+    fn prompt_ms(&self, play: &Play) -> Result<u32, String> {
+        let key = PlaySource::Prompt {
+            name: play.prompt.clone(),
+        }
+        .playout_key();
+        match self.lengths.get(&key) {
+            Some(ms) => Ok(*ms),
+            None => self.otherwise.prompt_ms(play),
+        }
+    }
+
+    fn speech_ms(&self, say: &Say) -> Result<u32, String> {
+        let key = PlaySource::Speech {
+            text: say.text.clone(),
+            voice: say.voice.clone(),
+        }
+        .playout_key();
+        match self.lengths.get(&key) {
+            Some(ms) => Ok(*ms),
+            None => self.otherwise.speech_ms(say),
+        }
+    }
+}
+
+/// The playout a recorded call used, so timings match.
+fn playout_for(original: &CallRecord) -> Box<dyn Playout> {
+    let otherwise: Box<dyn Playout> = match original.call.channel {
         Channel::Text => Box::new(InstantPlayout),
         Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
-    }
+    };
+    Box::new(RecordedPlayout {
+        lengths: original.playout_ms.clone(),
+        otherwise,
+    })
 }
 
 /// Re-runs `original`'s customer inputs against `script`.
 pub async fn replay<S: CallScript>(original: &CallRecord, script: S) -> Replay {
     let mut session = Session::new(
         script,
-        playout_for(original.call.channel),
+        playout_for(original),
         original.call.clone(),
         SessionConfig::default(),
     );

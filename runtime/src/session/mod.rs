@@ -426,6 +426,9 @@ impl<S: CallScript, P: Playout> Session<S, P> {
     }
 
     fn enqueue(&mut self, item: PlayItem) {
+        self.record
+            .playout_ms
+            .insert(item.source.playout_key(), item.total_ms);
         if let Some(started) = self.playback.push(item, self.now).cloned() {
             self.no_input_at = None;
             self.started_playing(started);

@@ -13,6 +13,16 @@ pub enum PlaySource {
     Speech { text: String, voice: String },
 }
 
+impl PlaySource {
+    /// A stable name for what is played, to look up its length in a call record.
+    pub fn playout_key(&self) -> String {
+        match self {
+            Self::Prompt { name } => format!("prompt:{name}"),
+            Self::Speech { text, voice } => format!("say:{voice}:{text}"),
+        }
+    }
+}
+
 /// One queued or playing item.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlayItem {

@@ -1,6 +1,7 @@
 //! The call record: everything that happened on a call, in order, with times — what the
 //! tenant sees afterwards, what `replay` re-runs, and what the scenario runner checks.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,11 @@ pub struct CallRecord {
     pub error: Option<ScriptFailure>,
     pub end: Option<CallEnd>,
     pub timings: ScriptTimings,
+    /// How long each thing the bot played took (by [`super::PlaySource::playout_key`]):
+    /// on a voice call, the real audio's length, which a replay needs to time playback the
+    /// way the call did.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub playout_ms: BTreeMap<String, u32>,
 }
 
 impl CallRecord {
@@ -99,6 +105,7 @@ impl CallRecord {
             error: None,
             end: None,
             timings: ScriptTimings::default(),
+            playout_ms: BTreeMap::new(),
         }
     }
 
