@@ -1,56 +1,67 @@
 // The audio thread's half of a voice call, as two AudioWorklet processors:
-// - `capture`: microphone samples at the context's rate → low-pass and resample to the
+// - `capture`: microphone samples at the context's rate → band-limited resampling to the
 //   call's rate → fixed 20 ms frames posted to the page (16-bit for PCM, float for Opus);
 // - `playback`: the bot's frames from the page → resampled to the context's rate → a
 //   small jitter buffer → the speakers; `clear` drops everything queued (barge-in).
 // Nothing here blocks: the page posts and receives messages, the audio thread never waits.
 
-/** A second-order low-pass (RBJ cookbook), run twice for a steeper slope. */
-class LowPass {
-  constructor(cutoff, rate) {
-    const w = (2 * Math.PI * cutoff) / rate;
-    const alpha = Math.sin(w) / (2 * Math.SQRT1_2);
-    const cos = Math.cos(w);
-    const a0 = 1 + alpha;
-    this.b0 = (1 - cos) / 2 / a0;
-    this.b1 = (1 - cos) / a0;
-    this.b2 = this.b0;
-    this.a1 = (-2 * cos) / a0;
-    this.a2 = (1 - alpha) / a0;
-    this.x1 = this.x2 = this.y1 = this.y2 = 0;
-  }
-
-  run(x) {
-    const y = this.b0 * x + this.b1 * this.x1 + this.b2 * this.x2 - this.a1 * this.y1 - this.a2 * this.y2;
-    this.x2 = this.x1;
-    this.x1 = x;
-    this.y2 = this.y1;
-    this.y1 = y;
-    return y;
-  }
-}
+/** Kernel phases between two input samples: fine enough that rounding to one is inaudible. */
+const PHASES = 256;
+/** Zero crossings of the sinc on each side: sharper band edge against more work. */
+const ZERO_CROSSINGS = 16;
 
 /**
- * Streaming linear-interpolation resampler from `from` Hz to `to` Hz. When it lowers the
- * rate it first removes what the lower rate cannot carry (aliasing would garble speech).
+ * Streaming band-limited resampler from `from` Hz to `to` Hz: a windowed-sinc (Blackman)
+ * interpolator, with the cutoff just under the lower rate's Nyquist frequency, so that
+ * lowering the rate does not fold high frequencies back into the speech band (aliasing
+ * garbles speech for a recogniser) and raising it adds no images. The kernel is tabulated
+ * for `PHASES` fractional positions once per resampler.
  */
 class Resampler {
   constructor(from, to) {
+    this.same = from === to;
     this.step = from / to;
-    this.t = 0;
-    this.prev = 0;
-    this.filters = from > to ? [new LowPass(0.45 * to, from), new LowPass(0.45 * to, from)] : [];
+    const cutoff = Math.min(1, to / from) * 0.97;
+    this.half = Math.ceil(ZERO_CROSSINGS / cutoff);
+    const taps = 2 * this.half;
+    this.table = [];
+    for (let p = 0; p <= PHASES; p++) {
+      const frac = p / PHASES;
+      const row = new Float32Array(taps);
+      for (let k = 0; k < taps; k++) {
+        const d = frac + this.half - 1 - k;
+        const x = Math.PI * cutoff * d;
+        const sinc = d === 0 ? 1 : Math.sin(x) / x;
+        const w = 0.42 + 0.5 * Math.cos((Math.PI * d) / this.half) + 0.08 * Math.cos((2 * Math.PI * d) / this.half);
+        row[k] = Math.abs(d) < this.half ? cutoff * sinc * w : 0;
+      }
+      this.table.push(row);
+    }
+    let size = 1;
+    while (size < taps + 2) size *= 2;
+    this.history = new Float32Array(size);
+    this.mask = size - 1;
+    this.received = -1;
+    this.next = 0;
   }
 
   /** Feeds one input sample; calls `emit` for each output sample it completes. */
   push(x, emit) {
-    for (const f of this.filters) x = f.run(x);
-    while (this.t <= 1) {
-      emit(this.prev + (x - this.prev) * this.t);
-      this.t += this.step;
+    if (this.same) {
+      emit(x);
+      return;
     }
-    this.t -= 1;
-    this.prev = x;
+    this.received += 1;
+    this.history[this.received & this.mask] = x;
+    while (this.next + this.half <= this.received) {
+      const base = Math.floor(this.next);
+      const row = this.table[Math.round((this.next - base) * PHASES)];
+      const first = base - this.half + 1;
+      let sum = 0;
+      for (let k = 0; k < row.length; k++) sum += this.history[(first + k) & this.mask] * row[k];
+      emit(sum);
+      this.next += this.step;
+    }
   }
 }
 

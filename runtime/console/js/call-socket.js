@@ -10,6 +10,8 @@ export function closeText(code, reason, outcomeSeen) {
     }
     case 1001:
       return 'The server is shutting down: the call was hung up.';
+    case 1003:
+      return `The server does not take this audio format${reason ? ` (${reason})` : ''}. Choose the other one under Voice settings and start a new call.`;
     case 4001:
       return 'The server refused the call’s token. Start a new call.';
     case 4004:

@@ -44,7 +44,7 @@ async function load(first) {
     tbody = h('tbody');
     fill(list, h('table', { class: 'tenants' },
       h('caption', { class: 'visually-hidden' }, 'Tenants'),
-      h('thead', {}, h('tr', {}, ...['Tenant', 'Live calls', 'Max concurrent calls', 'Memory per call', 'CPU per event / call', 'Module size', 'Key-value space', 'Created', 'State'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['Tenant', 'Live calls', 'Max concurrent calls', 'Memory per call', 'CPU per event / call', 'Module size', 'Key-value space', 'Records calls', 'Created', 'State'].map((t) => h('th', { scope: 'col' }, t)))),
       tbody));
   }
   tbody.append(...page.items.map(row));
@@ -60,6 +60,7 @@ function row(t) {
     h('td', { class: 'num' }, `${q.cpu_per_event_ms} ms / ${q.cpu_per_call_ms} ms`),
     h('td', { class: 'num' }, bytes(q.max_module_bytes)),
     h('td', { class: 'num' }, bytes(q.kv_bytes)),
+    h('td', {}, t.record_calls === undefined ? '—' : t.record_calls ? 'yes' : 'no'),
     h('td', {}, when(t.created_at_ms)),
     h('td', {}, t.disabled ? 'disabled' : 'active'),
   );
