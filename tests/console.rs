@@ -334,19 +334,12 @@ fn voice_call(codec: &str) -> String {
     let view = call_record(&server, &key, printed(&stdout, "call"));
     assert_eq!(view["record"]["call"]["channel"], "browser", "{view}");
     assert_eq!(view["intent"], "A", "{view}");
-    // What the page showed the customer saying is what the server recorded.
+    // What the page showed the customer saying is what the server recorded. (Which
+    // words the recogniser makes of the recording is the speech stage's business; the
+    // script takes them as a yes, which the intent checks.)
     let heard = customer_lines(&view);
     let shown: Vec<&str> = printed(&stdout, "heard").split(" | ").collect();
-    assert!(
-        shown.iter().any(|l| l.to_lowercase().contains("yes")),
-        "the page's customer lines: {shown:?}"
-    );
-    for line in &shown {
-        assert!(
-            heard.iter().any(|h| h == line),
-            "the page shows {line:?}, the record has {heard:?}"
-        );
-    }
+    assert_eq!(shown, heard, "the page's customer lines, then the record's");
     let bot = view["record"]["transcript"]
         .as_array()
         .expect("transcript")
