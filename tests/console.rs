@@ -310,10 +310,16 @@ fn spoken_reply(dir: &Path) -> PathBuf {
 }
 
 /// A voice call whose microphone says "yes please", with the console's codec choice
-/// `codec`; checks the page against the server's record and returns the codec used.
-fn voice_call(codec: &str) -> String {
+/// `codec`, by a tenant that records its calls or not; checks the page against the
+/// server's record and returns the codec used.
+fn voice_call(codec: &str, recorded: bool) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (server, _, key) = server_with_tenant(dir.path());
+    let (server, tenant, key) = server_with_tenant(dir.path());
+    let (status, body) = server.operator().patch(
+        &format!("/v1/tenants/{tenant}"),
+        json!({ "record_calls": recorded }),
+    );
+    assert_eq!(status, 200, "{body}");
     let (status, body) = server.client(&key).put_bytes(
         "/v1/modules/birthday-coupon",
         &support::guest_bytes("birthday-coupon"),
@@ -328,12 +334,17 @@ fn voice_call(codec: &str) -> String {
             ("HUASHU_KEY", key.clone()),
             ("HUASHU_MIC_WAV", wav.display().to_string()),
             ("HUASHU_CODEC", codec.to_owned()),
+            (
+                "HUASHU_RECORDED",
+                if recorded { "yes" } else { "no" }.to_owned(),
+            ),
         ],
     );
 
     let view = call_record(&server, &key, printed(&stdout, "call"));
     assert_eq!(view["record"]["call"]["channel"], "browser", "{view}");
     assert_eq!(view["intent"], "A", "{view}");
+    assert_eq!(view["has_recording"], recorded, "{view}");
     // What the page showed the customer saying is what the server recorded. (Which
     // words the recogniser makes of the recording is the speech stage's business; the
     // script takes them as a yes, which the intent checks.)
@@ -356,11 +367,12 @@ fn voice_call(codec: &str) -> String {
 
 #[test]
 fn a_voice_call_in_opus_through_the_microphone_is_recognised_answered_and_recorded() {
-    // Chromium has WebCodecs with Opus, so "automatic" picks it.
-    assert_eq!(voice_call("auto"), "Opus 48 kHz");
+    // Chromium has WebCodecs with Opus, so "automatic" picks it. This tenant records its
+    // calls: the record plays the call's audio.
+    assert_eq!(voice_call("auto", true), "Opus 48 kHz");
 }
 
 #[test]
 fn a_voice_call_in_16_khz_pcm_through_the_microphone_is_recognised_answered_and_recorded() {
-    assert_eq!(voice_call("pcm16"), "PCM 16 kHz");
+    assert_eq!(voice_call("pcm16", false), "PCM 16 kHz");
 }

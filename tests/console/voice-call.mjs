@@ -4,7 +4,8 @@
 // the bot answered.
 //
 // Environment: HUASHU_URL, HUASHU_KEY, HUASHU_MIC_WAV, HUASHU_CODEC (the Voice settings
-// choice: `auto` or `pcm16`); the module birthday-coupon is uploaded. Prints `call: c_…`,
+// choice: `auto` or `pcm16`), HUASHU_RECORDED (`yes` when the tenant records calls: the
+// call's record then plays its audio); the module birthday-coupon is uploaded. Prints `call: c_…`,
 // `codec: …` and `heard: …` for tests/console.rs.
 
 import { env, open, run, screenshot, signIn } from './lib.mjs';
@@ -50,4 +51,11 @@ await run('voice-call', async () => {
   if (env('HUASHU_CODEC') === 'auto') await screenshot(page, 'voice-call');
   const href = await page.locator('#call-record-link a').getAttribute('href');
   console.log(`call: ${decodeURIComponent(href.replace('#/history/', ''))}`);
+
+  if (env('HUASHU_RECORDED') === 'yes') {
+    await page.getByRole('link', { name: 'Open this call’s record' }).click();
+    await page.locator('#record-audio audio').waitFor();
+    // The browser decoded the recording: its length is known.
+    await page.waitForFunction(() => document.querySelector('#record-audio audio')?.duration > 1);
+  }
 });
