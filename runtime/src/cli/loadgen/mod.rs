@@ -193,11 +193,16 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<ExitCode> {
             .enable_all()
             .build()?,
     };
-    let (results, mut usage) = runtime.block_on(drive(
+    let scrape_target = operator_token.clone().map(|token| ScrapeTarget {
+        server: server.clone(),
+        token,
+    });
+    let (results, mut usage, steady) = runtime.block_on(drive(
         plan.clone(),
         args.calls,
         args.ramp_per_sec,
         args.server_pid,
+        scrape_target,
     ));
     drop(runtime);
     usage.load_average_before = load_average_before;
@@ -216,7 +221,14 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<ExitCode> {
             figures: Some(ServerFigures::between(&before, &after)),
         },
     };
-    let report = Report::new(settings, &results, &plan.figures, usage, server_section);
+    let report = Report::new(
+        settings,
+        &results,
+        &plan.figures,
+        usage,
+        server_section,
+        steady.and_then(|s| s.server),
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -268,11 +280,36 @@ fn raise_open_file_limit(calls: u64) {
     }
 }
 
+/// Where to scrape `/metrics`, if the operator token was given.
+#[derive(Clone)]
+struct ScrapeTarget {
+    server: String,
+    token: String,
+}
+
+impl ScrapeTarget {
+    /// Scrapes without holding up the calls on this runtime.
+    async fn scrape(&self) -> Result<metrics_scrape::Scrape, String> {
+        let target = self.clone();
+        tokio::task::spawn_blocking(move || metrics_scrape::fetch(&target.server, &target.token))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// What the monitor task learns while calls run.
 #[derive(Default)]
 struct Monitor {
-    steady: Mutex<Option<UsageFigures>>,
+    steady: Mutex<Option<SteadyStretch>>,
     rss_peak_kib: AtomicU64,
+}
+
+/// The stretch with every call live: its CPU and memory, and the server's counters over it.
+#[derive(Debug, Clone)]
+struct SteadyStretch {
+    usage: UsageFigures,
+    server: Option<Result<ServerFigures, String>>,
 }
 
 /// Opens the calls on the ramp, waits for all of them, and measures CPU along the way.
@@ -281,7 +318,8 @@ async fn drive(
     calls: u64,
     ramp_per_sec: f64,
     server_pid: Option<u32>,
-) -> (Vec<CallResult>, Usage) {
+    scrape: Option<ScrapeTarget>,
+) -> (Vec<CallResult>, Usage, Option<SteadyStretch>) {
     let first = Snapshot::take(server_pid);
     let started = Instant::now();
     let monitor = Arc::new(Monitor::default());
@@ -291,6 +329,7 @@ async fn drive(
         calls,
         started,
         server_pid,
+        scrape,
     ));
     let mut handles = Vec::with_capacity(usize::try_from(calls).unwrap_or(0));
     for index in 0..calls {
@@ -305,20 +344,24 @@ async fn drive(
         }
     }
     watcher.abort();
+    plan.figures
+        .in_steady_stretch
+        .store(false, Ordering::Relaxed);
     let last = Snapshot::take(server_pid);
-    let steady = monitor.steady.lock().ok().and_then(|s| *s);
+    let steady = monitor.steady.lock().ok().and_then(|s| s.clone());
     let peak = monitor.rss_peak_kib.load(Ordering::Relaxed);
     let usage = Usage {
-        steady,
+        steady: steady.as_ref().map(|s| s.usage),
         whole_run: first.until(&last),
         server_rss_peak_mib: (peak > 0).then(|| peak as f64 / 1024.0),
         load_average_before: None,
     };
-    (results, usage)
+    (results, usage, steady)
 }
 
-/// Every second: the server's memory peak; every few seconds, progress on stderr; once all
-/// calls are connected, the start of the steady stretch, and its end just before the first
+/// Every second: the server's memory peak; every few seconds, progress on stderr. Once all
+/// calls are connected, the steady stretch begins (CPU counters read, `/metrics` scraped,
+/// the calls told to record into the steady figures too); it ends a second before the first
 /// call is stopped.
 async fn watch(
     plan: Arc<Plan>,
@@ -326,12 +369,13 @@ async fn watch(
     calls: u64,
     started: Instant,
     server_pid: Option<u32>,
+    scrape: Option<ScrapeTarget>,
 ) {
     let figures = &plan.figures;
     // The first call stops `hold` after it connected, which is just after `started`; leave a
-    // second of margin so the window never includes a stop.
+    // second of margin so the stretch never includes a stop.
     let steady_end = started + plan.hold.saturating_sub(Duration::from_secs(1));
-    let mut steady_start: Option<Snapshot> = None;
+    let mut steady_start: Option<(Snapshot, Option<Result<metrics_scrape::Scrape, String>>)> = None;
     let mut last_progress = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -345,14 +389,34 @@ async fn watch(
         let resolved = figures.resolved.load(Ordering::Relaxed);
         if resolved == calls && steady_start.is_none() && now + Duration::from_secs(2) < steady_end
         {
-            steady_start = Some(snapshot);
+            let before = match &scrape {
+                Some(target) => Some(target.scrape().await),
+                None => None,
+            };
+            steady_start = Some((Snapshot::take(server_pid), before));
+            figures.in_steady_stretch.store(true, Ordering::Relaxed);
         }
-        if let Some(start) = &steady_start
-            && now >= steady_end
-            && let Ok(mut steady) = monitor.steady.lock()
-            && steady.is_none()
+        if now >= steady_end
+            && figures.in_steady_stretch.swap(false, Ordering::Relaxed)
+            && let Some((start, before)) = steady_start.take()
         {
-            *steady = Some(start.until(&snapshot));
+            let end = Snapshot::take(server_pid);
+            let server = match (before, &scrape) {
+                (Some(Ok(before)), Some(target)) => Some(
+                    target
+                        .scrape()
+                        .await
+                        .map(|after| ServerFigures::between(&before, &after)),
+                ),
+                (Some(Err(e)), _) => Some(Err(e)),
+                _ => None,
+            };
+            if let Ok(mut steady) = monitor.steady.lock() {
+                *steady = Some(SteadyStretch {
+                    usage: start.until(&end),
+                    server,
+                });
+            }
         }
         if now.duration_since(last_progress) >= PROGRESS_EVERY {
             last_progress = now;

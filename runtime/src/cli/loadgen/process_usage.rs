@@ -14,8 +14,8 @@ pub struct Snapshot {
     own_cpu: Duration,
     /// The server's user + system CPU, and its resident memory in KiB.
     server: Option<(Duration, u64)>,
-    /// All cores: busy and total time.
-    machine: Option<(u64, u64)>,
+    /// All cores: busy, interrupt (hard and soft) and total time.
+    machine: Option<MachineTimes>,
 }
 
 /// CPU shares over a stretch of time, in percent of one core (as `top` shows them), and
@@ -26,8 +26,15 @@ pub struct UsageFigures {
     pub loadgen_cpu_percent: f64,
     pub server_cpu_percent: Option<f64>,
     pub server_rss_mib: Option<f64>,
-    /// Every process on the machine, in percent of one core (200 % is two busy cores).
+    /// Every process on the machine, in percent of one core (200 % is two busy cores),
+    /// interrupt handling included.
     pub machine_cpu_percent: Option<f64>,
+    /// Of that, hard and soft interrupts: on loopback, much of the TCP work of both ends runs
+    /// there and is charged to no process.
+    pub interrupts_cpu_percent: Option<f64>,
+    /// What is left for processes other than the server and this generator: another build
+    /// or test running beside the measurement. Needs `--server-pid`.
+    pub other_processes_cpu_percent: Option<f64>,
     pub cores: usize,
 }
 
@@ -50,7 +57,7 @@ impl Snapshot {
         let wall = later.at.duration_since(self.at).as_secs_f64().max(1e-9);
         let percent = |cpu: Duration| cpu.as_secs_f64() / wall * 100.0;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        UsageFigures {
+        let mut figures = UsageFigures {
             seconds: wall,
             loadgen_cpu_percent: percent(later.own_cpu.saturating_sub(self.own_cpu)),
             server_cpu_percent: match (self.server, later.server) {
@@ -58,15 +65,26 @@ impl Snapshot {
                 _ => None,
             },
             server_rss_mib: later.server.map(|(_, rss)| rss as f64 / 1024.0),
-            machine_cpu_percent: match (self.machine, later.machine) {
-                (Some((busy_a, total_a)), Some((busy_b, total_b))) if total_b > total_a => {
-                    let share = (busy_b.saturating_sub(busy_a)) as f64 / (total_b - total_a) as f64;
-                    Some(share * cores as f64 * 100.0)
-                }
-                _ => None,
-            },
+            machine_cpu_percent: None,
+            interrupts_cpu_percent: None,
+            other_processes_cpu_percent: None,
             cores,
+        };
+        if let (Some(a), Some(b)) = (self.machine, later.machine)
+            && b.total > a.total
+        {
+            let share = |x: u64, y: u64| {
+                y.saturating_sub(x) as f64 / (b.total - a.total) as f64 * cores as f64 * 100.0
+            };
+            let machine = share(a.busy, b.busy);
+            let interrupts = share(a.interrupts, b.interrupts);
+            figures.machine_cpu_percent = Some(machine);
+            figures.interrupts_cpu_percent = Some(interrupts);
+            figures.other_processes_cpu_percent = figures.server_cpu_percent.map(|server| {
+                (machine - interrupts - server - figures.loadgen_cpu_percent).max(0.0)
+            });
         }
+        figures
     }
 }
 
@@ -121,25 +139,40 @@ fn rss_from_status(status: &str) -> Option<u64> {
         .and_then(|kib| kib.parse().ok())
 }
 
-/// Busy and total jiffies of all cores, from the first line of `/proc/stat`.
-fn machine() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    busy_and_total(stat.lines().next()?)
+/// Jiffies of all cores since boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MachineTimes {
+    /// Everything but idle, I/O wait and time stolen by the hypervisor.
+    busy: u64,
+    /// Hard and soft interrupts (part of `busy`).
+    interrupts: u64,
+    total: u64,
 }
 
-fn busy_and_total(cpu_line: &str) -> Option<(u64, u64)> {
+/// The first line of `/proc/stat`.
+fn machine() -> Option<MachineTimes> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    machine_times(stat.lines().next()?)
+}
+
+fn machine_times(cpu_line: &str) -> Option<MachineTimes> {
     let mut fields = cpu_line.split_whitespace();
     if fields.next()? != "cpu" {
         return None;
     }
     // user nice system idle iowait irq softirq steal (guest time is inside user already).
-    let values: Vec<u64> = fields
+    let v: Vec<u64> = fields
         .take(8)
         .map(|f| f.parse().ok())
         .collect::<Option<_>>()?;
-    let total: u64 = values.iter().sum();
-    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
-    Some((total.saturating_sub(idle), total))
+    let [user, nice, system, idle, iowait, irq, softirq, steal] = v[..] else {
+        return None;
+    };
+    Some(MachineTimes {
+        busy: user + nice + system + irq + softirq,
+        interrupts: irq + softirq,
+        total: user + nice + system + idle + iowait + irq + softirq + steal,
+    })
 }
 
 /// `/proc/loadavg`'s one-minute load, for noting how busy the machine was.
@@ -172,10 +205,18 @@ mod tests {
     }
 
     #[test]
-    fn machine_busy_time_excludes_idle_and_iowait() {
-        let line = "cpu  100 5 50 800 20 3 2 0 0 0";
-        assert_eq!(busy_and_total(line), Some((160, 980)));
-        assert_eq!(busy_and_total("cpu0 1 2 3 4"), None);
+    fn machine_busy_time_excludes_idle_iowait_and_steal() {
+        let line = "cpu  100 5 50 800 20 3 2 7 0 0";
+        assert_eq!(
+            machine_times(line),
+            Some(MachineTimes {
+                busy: 160,
+                interrupts: 5,
+                total: 987
+            })
+        );
+        assert_eq!(machine_times("cpu0 1 2 3 4"), None);
+        assert_eq!(machine_times("cpu 1 2 3"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! ([`super::table`]), or as one JSON object with `--json`.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
@@ -92,6 +93,24 @@ pub struct Server {
     pub figures: Option<ServerFigures>,
 }
 
+/// The stretch with every call live (after the ramp, before the first `stop`): the cost of
+/// holding the calls, without the cost of setting them up or tearing them down.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Steady {
+    pub seconds: f64,
+    /// Bot frames in utterances that ended in the stretch.
+    pub frames: u64,
+    /// Client-side estimate, as for the whole run.
+    pub frames_dropped: u64,
+    pub frame_lateness: LatencySummary,
+    pub loadgen_timer_lateness: LatencySummary,
+    /// The server's counters over the stretch (scraped at its start and end).
+    pub server: Option<ServerFigures>,
+    pub server_error: Option<String>,
+    /// No drops (client and server) and p99 lateness under the goal, in the stretch.
+    pub passed: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     pub all_held: bool,
@@ -113,6 +132,8 @@ pub struct Report {
     pub loadgen_timer_lateness: LatencySummary,
     pub usage: Usage,
     pub server: Server,
+    /// `None` when the ramp took longer than a call is held.
+    pub steady: Option<Steady>,
     pub verdict: Verdict,
 }
 
@@ -123,6 +144,7 @@ impl Report {
         figures: &SharedFigures,
         usage: Usage,
         server: Server,
+        steady_server: Option<Result<ServerFigures, String>>,
     ) -> Report {
         let mut calls = Calls {
             attempted: settings.calls,
@@ -179,6 +201,31 @@ impl Report {
         let p99_lateness_under_goal = frame_lateness
             .p99_ms
             .is_some_and(|p99| p99 < P99_LATENESS_GOAL_MS);
+        let steady = usage.steady.map(|stretch| {
+            let figures = &figures.steady;
+            let (server, server_error) = match steady_server {
+                Some(Ok(server)) => (Some(server), None),
+                Some(Err(error)) => (None, Some(error)),
+                None => (None, None),
+            };
+            let frames_dropped = figures.frames_dropped.load(Ordering::Relaxed);
+            let frame_lateness = figures.frame_lateness.summary();
+            let server_dropped = server.as_ref().and_then(|s| s.frames_dropped).unwrap_or(0);
+            Steady {
+                seconds: stretch.seconds,
+                frames: figures.frames.load(Ordering::Relaxed),
+                frames_dropped,
+                frame_lateness,
+                loadgen_timer_lateness: figures.send_lateness.summary(),
+                server,
+                server_error,
+                passed: frames_dropped == 0
+                    && server_dropped == 0
+                    && frame_lateness
+                        .p99_ms
+                        .is_some_and(|p99| p99 < P99_LATENESS_GOAL_MS),
+            }
+        });
         Report {
             settings,
             calls,
@@ -188,6 +235,7 @@ impl Report {
             loadgen_timer_lateness: figures.send_lateness.summary(),
             usage,
             server,
+            steady,
             verdict: Verdict {
                 all_held,
                 zero_drops,
@@ -255,6 +303,7 @@ mod tests {
             &figures,
             Usage::default(),
             Server::default(),
+            None,
         );
         assert!(
             report.verdict.passed,
@@ -293,6 +342,7 @@ mod tests {
             &figures,
             Usage::default(),
             Server::default(),
+            None,
         );
         assert!(!report.verdict.passed);
         assert_eq!(
@@ -318,7 +368,14 @@ mod tests {
                 ..ServerFigures::default()
             }),
         };
-        let report = Report::new(settings(1), &[held(5)], &figures, Usage::default(), server);
+        let report = Report::new(
+            settings(1),
+            &[held(5)],
+            &figures,
+            Usage::default(),
+            server,
+            None,
+        );
         assert!(!report.verdict.zero_drops);
         assert!(
             crate::cli::loadgen::table::render(&report).contains("dropped 4"),

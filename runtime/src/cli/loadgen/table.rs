@@ -94,6 +94,44 @@ pub fn render(report: &Report) -> String {
         (Some(figures), None) => server_table(&mut out, figures),
     }
 
+    if let Some(steady) = &report.steady {
+        let _ = writeln!(
+            out,
+            "\nwith every call live ({:.1} s, after the ramp and before the first stop): {}",
+            steady.seconds,
+            if steady.passed { "PASS" } else { "FAIL" }
+        );
+        let _ = writeln!(
+            out,
+            "  client: {} frames, dropped (estimate) {}",
+            steady.frames, steady.frames_dropped
+        );
+        for (name, l) in [
+            ("outbound frame lateness", &steady.frame_lateness),
+            (
+                "generator's own timer lateness",
+                &steady.loadgen_timer_lateness,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "  {name:<32}{:>10}{:>10}{:>10}{:>10}{:>10}",
+                l.count,
+                ms(l.p50_ms),
+                ms(l.p99_ms),
+                ms(l.max_ms),
+                ms(l.mean_ms)
+            );
+        }
+        match (&steady.server, &steady.server_error) {
+            (_, Some(error)) => {
+                let _ = writeln!(out, "  server: not available: {error}");
+            }
+            (Some(figures), None) => server_table(&mut out, figures),
+            (None, None) => {}
+        }
+    }
+
     let u = &report.usage;
     let _ = writeln!(
         out,
@@ -159,10 +197,12 @@ fn usage_line(out: &mut String, label: &str, u: &UsageFigures) {
     let pct = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.0} %"));
     let _ = writeln!(
         out,
-        "  {label} ({:.1} s): server {}, loadgen {:.0} %, whole machine {}; server RSS {}",
+        "  {label} ({:.1} s): server {}, loadgen {:.0} %, interrupts {}, other processes {}, whole machine {}; server RSS {}",
         u.seconds,
         pct(u.server_cpu_percent),
         u.loadgen_cpu_percent,
+        pct(u.interrupts_cpu_percent),
+        pct(u.other_processes_cpu_percent),
         pct(u.machine_cpu_percent),
         u.server_rss_mib
             .map_or("n/a (give --server-pid)".into(), |m| format!("{m:.0} MiB"))

@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -73,6 +73,28 @@ pub struct SharedFigures {
     pub resolved: AtomicU64,
     pub connected: AtomicU64,
     pub live: AtomicU64,
+    /// Set while every call is live (after the ramp, before the first `stop`): what is
+    /// recorded then also goes into [`Self::steady`], so the report can tell the load of
+    /// holding calls from the load of setting them up and tearing them down.
+    pub in_steady_stretch: AtomicBool,
+    pub steady: SteadyFigures,
+}
+
+/// The figures of the steady stretch. A run of bot frames counts here if it ended in it.
+#[derive(Default)]
+pub struct SteadyFigures {
+    pub frame_lateness: Histogram,
+    pub send_lateness: Histogram,
+    pub frames: AtomicU64,
+    pub frames_dropped: AtomicU64,
+}
+
+impl SharedFigures {
+    fn steady(&self) -> Option<&SteadyFigures> {
+        self.in_steady_stretch
+            .load(Ordering::Relaxed)
+            .then_some(&self.steady)
+    }
 }
 
 /// Why a call did not go as planned.
@@ -268,7 +290,11 @@ impl<'p> Call<'p> {
                         break;
                     }
                     let now = Instant::now();
-                    self.plan.figures.send_lateness.record(now.saturating_duration_since(due));
+                    let late = now.saturating_duration_since(due);
+                    self.plan.figures.send_lateness.record(late);
+                    if let Some(steady) = self.plan.figures.steady() {
+                        steady.send_lateness.record(late);
+                    }
                     if let Some(turn_at) = next_turn
                         && due >= turn_at
                         && self.speaking.is_none()
@@ -445,8 +471,20 @@ impl<'p> Call<'p> {
             self.run_started = None;
             return;
         }
-        let lateness = &self.plan.figures.frame_lateness;
-        let summary = stats::analyse_run(&self.run, |us| lateness.record_us(us));
+        let figures = &self.plan.figures;
+        let steady = figures.steady();
+        let summary = stats::analyse_run(&self.run, |us| {
+            figures.frame_lateness.record_us(us);
+            if let Some(steady) = steady {
+                steady.frame_lateness.record_us(us);
+            }
+        });
+        if let Some(steady) = steady {
+            steady.frames.fetch_add(summary.frames, Ordering::Relaxed);
+            steady
+                .frames_dropped
+                .fetch_add(summary.dropped, Ordering::Relaxed);
+        }
         result.runs += 1;
         result.frames_dropped += summary.dropped;
         self.run.clear();
