@@ -35,6 +35,9 @@ pub struct UsageFigures {
     /// What is left for processes other than the server and this generator: another build
     /// or test running beside the measurement. Needs `--server-pid`.
     pub other_processes_cpu_percent: Option<f64>,
+    /// Time the hypervisor ran something else while this machine (a VM) wanted the CPU:
+    /// not in any of the figures above, but every thread stalled for it.
+    pub steal_cpu_percent: Option<f64>,
     pub cores: usize,
 }
 
@@ -68,6 +71,7 @@ impl Snapshot {
             machine_cpu_percent: None,
             interrupts_cpu_percent: None,
             other_processes_cpu_percent: None,
+            steal_cpu_percent: None,
             cores,
         };
         if let (Some(a), Some(b)) = (self.machine, later.machine)
@@ -80,6 +84,7 @@ impl Snapshot {
             let interrupts = share(a.interrupts, b.interrupts);
             figures.machine_cpu_percent = Some(machine);
             figures.interrupts_cpu_percent = Some(interrupts);
+            figures.steal_cpu_percent = Some(share(a.steal, b.steal));
             figures.other_processes_cpu_percent = figures.server_cpu_percent.map(|server| {
                 (machine - interrupts - server - figures.loadgen_cpu_percent).max(0.0)
             });
@@ -146,6 +151,7 @@ struct MachineTimes {
     busy: u64,
     /// Hard and soft interrupts (part of `busy`).
     interrupts: u64,
+    steal: u64,
     total: u64,
 }
 
@@ -171,6 +177,7 @@ fn machine_times(cpu_line: &str) -> Option<MachineTimes> {
     Some(MachineTimes {
         busy: user + nice + system + irq + softirq,
         interrupts: irq + softirq,
+        steal,
         total: user + nice + system + idle + iowait + irq + softirq + steal,
     })
 }
@@ -212,6 +219,7 @@ mod tests {
             Some(MachineTimes {
                 busy: 160,
                 interrupts: 5,
+                steal: 7,
                 total: 987
             })
         );

@@ -140,23 +140,24 @@ pub struct RunSummary {
 /// first frame (non-decreasing). `on_lateness` gets every frame's lateness.
 ///
 /// Frame *k* is due at `k × 20 ms`; its lateness is how much later it arrived (never
-/// negative). A pause of more than 30 ms is a gap of `round(pause / 20 ms) − 1` slots. A
-/// pacer that stalls and then catches up sends a few due frames at once, and those fill
-/// slots of the gap: a frame that arrives less than 10 ms after the one before it, right
-/// after a gap, takes back one slot. What the burst does not fill was skipped, so the frames
-/// after it are due in later slots, and the run is not counted late for the rest of the
-/// utterance because of one skip.
+/// negative). A pause of more than 30 ms during which two or more slots came due after the
+/// previous frame's slot is a gap: the frame that ends it fills one of those slots. A pacer
+/// that stalls and then catches up sends the due frames at once, and those fill the others:
+/// each frame that arrives less than 10 ms after the one before it, right after the gap,
+/// fills one. Slots nothing filled were skipped: they count as dropped, and the frames after
+/// them are due in later slots, so one skip does not make the rest of the utterance late.
+///
+/// Judging the gap from the previous frame's slot rather than its arrival keeps a frame
+/// that was late, and then caught up, from looking like a drop.
 pub fn analyse_run(arrivals_us: &[u64], mut on_lateness: impl FnMut(u64)) -> RunSummary {
     let mut summary = RunSummary::default();
     let mut slot: u64 = 0;
-    let mut i = 0;
-    while i < arrivals_us.len() {
-        let at = arrivals_us[i];
+    for (i, &at) in arrivals_us.iter().enumerate() {
         if i > 0 {
             let pause = at.saturating_sub(arrivals_us[i - 1]);
+            let slots_due = at.saturating_sub(slot * FRAME_US) / FRAME_US;
             slot += 1;
-            if pause > GAP_AFTER_US {
-                let gap_slots = (pause + FRAME_US / 2) / FRAME_US - 1;
+            if pause > GAP_AFTER_US && slots_due >= 2 {
                 let burst = arrivals_us[i + 1..]
                     .iter()
                     .zip(&arrivals_us[i..])
@@ -164,7 +165,7 @@ pub fn analyse_run(arrivals_us: &[u64], mut on_lateness: impl FnMut(u64)) -> Run
                         next.saturating_sub(**previous) < CATCH_UP_BELOW_US
                     })
                     .count() as u64;
-                let skipped = gap_slots.saturating_sub(burst);
+                let skipped = (slots_due - 1).saturating_sub(burst);
                 summary.dropped += skipped;
                 slot += skipped;
             }
@@ -173,7 +174,6 @@ pub fn analyse_run(arrivals_us: &[u64], mut on_lateness: impl FnMut(u64)) -> Run
         summary.max_lateness_us = summary.max_lateness_us.max(lateness);
         on_lateness(lateness);
         summary.frames += 1;
-        i += 1;
     }
     summary
 }
@@ -221,6 +221,14 @@ mod tests {
         let (late, summary) = lateness_ms(&[0, 20, 40, 160, 160, 160, 180, 200]);
         assert_eq!(summary.dropped, 3);
         assert_eq!(late, [0, 0, 0, 40, 20, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_late_frame_caught_up_at_once_drops_nothing() {
+        // Slot 2 (due 40) leaves at 75 with slot 3 (due 60); slot 4 is on time.
+        let (late, summary) = lateness_ms(&[0, 20, 75, 75, 80, 100]);
+        assert_eq!(summary.dropped, 0);
+        assert_eq!(late, [0, 0, 35, 15, 0, 0]);
     }
 
     #[test]
