@@ -431,3 +431,147 @@ fn bad_gateway_input_closes_the_stream_with_a_reason_and_the_server_stays_up() {
     assert_eq!(calls.len(), 5, "{list}");
     assert!(calls.iter().all(|c| c["status"] != "live"), "{list}");
 }
+
+/// When (call time, ms) the first timeline event of `kind` that satisfies `also` happened.
+fn event_at(record: &Value, kind: &str, also: impl Fn(&Value) -> bool) -> u64 {
+    record["record"]["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .find(|e| e["type"] == "event" && e["event"]["event"] == kind && also(&e["event"]))
+        .and_then(|e| e["at_ms"].as_u64())
+        .unwrap_or_else(|| panic!("no `{kind}` event in {record}"))
+}
+
+/// The samples from `from_ms` to `to_ms` of a 16 kHz recording.
+fn between(samples: &[i16], from_ms: u64, to_ms: u64) -> &[i16] {
+    let at = |ms: u64| (ms as usize * 16).min(samples.len());
+    &samples[at(from_ms)..at(to_ms)]
+}
+
+#[test]
+fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant_id, key) = create_tenant(&server, "Acme Retail");
+    let (status, body) = server.client(&key).put_bytes(
+        "/v1/modules/birthday-coupon",
+        &support::guest_bytes("birthday-coupon"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, tenant) = server.operator().patch(
+        &format!("/v1/tenants/{tenant_id}"),
+        json!({ "record_calls": true }),
+    );
+    assert_eq!((status, &tenant["record_calls"]), (200, &json!(true)), "{tenant}");
+
+    let yes = spoken("yes please");
+    runtime().block_on(async {
+        let mut call = TwilioCall::start(&server.base, coupon_parameters(&key)).await;
+        call.until_mark("offer").await;
+        call.speak(&yes);
+        let (code, reason) = call.until_closed().await;
+        assert_eq!((code, reason.as_str()), (1000, "call ended: dialogue-complete"));
+    });
+    let record = only_call(&server, &key);
+    assert_eq!(record["has_recording"], true, "{record}");
+    let id = record["call_id"].as_str().expect("call_id");
+    let (_, list) = server.client(&key).get("/v1/calls");
+    assert_eq!(list["items"][0]["has_recording"], true, "{list}");
+
+    let path = format!("/v1/calls/{id}/recording");
+    let (status, content_type, wav) = server.client(&key).get_bytes(&path);
+    assert_eq!((status, content_type.as_str()), (200, "audio/wav"));
+    let info = huashu::media::wav::parse(&wav).expect("a valid WAV file");
+    assert_eq!(
+        (info.format, info.sample_rate, info.channels, info.bits_per_sample),
+        (1, 16_000, 1, 16),
+        "16 kHz mono 16-bit PCM"
+    );
+    // As long as the call: from its start to the end the record gives, plus the moment
+    // the bot's last words may take to go out after the session ended.
+    let ended = record["record"]["end"]["at_ms"].as_u64().expect("end.at_ms");
+    let length = u64::from(info.duration_ms());
+    assert!(
+        length + 100 >= ended && length <= ended + 1_500,
+        "the recording lasts {length} ms, the call {ended} ms"
+    );
+    let samples = huashu::media::wav::decode_to_canonical(&wav).expect("decodes");
+
+    // The bot: the middle of the greeting (nobody else talks then).
+    let greeting_end = event_at(&record, "playback_finished", |e| e["id"] == "greeting");
+    let greeting = between(&samples, greeting_end / 3, greeting_end * 2 / 3);
+    assert!(rms(greeting) > 300.0, "the greeting is in the recording: rms {}", rms(greeting));
+    // The caller: from just before the bot heard speech start to the end of the utterance
+    // (the turn detector waits 800 ms of silence before the answer is final), with the bot
+    // silent: the offer was over, the answer not yet begun.
+    let spoke = event_at(&record, "speech_started", |_| true);
+    let offer_end = event_at(&record, "playback_finished", |e| e["id"] == "offer");
+    assert!(spoke >= offer_end, "the caller spoke after the offer");
+    let heard = event_at(&record, "final_transcript", |_| true);
+    let answer = between(&samples, spoke.saturating_sub(100), heard - 600)
+        .chunks(16 * 200)
+        .map(rms)
+        .fold(0.0, f64::max);
+    assert!(answer > 300.0, "the caller is in the recording: rms {answer}");
+    // Once the caller has finished and before the bot answers, the line is quiet.
+    let quiet = rms(between(&samples, heard - 600, heard - 200));
+    assert!(
+        quiet < answer / 10.0,
+        "rms {quiet} before the answer was heard, {answer} in it"
+    );
+
+    // Another tenant cannot have it.
+    let (_, other) = create_tenant(&server, "Other Co");
+    let (status, body) = server.client(&other).get(&path);
+    assert_eq!((status, &body["error"]["code"]), (404, &json!("not_found")), "{body}");
+}
+
+#[test]
+fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, key) = server_with_coupon(dir.path());
+    let client = server.client(&key);
+    // A voice call of a tenant that does not record calls (the default).
+    let stop = text(json!({"event": "stop"}));
+    let start = text(start_message(coupon_parameters(&key)));
+    runtime().block_on(async {
+        let (code, reason) = gateway_session(&server.base, vec![start, stop]).await;
+        assert_eq!(code, 1000, "{reason}");
+    });
+    let voice = only_call(&server, &key);
+    assert_eq!(voice["record"]["call"]["channel"], "twilio");
+    assert_eq!(voice["has_recording"], false, "{voice}");
+    let voice_id = voice["call_id"].as_str().expect("call_id").to_owned();
+
+    // A text call of a tenant that does: text calls have no audio to keep.
+    let (_, tenants) = server.operator().get("/v1/tenants");
+    let tenant = &tenants["items"][0];
+    assert_eq!(tenant["record_calls"], false, "off unless the operator turns it on");
+    let tenant_id = tenant["id"].as_str().expect("tenant id");
+    let (status, _) = server
+        .operator()
+        .patch(&format!("/v1/tenants/{tenant_id}"), json!({ "record_calls": true }));
+    assert_eq!(status, 200);
+    let (status, created) = client.post(
+        "/v1/calls",
+        json!({"module": "birthday-coupon", "variables": {"name": "Wang"}}),
+    );
+    assert_eq!(status, 201, "{created}");
+    let text_id = created["call_id"].as_str().expect("call_id").to_owned();
+    runtime().block_on(async {
+        let url = created["ws_url"].as_str().expect("ws_url");
+        let mut chat = support::ws::TextCall::connect(url).await;
+        chat.until_listening().await.expect("the bot listens");
+        chat.say("yes").await;
+        chat.until_closed().await;
+    });
+
+    for id in [voice_id, text_id] {
+        let (_, call) = client.get(&format!("/v1/calls/{id}"));
+        assert_eq!(call["has_recording"], false, "{call}");
+        assert_eq!(call["status"], "completed", "{call}");
+        let (status, body) = client.get(&format!("/v1/calls/{id}/recording"));
+        assert_eq!((status, &body["error"]["code"]), (404, &json!("not_found")), "{body}");
+    }
+}

@@ -182,6 +182,30 @@ impl Client {
         )
     }
 
+    /// A GET whose body is not JSON (a WAV file): (status, content type, body).
+    pub fn get_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", self.auth())
+            .call()
+            .expect("HTTP request");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .unwrap_or_default();
+        (status, content_type, body)
+    }
+
     pub fn get_text(&self, path: &str) -> (u16, String) {
         let mut response = self
             .agent

@@ -1,9 +1,10 @@
 //! Tenant endpoints for calls: create one (returns where and how to connect), list them,
-//! read a call's full record.
+//! read a call's full record, download its recording.
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -194,4 +195,22 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found(format!("no call `{id}`")))?;
     let record = serde_json::from_slice(&record).unwrap_or(Value::Null);
     Ok(JsonResponse(CallView { summary, record }))
+}
+
+/// The call's recording (WAV), if the call was recorded. Another tenant's call is a 404
+/// like a call without a recording: the store's keys are the tenant's own.
+pub async fn recording(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let store = state.store.clone();
+    let tenant_id = tenant.id.clone();
+    let call_id = id.clone();
+    // Up to 38 MB read from disk: off the async workers.
+    let wav = tokio::task::spawn_blocking(move || store.recording(&tenant_id, &call_id))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??
+        .ok_or_else(|| ApiError::not_found(format!("no recording of call `{id}`")))?;
+    Ok(([(header::CONTENT_TYPE, "audio/wav")], wav))
 }

@@ -1,5 +1,6 @@
 //! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas; tenant
-//! endpoints for modules, prompts and calls; health, metrics and the OpenAPI document.
+//! endpoints for modules, prompts, calls and their recordings; health, metrics and the
+//! OpenAPI document.
 //! WebSocket call transports are mounted here too but live in [`crate::transport`]; so is
 //! the browser console's page (`/`, `/console/…`), which lives in [`crate::console`].
 
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/calls", post(calls::create).get(calls::list))
         .route("/v1/calls/{id}", get(calls::get))
+        .route("/v1/calls/{id}/recording", get(calls::recording))
         .route("/v1/calls/{id}/ws", get(crate::transport::text_ws::connect))
         .route("/v1/calls/twilio", get(crate::transport::twilio::connect))
         // The browser console: `/` and `/console/…`, static files embedded in the binary.

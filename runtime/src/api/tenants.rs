@@ -1,4 +1,4 @@
-//! Operator endpoints: tenants, their quotas, and their API keys.
+//! Operator endpoints: tenants, their quotas and settings, and their API keys.
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
@@ -19,6 +19,8 @@ pub struct NewTenant {
     name: String,
     #[serde(default)]
     quotas: Option<Quotas>,
+    #[serde(default)]
+    record_calls: bool,
 }
 
 /// A tenant as the operator sees it.
@@ -96,6 +98,7 @@ pub async fn create(
         created_at_ms: now_ms(),
         disabled: false,
         quotas,
+        record_calls: body.record_calls,
     };
     state.store.create_tenant(&tenant)?;
     let (key_id, api_key) = issue_key(&state, &tenant.id, "initial".into())?;
@@ -137,6 +140,7 @@ pub struct TenantUpdate {
     name: Option<String>,
     disabled: Option<bool>,
     quotas: Option<QuotaUpdate>,
+    record_calls: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,6 +192,9 @@ pub async fn update(
     }
     if let Some(disabled) = body.disabled {
         tenant.disabled = disabled;
+    }
+    if let Some(record_calls) = body.record_calls {
+        tenant.record_calls = record_calls;
     }
     if let Some(q) = body.quotas {
         let t = &mut tenant.quotas;

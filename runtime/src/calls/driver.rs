@@ -1,6 +1,10 @@
 //! Runs a call's session in real time for a transport: converts the wall clock to call
 //! time, tells the transport when to come back, hands over what is new in the timeline,
 //! and stores the record when the call ends (or is dropped mid-call).
+//!
+//! A recorded call's record waits for [`CallDriver::store_record`]: the call ends when the
+//! session says so, but the bot's last words may still be going out, and the recording
+//! (stored with the record) should have them.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,6 +16,11 @@ use super::service::CallService;
 use crate::contract::Millis;
 use crate::session::{CallRecord, CallerInput, Output, Playout, Session, TimelineEntry};
 use crate::store::CallSummary;
+
+/// Hands over what a call recorded (a WAV file) when its record is stored; `None` if there
+/// is nothing to keep. Voice calls of tenants that record calls set one
+/// ([`CallDriver::record_with`]).
+pub(crate) type Recording = Box<dyn FnOnce() -> Option<Vec<u8>> + Send>;
 
 /// What happened since the last update: for the transport to send on.
 #[derive(Debug, Default)]
@@ -29,7 +38,10 @@ pub struct CallDriver {
     service: Arc<CallService>,
     started: Instant,
     sent: usize,
+    /// The end was logged (and, unless the record waits for a recording, stored).
+    end_seen: bool,
     stored: bool,
+    recording: Option<Recording>,
     shutdown: watch::Receiver<bool>,
     span: tracing::Span,
 }
@@ -54,7 +66,9 @@ impl CallDriver {
             service,
             started: Instant::now(),
             sent: 0,
+            end_seen: false,
             stored: false,
+            recording: None,
             shutdown,
             span,
         }
@@ -67,6 +81,37 @@ impl CallDriver {
     /// The span every log line of this call belongs to.
     pub fn span(&self) -> &tracing::Span {
         &self.span
+    }
+
+    /// When the call started: call time 0, the clock `at_ms` in the record counts from.
+    pub(crate) fn started_at(&self) -> Instant {
+        self.started
+    }
+
+    /// Records the call: what `recording` hands over is stored with the record, and the
+    /// record waits for [`Self::store_record`] once the call has ended (or for the driver
+    /// to be dropped).
+    pub(crate) fn record_with(&mut self, recording: Recording) {
+        self.recording = Some(recording);
+    }
+
+    /// Stores the record of an ended call that waited for its recording (the transport has
+    /// sent the last of the call's audio). Does nothing before the end, or once stored.
+    pub(crate) fn store_record(&mut self) {
+        if self.session.is_ended() && !self.stored {
+            self.store(false);
+        }
+    }
+
+    fn store(&mut self, interrupted: bool) {
+        self.stored = true;
+        let recording = self.recording.take().and_then(|finish| finish());
+        self.service.finished(
+            self.summary.clone(),
+            self.session.record(),
+            interrupted,
+            recording,
+        );
     }
 
     fn now(&self) -> Millis {
@@ -138,12 +183,14 @@ impl CallDriver {
         let new = timeline[self.sent.min(timeline.len())..].to_vec();
         self.sent = timeline.len();
         let ended = self.session.is_ended();
-        if ended && !self.stored {
-            self.stored = true;
-            let _enter = self.span.enter();
+        if ended && !self.end_seen {
+            self.end_seen = true;
+            let span = self.span.clone();
+            let _enter = span.enter();
             tracing::info!(reason = ?self.session.record().end, "call ended");
-            self.service
-                .finished(self.summary.clone(), self.session.record(), false);
+            if self.recording.is_none() {
+                self.store(false);
+            }
         }
         DriverUpdate {
             outputs,
@@ -155,12 +202,13 @@ impl CallDriver {
 
 impl Drop for CallDriver {
     /// A driver dropped before its call ended (a panic, a cancelled task) still leaves a
-    /// record, marked interrupted, and frees the tenant's slot.
+    /// record, marked interrupted, and frees the tenant's slot. An ended call whose record
+    /// was waiting for its recording is stored as it ended.
     fn drop(&mut self) {
         if !self.stored {
-            self.stored = true;
-            self.service
-                .finished(self.summary.clone(), self.session.record(), true);
+            let span = self.span.clone();
+            let _enter = span.enter();
+            self.store(!self.session.is_ended());
         }
     }
 }

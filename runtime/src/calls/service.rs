@@ -240,6 +240,7 @@ impl CallService {
             ended_at_ms: None,
             intent: None,
             disposition: None,
+            has_recording: false,
         };
         self.store.put_call(&summary, b"null")?;
         // 53 bits, so JavaScript clients read the seed in call records exactly.
@@ -393,6 +394,7 @@ impl CallService {
             ended_at_ms: None,
             intent: None,
             disposition: None,
+            has_recording: false,
         };
         Ok(CallDriver::new(
             session,

@@ -68,10 +68,17 @@ pub fn extend_i16(out: &mut Vec<i16>, input: &[f32]) {
 /// A plain saturating sum, not an average: in a call the two sides rarely speak at full
 /// level at once, and averaging would halve both voices in the recording all the time.
 pub fn mix_into(a: &mut Vec<i16>, b: &[i16]) {
-    if a.len() < b.len() {
-        a.resize(b.len(), 0);
+    mix_at(a, 0, b);
+}
+
+/// Mixes `b` into `a` starting at sample `at`, saturating, as [`mix_into`] does from the
+/// start; `a` grows (with silence) to reach `b`'s end.
+pub fn mix_at(a: &mut Vec<i16>, at: usize, b: &[i16]) {
+    let end = at + b.len();
+    if a.len() < end {
+        a.resize(end, 0);
     }
-    for (x, &y) in a.iter_mut().zip(b) {
+    for (x, &y) in a[at..end].iter_mut().zip(b) {
         *x = x.saturating_add(y);
     }
 }
@@ -206,5 +213,14 @@ mod tests {
             vec![11, 22, i16::MAX, 5]
         );
         assert_eq!(interleave_stereo(&[1, 2], &[3]), vec![1, 3, 2, 0]);
+    }
+
+    #[test]
+    fn mixing_at_an_offset_pads_the_gap_with_silence() {
+        let mut a = vec![1, 2];
+        mix_at(&mut a, 4, &[5, 6]);
+        assert_eq!(a, [1, 2, 0, 0, 5, 6]);
+        mix_at(&mut a, 1, &[-30_000, i16::MIN]);
+        assert_eq!(a, [1, -29_998, i16::MIN, 0, 5, 6]);
     }
 }

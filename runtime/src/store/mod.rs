@@ -1,11 +1,11 @@
 //! Storage: everything that must outlive a call or a restart.
 //!
 //! [`Store`] is the interface the server uses (tenants, keys, quotas, module versions with
-//! their precompiled artifacts, prompts, call records); [`KeyValueStore`] is the tenant
-//! key-value space scripts reach through the `kv` import. [`SledStore`] implements both on
-//! one embedded sled database (one directory); [`MemoryKeyValue`] is the in-process
-//! key-value store of the offline test runner. A distributed backend implements the same
-//! traits.
+//! their precompiled artifacts, prompts, call records and recordings); [`KeyValueStore`]
+//! is the tenant key-value space scripts reach through the `kv` import. [`SledStore`]
+//! implements both on one embedded sled database (one directory); [`MemoryKeyValue`] is
+//! the in-process key-value store of the offline test runner. A distributed backend
+//! implements the same traits.
 //!
 //! Every write the server acknowledges to a client is durable first: methods that create or
 //! change data flush before they return.
@@ -177,6 +177,12 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<CallSummary>, StoreError>;
     /// Every call still marked live, across tenants (after a crash: to mark interrupted).
     fn live_calls(&self) -> Result<Vec<CallSummary>, StoreError>;
+
+    // ── call recordings ──
+    /// Creates or replaces a call's recording (a WAV file). Stored before the call's final
+    /// summary, so a summary with `has_recording` always has one to read.
+    fn put_recording(&self, tenant_id: &str, call_id: &str, wav: &[u8]) -> Result<(), StoreError>;
+    fn recording(&self, tenant_id: &str, call_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;

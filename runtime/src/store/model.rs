@@ -1,5 +1,5 @@
 //! What the store keeps: tenants and their quotas, API keys (hashed), module versions,
-//! prompts, call summaries and records. Plain serde types; each backend decides the layout.
+//! prompts, call summaries and records (and recordings, which are bare WAV bytes). Plain serde types; each backend decides the layout.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,10 @@ pub struct Tenant {
     /// A disabled tenant's keys still authenticate, but its calls are refused.
     pub disabled: bool,
     pub quotas: Quotas,
+    /// Voice calls keep their mixed audio with the call record (set by the operator; off
+    /// unless asked for, since a recording costs 32 KB per second of call).
+    #[serde(default)]
+    pub record_calls: bool,
 }
 
 /// An API key as stored: only the SHA-256 of the secret, never the secret.
@@ -131,6 +135,9 @@ pub struct CallSummary {
     /// Intent level letter (`A`…`F`) if the script set one.
     pub intent: Option<String>,
     pub disposition: Option<String>,
+    /// The call's audio was recorded and is stored beside its record.
+    #[serde(default)]
+    pub has_recording: bool,
 }
 
 /// Which calls to list.

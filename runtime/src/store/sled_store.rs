@@ -12,6 +12,7 @@
 //!   each module's head (latest version number and pin).
 //! - [`prompts`] — recorded prompts: metadata and WAV bytes.
 //! - [`calls`] — call summaries and records, the newest-first index and the live index.
+//! - [`recordings`] — calls' recorded audio (WAV bytes).
 //! - [`kv`] — the tenants' key-value space and its per-tenant byte usage.
 //! - `durability_tests` — acknowledged writes survive a reopen and a process abort.
 //!
@@ -28,6 +29,7 @@ mod keys;
 mod kv;
 mod modules;
 mod prompts;
+mod recordings;
 mod tenants;
 
 use std::path::Path;
@@ -41,6 +43,7 @@ use keys::backend;
 use kv::KvTrees;
 use modules::ModuleTrees;
 use prompts::PromptTrees;
+use recordings::RecordingTree;
 use tenants::TenantTrees;
 
 pub use keys::valid_name;
@@ -63,6 +66,7 @@ pub struct SledStore {
     modules: ModuleTrees,
     prompts: PromptTrees,
     calls: CallTrees,
+    recordings: RecordingTree,
     kv: KvTrees,
 }
 
@@ -131,6 +135,9 @@ impl SledStore {
                 records: tree("call_records")?,
                 newest_first: tree("calls_newest_first")?,
                 live: tree("calls_live")?,
+            },
+            recordings: RecordingTree {
+                wav: tree("call_recordings")?,
             },
             kv: KvTrees {
                 values: tree("kv")?,
@@ -304,6 +311,14 @@ impl Store for SledStore {
 
     fn live_calls(&self) -> Result<Vec<CallSummary>, StoreError> {
         self.calls.live()
+    }
+
+    fn put_recording(&self, tenant_id: &str, call_id: &str, wav: &[u8]) -> Result<(), StoreError> {
+        self.durable(self.recordings.put(tenant_id, call_id, wav))
+    }
+
+    fn recording(&self, tenant_id: &str, call_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.recordings.get(tenant_id, call_id)
     }
 
     fn flush(&self) -> Result<(), StoreError> {

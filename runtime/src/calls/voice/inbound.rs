@@ -23,6 +23,8 @@ pub struct InboundAudio {
     decoder: InboundDecoder,
     /// Canonical samples decoded but not yet a whole frame.
     samples: Vec<i16>,
+    /// The whole frames the latest payload completed.
+    frames: Vec<i16>,
     endpointer: Endpointer,
     recognizer: Arc<dyn SpeechRecognizer>,
     options: RecognitionOptions,
@@ -42,6 +44,7 @@ impl InboundAudio {
         Ok(Self {
             decoder: InboundDecoder::new(codec)?,
             samples: Vec::with_capacity(2 * FRAME_SAMPLES),
+            frames: Vec::with_capacity(2 * FRAME_SAMPLES),
             endpointer: Endpointer::new(VoiceDetector::default(), TurnConfig::default()),
             recognizer,
             options: RecognitionOptions::default(),
@@ -59,15 +62,23 @@ impl InboundAudio {
     }
 
     /// Takes one payload from the transport; what the customer's side did because of it
-    /// goes to `out`. A payload the codec rejects is an error and changes nothing.
-    pub fn push(&mut self, payload: &[u8], out: &mut Vec<CallerInput>) -> Result<(), CodecError> {
+    /// goes to `out`. Returns the whole canonical frames the payload completed (for the
+    /// call's recording). A payload the codec rejects is an error and changes nothing.
+    pub fn push(
+        &mut self,
+        payload: &[u8],
+        out: &mut Vec<CallerInput>,
+    ) -> Result<&[i16], CodecError> {
         self.decoder.decode(payload, &mut self.samples)?;
         let whole = self.samples.len() / FRAME_SAMPLES * FRAME_SAMPLES;
-        let frames: Vec<i16> = self.samples.drain(..whole).collect();
+        let mut frames = std::mem::take(&mut self.frames);
+        frames.clear();
+        frames.extend(self.samples.drain(..whole));
         for frame in frames.chunks_exact(FRAME_SAMPLES) {
             self.judge(frame, out);
         }
-        Ok(())
+        self.frames = frames;
+        Ok(&self.frames)
     }
 
     fn judge(&mut self, frame: &[i16], out: &mut Vec<CallerInput>) {

@@ -19,6 +19,7 @@
 
 mod inbound;
 mod playout;
+mod recorder;
 mod services;
 
 pub use services::VoiceServices;
@@ -31,6 +32,7 @@ use tokio::time::Instant;
 
 use self::inbound::InboundAudio;
 use self::playout::{AudioPlayout, PreparedAudio};
+use self::recorder::CallRecorder;
 use super::driver::{CallDriver, DriverUpdate};
 use super::service::{CallError, CallService, PendingCall};
 use crate::media::pacer::{FramePayload, Pacer, PacerConfig, PacerEvent};
@@ -72,6 +74,8 @@ pub struct VoiceCall {
     /// When the customer's latest final input arrived, if its answer is audio not yet sent.
     turn_from: Option<Instant>,
     frames_dropped: u64,
+    /// Set for calls of tenants that record calls.
+    recorder: Option<CallRecorder>,
     metrics: Arc<Metrics>,
     shutdown: watch::Receiver<bool>,
 }
@@ -84,7 +88,12 @@ impl CallService {
         codec: TransportCodec,
     ) -> Result<VoiceCall, CallError> {
         let services = self.voice().ok_or(CallError::VoiceUnavailable)?.clone();
-        let prepared = PreparedAudio::default();
+        let record = pending.tenant.record_calls;
+        let prepared = if record {
+            PreparedAudio::keeping_canonical()
+        } else {
+            PreparedAudio::default()
+        };
         let playout = AudioPlayout::new(
             services.clone(),
             pending.tenant.id.clone(),
@@ -100,7 +109,8 @@ impl CallService {
             .map_err(|e| CallError::Media(e.to_string()))?;
         let pacer = Pacer::new(codec, PacerConfig::default())
             .map_err(|e| CallError::Media(e.to_string()))?;
-        let driver = self.start_session(pending, Box::new(playout)).await?;
+        let mut driver = self.start_session(pending, Box::new(playout)).await?;
+        let recorder = record.then(|| CallRecorder::start(&mut driver, prepared.clone()));
         let shutdown = driver.shutdown_signal();
         Ok(VoiceCall {
             driver,
@@ -111,6 +121,7 @@ impl CallService {
             outbox: VecDeque::new(),
             turn_from: None,
             frames_dropped: 0,
+            recorder,
             metrics: self.metrics().clone(),
             shutdown,
         })
@@ -155,7 +166,10 @@ impl VoiceCall {
     /// One payload of the customer's audio, as the transport received it.
     pub async fn media(&mut self, payload: &[u8]) -> Result<(), CodecError> {
         let mut heard = Vec::new();
-        self.inbound.push(payload, &mut heard)?;
+        let frames = self.inbound.push(payload, &mut heard)?;
+        if let Some(recorder) = &self.recorder {
+            recorder.caller(frames);
+        }
         for input in heard {
             self.input(input).await;
         }
@@ -207,6 +221,9 @@ impl VoiceCall {
                     self.metrics.turn_answered(now.saturating_duration_since(from));
                 }
                 self.count_drops();
+                if let Some(recorder) = &self.recorder {
+                    recorder.bot(due, &payload);
+                }
                 self.outbox.push_back(VoiceEvent::Frame(payload));
             }
             Wake::Pacer(PacerEvent::Mark(name)) => {
@@ -218,6 +235,7 @@ impl VoiceCall {
             }
             Wake::Shutdown => self.hang_up("server-shutdown").await,
         }
+        self.store_once_played();
     }
 
     /// Carries out what the session wants of media, then queues the update.
@@ -249,6 +267,15 @@ impl VoiceCall {
             }
         }
         self.outbox.push_back(VoiceEvent::Update(update));
+        self.store_once_played();
+    }
+
+    /// A recorded call's record (with its recording) is stored once the call has ended and
+    /// its last audio has gone out; other calls' records are stored as they end.
+    fn store_once_played(&mut self) {
+        if self.recorder.is_some() && self.driver.is_ended() && self.pacer.is_idle() {
+            self.driver.store_record();
+        }
     }
 
     fn count_drops(&mut self) {

@@ -4,7 +4,8 @@
 //! its `play` and `say` actions (from the shared cache, synthesising or loading what is
 //! missing, all at once), so the lengths the session then times playback by are the
 //! lengths the caller hears. The clips stay in the call's [`PreparedAudio`], where the
-//! outbound side takes them when the session says to play.
+//! outbound side takes them when the session says to play. A recorded call's clips keep
+//! their canonical samples beside them, shared with the cache, for the recorder.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,26 +17,58 @@ use crate::contract::{Action, Play, Say};
 use crate::media::transport_codec::{EncodedAudio, TransportCodec};
 use crate::session::{PlaySource, Playout, Prepared};
 
+/// A prepared clip: what the pacer sends, and for a recorded call what it sounds like.
+#[derive(Clone)]
+pub(super) struct Clip {
+    pub encoded: Arc<EncodedAudio>,
+    /// The canonical samples `encoded` was made from; kept only for recorded calls, and
+    /// `None` if they could not be had (the recording then misses this clip).
+    pub canonical: Option<Arc<[i16]>>,
+}
+
+type Clips = HashMap<PlaySource, Result<Clip, String>>;
+
 /// One call's clips by what they play, or why one cannot be had.
 #[derive(Clone, Default)]
 pub struct PreparedAudio {
-    clips: Arc<Mutex<HashMap<PlaySource, Result<Arc<EncodedAudio>, String>>>>,
+    clips: Arc<Mutex<Clips>>,
+    keep_canonical: bool,
 }
 
 impl PreparedAudio {
-    fn lock(&self) -> MutexGuard<'_, HashMap<PlaySource, Result<Arc<EncodedAudio>, String>>> {
+    /// Clips for a recorded call: each keeps its canonical samples too.
+    pub fn keeping_canonical() -> Self {
+        Self {
+            keep_canonical: true,
+            ..Self::default()
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Clips> {
         // A map replaced entry by entry: consistent whatever panicked while it was held.
         self.clips.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The clip prepared for `source`, if it could be prepared.
     pub fn get(&self, source: &PlaySource) -> Option<Arc<EncodedAudio>> {
-        self.lock().get(source).and_then(|r| r.as_ref().ok()).cloned()
+        self.lock()
+            .get(source)
+            .and_then(|r| r.as_ref().ok())
+            .map(|clip| clip.encoded.clone())
+    }
+
+    /// The canonical samples of a clip [`Self::get`] handed out, if they were kept.
+    pub(super) fn canonical_of(&self, encoded: &Arc<EncodedAudio>) -> Option<Arc<[i16]>> {
+        self.lock()
+            .values()
+            .filter_map(|r| r.as_ref().ok())
+            .find(|clip| Arc::ptr_eq(&clip.encoded, encoded))
+            .and_then(|clip| clip.canonical.clone())
     }
 
     fn length(&self, source: &PlaySource) -> Result<u32, String> {
         match self.lock().get(source) {
-            Some(Ok(audio)) => Ok(audio.duration_ms()),
+            Some(Ok(clip)) => Ok(clip.encoded.duration_ms()),
             Some(Err(why)) => Err(why.clone()),
             None => Err("its audio was not prepared".into()),
         }
@@ -45,8 +78,8 @@ impl PreparedAudio {
         self.lock().contains_key(source)
     }
 
-    fn insert(&self, source: PlaySource, audio: Result<Arc<EncodedAudio>, String>) {
-        self.lock().insert(source, audio);
+    pub(super) fn insert(&self, source: PlaySource, clip: Result<Clip, String>) {
+        self.lock().insert(source, clip);
     }
 }
 
@@ -79,16 +112,35 @@ impl AudioPlayout {
             .into_iter()
             .filter(|s| !self.prepared.contains(s))
             .collect();
-        let fetched = join_all(missing.iter().map(|source| {
-            self.services.audio(&self.tenant, source, self.codec)
-        }))
-        .await;
-        for (source, audio) in missing.into_iter().zip(fetched) {
-            if let Err(why) = &audio {
+        let fetched = join_all(missing.iter().map(|source| self.clip(source))).await;
+        for (source, clip) in missing.into_iter().zip(fetched) {
+            if let Err(why) = &clip {
                 tracing::warn!(?source, %why, "audio for the call could not be prepared");
             }
-            self.prepared.insert(source, audio);
+            self.prepared.insert(source, clip);
         }
+    }
+
+    async fn clip(&self, source: &PlaySource) -> Result<Clip, String> {
+        let encoded = self
+            .services
+            .audio(&self.tenant, source, self.codec)
+            .await?;
+        if !self.prepared.keep_canonical {
+            return Ok(Clip {
+                encoded,
+                canonical: None,
+            });
+        }
+        // Usually a cache hit: the encode needed the same canonical clip moments ago.
+        let canonical = match self.services.canonical(&self.tenant, source).await {
+            Ok(samples) => Some(samples),
+            Err(why) => {
+                tracing::warn!(?source, %why, "the call's recording will miss this audio");
+                None
+            }
+        };
+        Ok(Clip { encoded, canonical })
     }
 }
 

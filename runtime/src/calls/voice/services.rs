@@ -57,32 +57,34 @@ impl VoiceServices {
         source: &PlaySource,
         codec: TransportCodec,
     ) -> Result<Arc<EncodedAudio>, String> {
-        let result = match source {
-            PlaySource::Prompt { name } => {
-                let key = prompt_key(tenant, name);
-                self.cache
-                    .encoded(&key, codec, || self.load_prompt(tenant, name))
-                    .await
-            }
+        self.cache
+            .encoded(&audio_key(tenant, source), codec, || {
+                self.load(tenant, source)
+            })
+            .await
+            .map_err(sentence)
+    }
+
+    /// The canonical (16 kHz) audio of `source`, the clip [`Self::audio`] encodes: a cache
+    /// hit right after it. For call recordings.
+    pub async fn canonical(&self, tenant: &str, source: &PlaySource) -> Result<Arc<[i16]>, String> {
+        self.cache
+            .canonical(&audio_key(tenant, source), || self.load(tenant, source))
+            .await
+            .map_err(sentence)
+    }
+
+    /// Loads or synthesises `source` when the cache does not have it.
+    async fn load(&self, tenant: &str, source: &PlaySource) -> Result<Vec<i16>, CacheError> {
+        match source {
+            PlaySource::Prompt { name } => self.load_prompt(tenant, name).await,
             PlaySource::Speech { text, voice } => {
-                let key = AudioKey::Speech {
-                    tenant: tenant.to_owned(),
-                    voice: voice.clone(),
-                    text: text.clone(),
-                };
-                self.cache
-                    .encoded(&key, codec, || async {
-                        let speech = tts::synthesize(self.tts.clone(), voice, text)
-                            .await
-                            .map_err(|e| CacheError::Load(e.to_string()))?;
-                        Ok(speech.samples().to_vec())
-                    })
+                let speech = tts::synthesize(self.tts.clone(), voice, text)
                     .await
+                    .map_err(|e| CacheError::Load(e.to_string()))?;
+                Ok(speech.samples().to_vec())
             }
-        };
-        result.map_err(|e| match e {
-            CacheError::Load(why) | CacheError::Encode(why) => why,
-        })
+        }
     }
 
     async fn load_prompt(&self, tenant: &str, name: &str) -> Result<Vec<i16>, CacheError> {
@@ -97,6 +99,24 @@ impl VoiceServices {
         })
         .await
         .map_err(|e| CacheError::Load(format!("the prompt loader failed: {e}")))?
+    }
+}
+
+/// What the cache calls `source`'s audio for `tenant`.
+fn audio_key(tenant: &str, source: &PlaySource) -> AudioKey {
+    match source {
+        PlaySource::Prompt { name } => prompt_key(tenant, name),
+        PlaySource::Speech { text, voice } => AudioKey::Speech {
+            tenant: tenant.to_owned(),
+            voice: voice.clone(),
+            text: text.clone(),
+        },
+    }
+}
+
+fn sentence(error: CacheError) -> String {
+    match error {
+        CacheError::Load(why) | CacheError::Encode(why) => why,
     }
 }
 

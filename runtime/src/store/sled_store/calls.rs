@@ -221,6 +221,7 @@ mod tests {
             ended_at_ms: Some(created_at_ms + 5),
             intent: None,
             disposition: None,
+            has_recording: false,
         }
     }
 

@@ -17,6 +17,7 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
         created_at_ms: 1,
         disabled: false,
         quotas: Quotas::default(),
+        record_calls: true,
     };
     let key = ApiKey {
         id: "k_01".into(),
@@ -45,6 +46,7 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
         ended_at_ms: None,
         intent: None,
         disposition: None,
+        has_recording: false,
     };
     {
         let store = SledStore::open(dir.path()).unwrap();
@@ -56,6 +58,9 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
             .unwrap();
         store.put_prompt(&prompt, b"RIFF").unwrap();
         store.put_call(&call, b"null").unwrap();
+        store
+            .put_recording(&tenant.id, &call.call_id, b"RIFF")
+            .unwrap();
         store.set(&tenant.id, "k", b"v").unwrap();
     }
     let store = SledStore::open(dir.path()).unwrap();
@@ -80,6 +85,10 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
     assert_eq!(
         store.prompt(&tenant.id, "hello").unwrap(),
         Some((prompt, b"RIFF".to_vec()))
+    );
+    assert_eq!(
+        store.recording(&tenant.id, &call.call_id).unwrap(),
+        Some(b"RIFF".to_vec())
     );
     assert_eq!(store.live_calls().unwrap(), vec![call]);
     assert_eq!(store.get(&tenant.id, "k").unwrap(), Some(b"v".to_vec()));
@@ -118,6 +127,53 @@ fn acknowledged_writes_survive_a_process_abort() {
         Some(b"wasm".to_vec())
     );
     assert_eq!(store.get("t_01", "k").unwrap(), Some(b"v".to_vec()));
+}
+
+/// Set in the child process of the test below, like [`CHILD_DIR_VAR`].
+const RECORDING_CHILD_DIR_VAR: &str = "HUASHU_SLED_RECORDING_CHILD_DIR";
+
+/// What a recorded call's end writes: the recording, then the summary that points at it.
+fn ended_recorded_call() -> CallSummary {
+    CallSummary {
+        call_id: "c_02".into(),
+        tenant_id: "t_01".into(),
+        module: "bot".into(),
+        module_version: 1,
+        status: CallStatus::Completed,
+        created_at_ms: 4,
+        ended_at_ms: Some(9),
+        intent: None,
+        disposition: None,
+        has_recording: true,
+    }
+}
+
+#[test]
+fn a_recorded_call_survives_a_process_abort_with_its_recording() {
+    // A second of 16 kHz audio: big enough that sled keeps it apart from small values.
+    let wav = crate::media::wav::encode_pcm16(&[7; 16_000], 16_000);
+    if let Some(dir) = std::env::var_os(RECORDING_CHILD_DIR_VAR) {
+        let store = SledStore::open(Path::new(&dir)).unwrap();
+        store.put_recording("t_01", "c_02", &wav).unwrap();
+        store.put_call(&ended_recorded_call(), b"{}").unwrap();
+        std::process::abort();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "store::sled_store::durability_tests::a_recorded_call_survives_a_process_abort_with_its_recording",
+        ])
+        .env(RECORDING_CHILD_DIR_VAR, dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the child should have aborted");
+    let store = SledStore::open(dir.path()).unwrap();
+    let (summary, _) = store.call("t_01", "c_02").unwrap().unwrap();
+    assert!(summary.has_recording);
+    assert_eq!(store.recording("t_01", "c_02").unwrap(), Some(wav));
 }
 
 #[test]

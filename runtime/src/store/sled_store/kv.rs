@@ -129,6 +129,7 @@ mod tests {
                 kv_bytes,
                 ..Quotas::default()
             },
+            record_calls: false,
         };
         store.create_tenant(&tenant).unwrap();
     }

@@ -205,6 +205,7 @@ mod tests {
             created_at_ms: 1,
             disabled: false,
             quotas: Quotas::default(),
+            record_calls: false,
         }
     }
 
@@ -232,9 +233,27 @@ mod tests {
         assert_eq!(store.tenant("t_02").unwrap(), None);
         t.disabled = true;
         t.quotas.kv_bytes = 7;
+        t.record_calls = true;
         store.update_tenant(&t).unwrap();
         assert_eq!(store.tenant("t_01").unwrap(), Some(t));
         assert!(store.create_tenant(&tenant("t_0\0")).is_err());
+    }
+
+    #[test]
+    fn a_tenant_stored_before_call_recording_existed_loads_with_recording_off() {
+        let store = SledStore::temporary().unwrap();
+        let old = serde_json::json!({
+            "id": "t_01", "name": "Acme", "created_at_ms": 1, "disabled": false,
+            "quotas": Quotas::default(),
+        });
+        store
+            .tenants
+            .tenants
+            .insert("t_01", serde_json::to_vec(&old).unwrap())
+            .unwrap();
+        let loaded = store.tenant("t_01").unwrap().unwrap();
+        assert!(!loaded.record_calls);
+        assert_eq!(loaded.name, "Acme");
     }
 
     #[test]
