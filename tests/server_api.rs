@@ -560,3 +560,48 @@ fn every_error_is_json_with_a_code_and_a_message() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["items"], json!([]));
 }
+
+#[test]
+fn tenants_inspect_and_delete_what_their_scripts_stored_and_see_nothing_of_others() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_a, key_a) = create_tenant(&server, "Acme Bank");
+    let (_b, key_b) = create_tenant(&server, "Globex Retail");
+    upload(&server, &key_a, "polite", "hostile");
+    // The polite test script stores the customer's last answer under `last-answer`.
+    let (_, ws_url) = create_call(&server, &key_a, "polite", json!({ "mode": "polite" }));
+    runtime().block_on(async {
+        let mut call = TextCall::connect(&ws_url).await;
+        call.until_listening().await.expect("the bot listens");
+        call.say("call me on Friday").await;
+        call.until_closed().await;
+    });
+
+    let a = server.client(&key_a);
+    let (status, listing) = a.get("/v1/kv");
+    assert_eq!(status, 200, "{listing}");
+    assert_eq!(listing["items"][0]["key"], "last-answer", "{listing}");
+    assert_eq!(listing["items"][0]["size_bytes"], 17);
+    assert_eq!(listing["used_bytes"], "last-answer".len() + 17);
+    assert!(listing["quota_bytes"].as_u64().unwrap_or(0) > 0);
+    let (status, value) = a.get("/v1/kv/last-answer");
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(value["text"], "call me on Friday");
+    assert_eq!(value["base64"], "Y2FsbCBtZSBvbiBGcmlkYXk=");
+    let (status, filtered) = a.get("/v1/kv?prefix=nothing-");
+    assert_eq!((status, filtered["items"].as_array().map(Vec::len)), (200, Some(0)));
+
+    // Another tenant sees none of it and cannot delete it.
+    let b = server.client(&key_b);
+    let (_, theirs) = b.get("/v1/kv");
+    assert_eq!(theirs["items"].as_array().map(Vec::len), Some(0), "{theirs}");
+    assert_eq!(b.get("/v1/kv/last-answer").0, 404);
+    assert_eq!(b.delete("/v1/kv/last-answer").0, 404);
+
+    let (status, _) = a.delete("/v1/kv/last-answer");
+    assert_eq!(status, 204);
+    let (status, gone) = a.get("/v1/kv/last-answer");
+    assert_eq!((status, gone["error"]["code"].as_str()), (404, Some("not_found")));
+    let (_, empty) = a.get("/v1/kv");
+    assert_eq!(empty["used_bytes"], 0, "{empty}");
+}

@@ -1,6 +1,6 @@
 //! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas; tenant
-//! endpoints for modules, prompts, calls and their recordings; health, metrics and the
-//! OpenAPI document.
+//! endpoints for modules, prompts, calls and their recordings, and the key-value space
+//! their scripts keep; health, metrics and the OpenAPI document.
 //! WebSocket call transports are mounted here too but live in [`crate::transport`]; so is
 //! the browser console's page (`/`, `/console/…`), which lives in [`crate::console`].
 
@@ -8,6 +8,7 @@ mod auth;
 mod calls;
 mod error;
 mod extract;
+mod kv;
 mod modules;
 mod pagination;
 mod prompts;
@@ -69,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/calls/{id}/recording", get(calls::recording))
         .route("/v1/calls/{id}/ws", get(crate::transport::text_ws::connect))
         .route("/v1/calls/twilio", get(crate::transport::twilio::connect))
+        .route("/v1/kv", get(kv::list))
+        .route("/v1/kv/{*key}", get(kv::get).delete(kv::delete))
         // The browser console: `/` and `/console/…`, static files embedded in the binary.
         .merge(crate::console::router())
         .fallback(extract::not_found)

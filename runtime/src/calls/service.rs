@@ -160,6 +160,11 @@ impl CallService {
         &self.store
     }
 
+    /// The tenants' key-value space the scripts use.
+    pub fn kv(&self) -> &Arc<dyn KeyValueStore> {
+        &self.kv
+    }
+
     pub fn sandbox(&self) -> &Arc<Sandbox> {
         &self.sandbox
     }

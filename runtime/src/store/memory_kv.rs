@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{KeyValueStore, KvError};
+use super::{KeyValueStore, KvEntry, KvError, Page, PageRequest};
 
 /// Keys and values in a map per tenant, limited to `quota_bytes` (keys plus values) each.
 pub struct MemoryKeyValue {
@@ -70,6 +70,39 @@ impl KeyValueStore for MemoryKeyValue {
                 space.bytes -= key.len() + value.len();
             }
         })
+    }
+
+    fn list(
+        &self,
+        tenant: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<KvEntry>, KvError> {
+        self.with_tenant(tenant, |space| {
+            let mut keys: Vec<&String> = space
+                .entries
+                .keys()
+                .filter(|k| k.starts_with(prefix))
+                .filter(|k| page.after.as_ref().is_none_or(|after| k.as_str() > after.as_str()))
+                .collect();
+            keys.sort();
+            let limit = page.limit.max(1);
+            let more = keys.len() > limit;
+            let items: Vec<KvEntry> = keys
+                .into_iter()
+                .take(limit)
+                .map(|k| KvEntry {
+                    key: k.clone(),
+                    size_bytes: space.entries.get(k).map_or(0, Vec::len),
+                })
+                .collect();
+            let next = more.then(|| items.last().map(|e| e.key.clone())).flatten();
+            Page { items, next }
+        })
+    }
+
+    fn used_bytes(&self, tenant: &str) -> Result<u64, KvError> {
+        self.with_tenant(tenant, |space| space.bytes as u64)
     }
 }
 

@@ -48,6 +48,19 @@ pub trait KeyValueStore: Send + Sync {
     fn get(&self, tenant: &str, key: &str) -> Result<Option<Vec<u8>>, KvError>;
     fn set(&self, tenant: &str, key: &str, value: &[u8]) -> Result<(), KvError>;
     fn delete(&self, tenant: &str, key: &str) -> Result<(), KvError>;
+    /// The tenant's keys that start with `prefix`, in byte order, one page at a time (the
+    /// cursor is the last key of the previous page): what the tenant inspects over the API.
+    fn list(&self, tenant: &str, prefix: &str, page: &PageRequest)
+    -> Result<Page<KvEntry>, KvError>;
+    /// Bytes the tenant uses, keys plus values: what its quota counts.
+    fn used_bytes(&self, tenant: &str) -> Result<u64, KvError>;
+}
+
+/// One key in a listing, with the size of its value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KvEntry {
+    pub key: String,
+    pub size_bytes: usize,
 }
 
 /// Rejects keys a script must not use.

@@ -35,7 +35,7 @@ mod tenants;
 use std::path::Path;
 
 use super::{
-    ApiKey, CallFilter, CallSummary, KeyValueStore, KvError, ModuleSummary, ModuleVersion, Page,
+    ApiKey, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError, ModuleSummary, ModuleVersion, Page,
     PageRequest, PromptMeta, Store, StoreError, Tenant,
 };
 use calls::CallTrees;
@@ -339,6 +339,19 @@ impl KeyValueStore for SledStore {
     fn delete(&self, tenant: &str, key: &str) -> Result<(), KvError> {
         self.kv.delete(tenant, key)?;
         Store::flush(self).map_err(|e| KvError::Unavailable(e.to_string()))
+    }
+
+    fn list(
+        &self,
+        tenant: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<KvEntry>, KvError> {
+        self.kv.list(tenant, prefix, page)
+    }
+
+    fn used_bytes(&self, tenant: &str) -> Result<u64, KvError> {
+        self.kv.used_bytes(tenant)
     }
 }
 

@@ -13,8 +13,10 @@
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+use std::ops::Bound;
+
 use super::keys::{from_json, tenant_prefix, to_json};
-use crate::store::{KvError, Quotas, StoreError, Tenant};
+use crate::store::{KvEntry, KvError, Page, PageRequest, Quotas, StoreError, Tenant};
 
 pub struct KvTrees {
     pub values: sled::Tree,
@@ -92,6 +94,51 @@ impl KvTrees {
                 Ok(())
             })
             .map_err(kv_error)
+    }
+
+    /// A page of the tenant's keys starting with `prefix`, after the cursor key.
+    pub fn list(
+        &self,
+        tenant: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<KvEntry>, KvError> {
+        let scope = store_key(tenant, prefix)?;
+        let tenant_len = scope.len() - prefix.len();
+        let start = match &page.after {
+            // Strictly after the cursor: the cursor key with a 0 byte appended is the
+            // smallest key greater than it.
+            Some(after) => {
+                let mut start = store_key(tenant, after)?;
+                start.push(0);
+                Bound::Included(start.max(scope.clone()))
+            }
+            None => Bound::Included(scope.clone()),
+        };
+        let limit = page.limit.max(1);
+        let mut items = Vec::with_capacity(limit.min(64));
+        let mut more = false;
+        for entry in self.values.range((start, Bound::Unbounded)) {
+            let (key, value) = entry.map_err(unavailable)?;
+            if !key.starts_with(&scope) {
+                break;
+            }
+            if items.len() == limit {
+                more = true;
+                break;
+            }
+            items.push(KvEntry {
+                key: String::from_utf8_lossy(&key[tenant_len..]).into_owned(),
+                size_bytes: value.len(),
+            });
+        }
+        let next = more.then(|| items.last().map(|e| e.key.clone())).flatten();
+        Ok(Page { items, next })
+    }
+
+    pub fn used_bytes(&self, tenant: &str) -> Result<u64, KvError> {
+        let usage = self.usage.get(tenant.as_bytes()).map_err(unavailable)?;
+        decode_usage(usage, tenant).map_err(unavailable)
     }
 
     /// Deletes the key (if present) and frees its bytes.
@@ -197,5 +244,34 @@ mod tests {
             store.set("t_1", "k", b"v"),
             Err(KvError::Unavailable(_))
         ));
+    }
+
+    #[test]
+    fn listings_page_by_key_within_a_prefix_and_one_tenant() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        for key in ["b:2", "a:1", "b:1", "b:3", "c"] {
+            store.set("t_1", key, b"xy").unwrap();
+        }
+        // A tenant whose id extends `t_1` must not show up in its listings.
+        store.set("t_12", "b:0", b"z").unwrap();
+        let page = |prefix: &str, after: Option<&str>| {
+            let request = crate::store::PageRequest {
+                after: after.map(str::to_owned),
+                limit: 2,
+            };
+            store.list("t_1", prefix, &request).unwrap()
+        };
+        let first = page("b:", None);
+        let keys: Vec<&str> = first.items.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["b:1", "b:2"]);
+        assert_eq!(first.items[0].size_bytes, 2);
+        assert_eq!(first.next.as_deref(), Some("b:2"));
+        let second = page("b:", first.next.as_deref());
+        let keys: Vec<&str> = second.items.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!((keys, second.next), (vec!["b:3"], None));
+        assert_eq!(page("", None).items[0].key, "a:1");
+        assert_eq!(store.used_bytes("t_1").unwrap(), 5 * 2 + 3 + 3 + 3 + 3 + 1);
+        assert_eq!(store.used_bytes("t_9").unwrap(), 0);
     }
 }
