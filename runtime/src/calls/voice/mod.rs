@@ -38,7 +38,8 @@ use super::service::{CallError, CallService, PendingCall};
 use crate::media::pacer::{FramePayload, Pacer, PacerConfig, PacerEvent};
 use crate::media::transport_codec::{CodecError, TransportCodec};
 use crate::metrics::Metrics;
-use crate::session::{CallerInput, Output, PlaySource};
+use crate::contract::Action;
+use crate::session::{CallerInput, Output, PlaySource, TimelineEntry};
 
 /// What the transport sends next.
 #[derive(Debug)]
@@ -240,6 +241,18 @@ impl VoiceCall {
 
     /// Carries out what the session wants of media, then queues the update.
     fn absorb(&mut self, update: DriverUpdate, turn: Option<Instant>) {
+        // The recogniser takes a listen's hints as soon as the script asks, not when the
+        // session announces the listen after the prompts before it: a customer who barges
+        // in is answering that listen.
+        for entry in &update.timeline {
+            if let TimelineEntry::Action {
+                action: Action::Listen(listen),
+                ..
+            } = entry
+            {
+                self.inbound.listen(listen);
+            }
+        }
         for output in &update.outputs {
             match output {
                 Output::Play { item, .. } => match self.prepared.get(&item.source) {
