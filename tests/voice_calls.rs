@@ -192,6 +192,13 @@ fn speaking_over_the_greeting_clears_it_and_the_script_hears_how_far_it_played()
         "played {played} of {total} ms"
     );
     assert!(!events(&record, "speech_started").is_empty());
+    // The answer given over the greeting was recognised with the listen's hints.
+    let heard = events(&record, "final_transcript");
+    assert!(
+        heard.iter().any(|t| t["text"].as_str().unwrap_or_default().contains("yes")),
+        "{heard:?}"
+    );
+    assert_eq!(record["record"]["outcome"]["intent"], "A", "{record}");
 }
 
 /// A browser on the console's WebSocket with `audio=opus`: streams Opus packets in real time
