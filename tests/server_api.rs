@@ -589,19 +589,29 @@ fn tenants_inspect_and_delete_what_their_scripts_stored_and_see_nothing_of_other
     assert_eq!(value["text"], "call me on Friday");
     assert_eq!(value["base64"], "Y2FsbCBtZSBvbiBGcmlkYXk=");
     let (status, filtered) = a.get("/v1/kv?prefix=nothing-");
-    assert_eq!((status, filtered["items"].as_array().map(Vec::len)), (200, Some(0)));
+    assert_eq!(
+        (status, filtered["items"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
 
     // Another tenant sees none of it and cannot delete it.
     let b = server.client(&key_b);
     let (_, theirs) = b.get("/v1/kv");
-    assert_eq!(theirs["items"].as_array().map(Vec::len), Some(0), "{theirs}");
+    assert_eq!(
+        theirs["items"].as_array().map(Vec::len),
+        Some(0),
+        "{theirs}"
+    );
     assert_eq!(b.get("/v1/kv/last-answer").0, 404);
     assert_eq!(b.delete("/v1/kv/last-answer").0, 404);
 
     let (status, _) = a.delete("/v1/kv/last-answer");
     assert_eq!(status, 204);
     let (status, gone) = a.get("/v1/kv/last-answer");
-    assert_eq!((status, gone["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(
+        (status, gone["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
     let (_, empty) = a.get("/v1/kv");
     assert_eq!(empty["used_bytes"], 0, "{empty}");
 }

@@ -68,7 +68,10 @@ fn only_call(server: &Server, key: &str) -> Value {
     let client = server.client(key);
     let (status, list) = client.get("/v1/calls");
     assert_eq!(status, 200, "{list}");
-    let id = list["items"][0]["call_id"].as_str().expect("a call").to_owned();
+    let id = list["items"][0]["call_id"]
+        .as_str()
+        .expect("a call")
+        .to_owned();
     let (status, call) = client.get(&format!("/v1/calls/{id}"));
     assert_eq!(status, 200, "{call}");
     call
@@ -105,7 +108,10 @@ fn a_spoken_yes_over_twilio_gets_the_coupon_and_the_bot_talks_in_paced_mulaw_fra
             "a greeting and an offer last seconds, got {} frames",
             frames.len()
         );
-        assert!(frames.iter().all(|(_, f)| f.len() == 160), "160-byte mu-law frames");
+        assert!(
+            frames.iter().all(|(_, f)| f.len() == 160),
+            "160-byte mu-law frames"
+        );
         // Paced, not dumped: frame n cannot arrive before the first plus n × 20 ms (the
         // first may have left up to a few frames late, hence the allowance).
         let (first, _) = frames[0];
@@ -125,14 +131,20 @@ fn a_spoken_yes_over_twilio_gets_the_coupon_and_the_bot_talks_in_paced_mulaw_fra
 
         call.speak(&yes);
         let (code, reason) = call.until_closed().await;
-        assert_eq!((code, reason.as_str()), (1000, "call ended: dialogue-complete"));
+        assert_eq!(
+            (code, reason.as_str()),
+            (1000, "call ended: dialogue-complete")
+        );
     });
     let record = only_call(&server, &key);
     assert_eq!(record["record"]["outcome"]["intent"], "A", "{record}");
     let heard = events(&record, "final_transcript");
     assert_eq!(heard.len(), 1, "{heard:?}");
     assert!(
-        heard[0]["text"].as_str().unwrap_or_default().contains("yes"),
+        heard[0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("yes"),
         "recognised {:?}",
         heard[0]["text"]
     );
@@ -195,7 +207,9 @@ fn speaking_over_the_greeting_clears_it_and_the_script_hears_how_far_it_played()
     // The answer given over the greeting was recognised with the listen's hints.
     let heard = events(&record, "final_transcript");
     assert!(
-        heard.iter().any(|t| t["text"].as_str().unwrap_or_default().contains("yes")),
+        heard
+            .iter()
+            .any(|t| t["text"].as_str().unwrap_or_default().contains("yes")),
         "{heard:?}"
     );
     assert_eq!(record["record"]["outcome"]["intent"], "A", "{record}");
@@ -272,7 +286,10 @@ impl OpusBrowser {
     }
 
     fn speak(&self, canonical: &[i16]) {
-        self.speech.lock().expect("queue").extend(opus_packets(canonical));
+        self.speech
+            .lock()
+            .expect("queue")
+            .extend(opus_packets(canonical));
     }
 
     /// Reads until a JSON message satisfies `done`, or the socket closes (None).
@@ -314,27 +331,57 @@ fn a_spoken_yes_in_opus_over_the_browser_socket_gets_the_coupon() {
     let yes = spoken("yes please");
     runtime().block_on(async {
         let mut browser = OpusBrowser::connect(&url).await;
-        browser.until(|m| m["type"] == "listen").await.expect("the bot listens");
-        assert!(browser.binary.len() >= 150, "{} frames of the bot's voice", browser.binary.len());
+        browser
+            .until(|m| m["type"] == "listen")
+            .await
+            .expect("the bot listens");
+        assert!(
+            browser.binary.len() >= 150,
+            "{} frames of the bot's voice",
+            browser.binary.len()
+        );
         let mut decoder = OpusDecoder::new().expect("decoder");
         let mut pcm = Vec::new();
         for packet in &browser.binary {
-            decoder.decode(packet, &mut pcm).expect("the server sends valid Opus packets");
+            decoder
+                .decode(packet, &mut pcm)
+                .expect("the server sends valid Opus packets");
         }
         assert!(rms(&pcm) > 300.0, "the bot's audio is speech");
 
         // A frame that is not Opus is reported, and the call goes on.
-        browser.raw.send(Message::Binary(vec![0xFF; 3].into())).expect("send");
-        let bad = browser.until(|m| m["type"] == "bad_message").await.expect("bad_message");
-        assert!(bad["message"].as_str().unwrap_or_default().contains("audio frame"), "{bad}");
+        browser
+            .raw
+            .send(Message::Binary(vec![0xFF; 3].into()))
+            .expect("send");
+        let bad = browser
+            .until(|m| m["type"] == "bad_message")
+            .await
+            .expect("bad_message");
+        assert!(
+            bad["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("audio frame"),
+            "{bad}"
+        );
 
         browser.speak(&yes);
         let heard = browser
             .until(|m| m["type"] == "event" && m["event"]["event"] == "final_transcript")
             .await
             .expect("the server recognised the reply");
-        assert!(heard["event"]["text"].as_str().unwrap_or_default().contains("yes"), "{heard}");
-        let outcome = browser.until(|m| m["type"] == "outcome").await.expect("outcome");
+        assert!(
+            heard["event"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("yes"),
+            "{heard}"
+        );
+        let outcome = browser
+            .until(|m| m["type"] == "outcome")
+            .await
+            .expect("outcome");
         assert_eq!(outcome["intent"], "A");
         browser.until(|_| false).await;
         assert_eq!(
@@ -376,8 +423,10 @@ fn text(value: Value) -> Message {
 }
 
 fn media(payload: &str) -> Message {
-    text(json!({"event": "media", "streamSid": "MZ1", "sequenceNumber": "2",
-        "media": {"track": "inbound", "chunk": "1", "timestamp": "0", "payload": payload}}))
+    text(
+        json!({"event": "media", "streamSid": "MZ1", "sequenceNumber": "2",
+        "media": {"track": "inbound", "chunk": "1", "timestamp": "0", "payload": payload}}),
+    )
 }
 
 #[test]
@@ -386,12 +435,29 @@ fn bad_gateway_input_closes_the_stream_with_a_reason_and_the_server_stays_up() {
     let (server, key) = server_with_coupon(dir.path());
     let start = || text(start_message(coupon_parameters(&key)));
     let cases: Vec<(&str, Vec<Message>, u16, &str)> = vec![
-        ("JSON garbage", vec![Message::Text("{nope".into())], 1007, "not a Media Streams message"),
-        ("media before start", vec![media("AAAA")], 1008, "`media` before `start`"),
-        ("binary frame", vec![Message::Binary(vec![1, 2, 3].into())], 1003, "JSON text frames"),
+        (
+            "JSON garbage",
+            vec![Message::Text("{nope".into())],
+            1007,
+            "not a Media Streams message",
+        ),
+        (
+            "media before start",
+            vec![media("AAAA")],
+            1008,
+            "`media` before `start`",
+        ),
+        (
+            "binary frame",
+            vec![Message::Binary(vec![1, 2, 3].into())],
+            1003,
+            "JSON text frames",
+        ),
         (
             "unknown key",
-            vec![text(start_message(json!({"huashu_key": "hk_nope", "module": "birthday-coupon"})))],
+            vec![text(start_message(
+                json!({"huashu_key": "hk_nope", "module": "birthday-coupon"}),
+            ))],
             4001,
             "unknown or revoked",
         ),
@@ -403,11 +469,18 @@ fn bad_gateway_input_closes_the_stream_with_a_reason_and_the_server_stays_up() {
         ),
         (
             "unknown module",
-            vec![text(start_message(json!({"huashu_key": key, "module": "nope"})))],
+            vec![text(start_message(
+                json!({"huashu_key": key, "module": "nope"}),
+            ))],
             4004,
             "no module named `nope`",
         ),
-        ("bad base64", vec![start(), media("***not base64***")], 1007, "not base64"),
+        (
+            "bad base64",
+            vec![start(), media("***not base64***")],
+            1007,
+            "not base64",
+        ),
         ("empty payload", vec![start(), media("")], 1007, "0 bytes"),
         (
             "oversized payload",
@@ -415,10 +488,19 @@ fn bad_gateway_input_closes_the_stream_with_a_reason_and_the_server_stays_up() {
             1007,
             "3000 bytes",
         ),
-        ("a second start", vec![start(), start()], 1008, "second `start`"),
+        (
+            "a second start",
+            vec![start(), start()],
+            1008,
+            "second `start`",
+        ),
         (
             "unknown events are ignored, stop ends the call",
-            vec![start(), text(json!({"event": "transcription", "x": 1})), text(json!({"event": "stop"}))],
+            vec![
+                start(),
+                text(json!({"event": "transcription", "x": 1})),
+                text(json!({"event": "stop"})),
+            ],
             1000,
             "customer-hung-up",
         ),
@@ -426,7 +508,10 @@ fn bad_gateway_input_closes_the_stream_with_a_reason_and_the_server_stays_up() {
     runtime().block_on(async {
         for (case, messages, code, reason) in cases {
             let (got_code, got_reason) = gateway_session(&server.base, messages).await;
-            assert_eq!(got_code, code, "{case}: closed with {got_code} {got_reason:?}");
+            assert_eq!(
+                got_code, code,
+                "{case}: closed with {got_code} {got_reason:?}"
+            );
             assert!(got_reason.contains(reason), "{case}: reason {got_reason:?}");
         }
     });
@@ -470,7 +555,11 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
         &format!("/v1/tenants/{tenant_id}"),
         json!({ "record_calls": true }),
     );
-    assert_eq!((status, &tenant["record_calls"]), (200, &json!(true)), "{tenant}");
+    assert_eq!(
+        (status, &tenant["record_calls"]),
+        (200, &json!(true)),
+        "{tenant}"
+    );
 
     let yes = spoken("yes please");
     runtime().block_on(async {
@@ -478,7 +567,10 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
         call.until_mark("offer").await;
         call.speak(&yes);
         let (code, reason) = call.until_closed().await;
-        assert_eq!((code, reason.as_str()), (1000, "call ended: dialogue-complete"));
+        assert_eq!(
+            (code, reason.as_str()),
+            (1000, "call ended: dialogue-complete")
+        );
     });
     let record = only_call(&server, &key);
     assert_eq!(record["has_recording"], true, "{record}");
@@ -491,13 +583,20 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
     assert_eq!((status, content_type.as_str()), (200, "audio/wav"));
     let info = huashu::media::wav::parse(&wav).expect("a valid WAV file");
     assert_eq!(
-        (info.format, info.sample_rate, info.channels, info.bits_per_sample),
+        (
+            info.format,
+            info.sample_rate,
+            info.channels,
+            info.bits_per_sample
+        ),
         (1, 16_000, 1, 16),
         "16 kHz mono 16-bit PCM"
     );
     // As long as the call: from its start to the end the record gives, plus the moment
     // the bot's last words may take to go out after the session ended.
-    let ended = record["record"]["end"]["at_ms"].as_u64().expect("end.at_ms");
+    let ended = record["record"]["end"]["at_ms"]
+        .as_u64()
+        .expect("end.at_ms");
     let length = u64::from(info.duration_ms());
     assert!(
         length + 100 >= ended && length <= ended + 1_500,
@@ -508,7 +607,11 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
     // The bot: the middle of the greeting (nobody else talks then).
     let greeting_end = event_at(&record, "playback_finished", |e| e["id"] == "greeting");
     let greeting = between(&samples, greeting_end / 3, greeting_end * 2 / 3);
-    assert!(rms(greeting) > 300.0, "the greeting is in the recording: rms {}", rms(greeting));
+    assert!(
+        rms(greeting) > 300.0,
+        "the greeting is in the recording: rms {}",
+        rms(greeting)
+    );
     // The caller: from just before the bot heard speech start to the end of the utterance
     // (the turn detector waits 800 ms of silence before the answer is final), with the bot
     // silent: the offer was over, the answer not yet begun.
@@ -520,7 +623,10 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
         .chunks(16 * 200)
         .map(rms)
         .fold(0.0, f64::max);
-    assert!(answer > 300.0, "the caller is in the recording: rms {answer}");
+    assert!(
+        answer > 300.0,
+        "the caller is in the recording: rms {answer}"
+    );
     // Once the caller has finished and before the bot answers, the line is quiet.
     let quiet = rms(between(&samples, heard - 600, heard - 200));
     assert!(
@@ -531,7 +637,11 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
     // Another tenant cannot have it.
     let (_, other) = create_tenant(&server, "Other Co");
     let (status, body) = server.client(&other).get(&path);
-    assert_eq!((status, &body["error"]["code"]), (404, &json!("not_found")), "{body}");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (404, &json!("not_found")),
+        "{body}"
+    );
 }
 
 #[test]
@@ -554,11 +664,15 @@ fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
     // A text call of a tenant that does: text calls have no audio to keep.
     let (_, tenants) = server.operator().get("/v1/tenants");
     let tenant = &tenants["items"][0];
-    assert_eq!(tenant["record_calls"], false, "off unless the operator turns it on");
+    assert_eq!(
+        tenant["record_calls"], false,
+        "off unless the operator turns it on"
+    );
     let tenant_id = tenant["id"].as_str().expect("tenant id");
-    let (status, _) = server
-        .operator()
-        .patch(&format!("/v1/tenants/{tenant_id}"), json!({ "record_calls": true }));
+    let (status, _) = server.operator().patch(
+        &format!("/v1/tenants/{tenant_id}"),
+        json!({ "record_calls": true }),
+    );
     assert_eq!(status, 200);
     let (status, created) = client.post(
         "/v1/calls",
@@ -579,6 +693,10 @@ fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
         assert_eq!(call["has_recording"], false, "{call}");
         assert_eq!(call["status"], "completed", "{call}");
         let (status, body) = client.get(&format!("/v1/calls/{id}/recording"));
-        assert_eq!((status, &body["error"]["code"]), (404, &json!("not_found")), "{body}");
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (404, &json!("not_found")),
+            "{body}"
+        );
     }
 }

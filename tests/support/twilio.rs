@@ -150,7 +150,8 @@ impl TwilioCall {
             while let Some(message) = stream.next().await {
                 let event = match message {
                     Ok(Message::Text(text)) => {
-                        let value: Value = serde_json::from_str(&text).expect("JSON from the server");
+                        let value: Value =
+                            serde_json::from_str(&text).expect("JSON from the server");
                         match value["event"].as_str() {
                             Some("media") => FromServer::Media {
                                 at: Instant::now(),
@@ -159,7 +160,10 @@ impl TwilioCall {
                                     .expect("base64 media from the server"),
                             },
                             Some("mark") => FromServer::Mark {
-                                name: value["mark"]["name"].as_str().unwrap_or_default().to_owned(),
+                                name: value["mark"]["name"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .to_owned(),
                             },
                             Some("clear") => FromServer::Clear { at: Instant::now() },
                             other => panic!("unexpected event {other:?} from the server: {text}"),
@@ -196,7 +200,10 @@ impl TwilioCall {
 
     /// Queues canonical speech (and then hiss again) as the caller's next words.
     pub fn speak(&self, canonical: &[i16]) {
-        self.speech.lock().expect("queue").extend(mulaw_frames(canonical));
+        self.speech
+            .lock()
+            .expect("queue")
+            .extend(mulaw_frames(canonical));
     }
 
     /// Sends a message as it is (for protocol errors and `dtmf`/`stop`).

@@ -83,7 +83,11 @@ impl KeyValueStore for MemoryKeyValue {
                 .entries
                 .keys()
                 .filter(|k| k.starts_with(prefix))
-                .filter(|k| page.after.as_ref().is_none_or(|after| k.as_str() > after.as_str()))
+                .filter(|k| {
+                    page.after
+                        .as_ref()
+                        .is_none_or(|after| k.as_str() > after.as_str())
+                })
                 .collect();
             keys.sort();
             let limit = page.limit.max(1);

@@ -50,8 +50,12 @@ pub trait KeyValueStore: Send + Sync {
     fn delete(&self, tenant: &str, key: &str) -> Result<(), KvError>;
     /// The tenant's keys that start with `prefix`, in byte order, one page at a time (the
     /// cursor is the last key of the previous page): what the tenant inspects over the API.
-    fn list(&self, tenant: &str, prefix: &str, page: &PageRequest)
-    -> Result<Page<KvEntry>, KvError>;
+    fn list(
+        &self,
+        tenant: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<KvEntry>, KvError>;
     /// Bytes the tenant uses, keys plus values: what its quota counts.
     fn used_bytes(&self, tenant: &str) -> Result<u64, KvError>;
 }

@@ -35,8 +35,8 @@ mod tenants;
 use std::path::Path;
 
 use super::{
-    ApiKey, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError, ModuleSummary, ModuleVersion, Page,
-    PageRequest, PromptMeta, Store, StoreError, Tenant,
+    ApiKey, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError, ModuleSummary, ModuleVersion,
+    Page, PageRequest, PromptMeta, Store, StoreError, Tenant,
 };
 use calls::CallTrees;
 use keys::backend;

@@ -202,9 +202,7 @@ fn feed(recognition: &Recognition, frame: &[i16]) -> Result<(), AsrError> {
     }
 }
 
-async fn next_event(
-    recognition: &mut Option<Recognition>,
-) -> Option<Result<AsrEvent, AsrError>> {
+async fn next_event(recognition: &mut Option<Recognition>) -> Option<Result<AsrEvent, AsrError>> {
     match recognition {
         Some(recognition) => recognition.next_event().await,
         None => pending().await,

@@ -35,10 +35,10 @@ use self::playout::{AudioPlayout, PreparedAudio};
 use self::recorder::CallRecorder;
 use super::driver::{CallDriver, DriverUpdate};
 use super::service::{CallError, CallService, PendingCall};
+use crate::contract::Action;
 use crate::media::pacer::{FramePayload, Pacer, PacerConfig, PacerEvent};
 use crate::media::transport_codec::{CodecError, TransportCodec};
 use crate::metrics::Metrics;
-use crate::contract::Action;
 use crate::session::{CallerInput, Output, PlaySource, TimelineEntry};
 
 /// What the transport sends next.
@@ -219,7 +219,8 @@ impl VoiceCall {
                 let now = Instant::now();
                 self.metrics.frame_sent(now.saturating_duration_since(due));
                 if let Some(from) = self.turn_from.take() {
-                    self.metrics.turn_answered(now.saturating_duration_since(from));
+                    self.metrics
+                        .turn_answered(now.saturating_duration_since(from));
                 }
                 self.count_drops();
                 if let Some(recorder) = &self.recorder {
@@ -257,10 +258,10 @@ impl VoiceCall {
             match output {
                 Output::Play { item, .. } => match self.prepared.get(&item.source) {
                     Some(audio) => {
-                        if let Err(error) = self
-                            .pacer
-                            .push(item.id.clone(), crate::media::pacer::PacerAudio::Encoded(audio))
-                        {
+                        if let Err(error) = self.pacer.push(
+                            item.id.clone(),
+                            crate::media::pacer::PacerAudio::Encoded(audio),
+                        ) {
                             tracing::error!(%error, id = %item.id, "cannot play audio");
                         }
                         self.pacer.mark(item.id.clone());

@@ -94,7 +94,9 @@ impl VoiceServices {
             let (_, bytes) = store
                 .prompt(&tenant, &name)
                 .map_err(|e| CacheError::Load(e.to_string()))?
-                .ok_or_else(|| CacheError::Load(format!("no prompt named `{name}` was uploaded")))?;
+                .ok_or_else(|| {
+                    CacheError::Load(format!("no prompt named `{name}` was uploaded"))
+                })?;
             Ok(wav::decode_to_canonical(&bytes)?)
         })
         .await

@@ -25,11 +25,11 @@ use crate::calls::{CallDriver, CallError, DriverUpdate};
 use crate::contract::{Transcript, TransferResult};
 use crate::session::CallerInput;
 
+use super::close;
 pub use super::{
     CLOSE_BAD_TOKEN, CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_NOT_WAITING,
     CLOSE_UNSUPPORTED,
 };
-use super::close;
 
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {

@@ -9,8 +9,8 @@
 use axum::extract::ws::{Message, WebSocket};
 
 use super::{
-    ClientMessage, ServerMessage, inputs, send, send_outcome, send_update, CLOSE_GOING_AWAY,
-    CLOSE_NORMAL,
+    CLOSE_GOING_AWAY, CLOSE_NORMAL, ClientMessage, ServerMessage, inputs, send, send_outcome,
+    send_update,
 };
 use crate::calls::{VoiceCall, VoiceEvent};
 use crate::media::transport_codec::TransportCodec;
@@ -30,7 +30,9 @@ pub fn codec(audio: &str) -> Result<TransportCodec, String> {
     match audio {
         "pcm16" => Ok(TransportCodec::Pcm16k),
         "opus" => Ok(TransportCodec::Opus48k),
-        other => Err(format!("audio=`{other}` is not supported: use pcm16 or opus")),
+        other => Err(format!(
+            "audio=`{other}` is not supported: use pcm16 or opus"
+        )),
     }
 }
 
@@ -46,8 +48,8 @@ pub async fn run(mut socket: WebSocket, call: &mut VoiceCall) {
             return;
         }
         if call.is_ended() {
-            let until = *drain_until
-                .get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_LIMIT);
+            let until =
+                *drain_until.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_LIMIT);
             if !call.is_playing() || tokio::time::Instant::now() >= until {
                 break;
             }
@@ -110,7 +112,10 @@ pub async fn run(mut socket: WebSocket, call: &mut VoiceCall) {
     }
     send_outcome(&mut socket, call.driver().record().outcome.clone()).await;
     let end = call.driver().record().end.as_ref();
-    let reason = end.map_or_else(|| "ended".to_owned(), |e| format!("call ended: {}", e.reason));
+    let reason = end.map_or_else(
+        || "ended".to_owned(),
+        |e| format!("call ended: {}", e.reason),
+    );
     let code = match end {
         Some(end) if end.reason == "server-shutdown" => CLOSE_GOING_AWAY,
         _ => CLOSE_NORMAL,

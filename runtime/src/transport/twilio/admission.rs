@@ -106,7 +106,10 @@ pub fn admit(state: &AppState, start: &Start) -> Result<PendingCall, Refusal> {
     })?;
     let version = match params.get("module_version").and_then(text) {
         Some(v) => Some(v.trim().parse::<u32>().map_err(|_| {
-            refuse(CLOSE_POLICY, format!("module_version `{v}` is not a number"))
+            refuse(
+                CLOSE_POLICY,
+                format!("module_version `{v}` is not a number"),
+            )
         })?),
         None => None,
     };

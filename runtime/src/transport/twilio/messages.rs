@@ -147,15 +147,19 @@ mod tests {
         };
         assert_eq!(stream_sid.as_deref(), Some("MZ1"));
         let format = start.media_format.expect("format");
-        assert_eq!((format.encoding.as_str(), format.sample_rate), ("audio/x-mulaw", 8000));
+        assert_eq!(
+            (format.encoding.as_str(), format.sample_rate),
+            ("audio/x-mulaw", 8000)
+        );
         assert_eq!(start.custom_parameters["amount"], 50);
     }
 
     #[test]
     fn numeric_fields_may_be_strings_and_unknown_events_are_recognised() {
-        let format: MediaFormat =
-            serde_json::from_str(r#"{"encoding":"audio/x-mulaw","sampleRate":"8000","channels":"1"}"#)
-                .expect("parses");
+        let format: MediaFormat = serde_json::from_str(
+            r#"{"encoding":"audio/x-mulaw","sampleRate":"8000","channels":"1"}"#,
+        )
+        .expect("parses");
         assert_eq!(format.sample_rate, 8000);
         let unknown: Inbound =
             serde_json::from_str(r#"{"event":"transcription","x":1}"#).expect("parses");

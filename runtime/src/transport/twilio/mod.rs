@@ -107,11 +107,7 @@ async fn wait_for_start(socket: &mut WebSocket) -> Result<(Start, String), Viola
         match parse(&text)? {
             Inbound::Connected => {}
             Inbound::Start { stream_sid, start } => {
-                let sid = start
-                    .stream_sid
-                    .clone()
-                    .or(stream_sid)
-                    .unwrap_or_default();
+                let sid = start.stream_sid.clone().or(stream_sid).unwrap_or_default();
                 return Ok((start, sid));
             }
             Inbound::Unknown => log_unknown(&text),
@@ -170,7 +166,8 @@ async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
             return;
         }
         if call.is_ended() {
-            let until = *drain_until.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_LIMIT);
+            let until =
+                *drain_until.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_LIMIT);
             if !call.is_playing() || tokio::time::Instant::now() >= until {
                 break;
             }
@@ -195,12 +192,10 @@ async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
             wake = call.wait() => call.handle(wake).await,
         }
     }
-    let reason = call
-        .driver()
-        .record()
-        .end
-        .as_ref()
-        .map_or_else(|| "call ended".to_owned(), |end| format!("call ended: {}", end.reason));
+    let reason = call.driver().record().end.as_ref().map_or_else(
+        || "call ended".to_owned(),
+        |end| format!("call ended: {}", end.reason),
+    );
     close(&mut socket, CLOSE_NORMAL, &reason).await;
 }
 
@@ -215,7 +210,15 @@ async fn flush(socket: &mut WebSocket, call: &mut VoiceCall, stream_sid: &str) -
                 },
             },
             VoiceEvent::Mark(name) => {
-                if !send(socket, &Outbound::Mark { stream_sid, mark: OutMark { name: &name } }).await {
+                if !send(
+                    socket,
+                    &Outbound::Mark {
+                        stream_sid,
+                        mark: OutMark { name: &name },
+                    },
+                )
+                .await
+                {
                     return false;
                 }
                 continue;
@@ -261,7 +264,11 @@ async fn on_message(
     };
     match parse(&text)? {
         Inbound::Media { media } => {
-            if media.track.as_deref().is_some_and(|t| t != "inbound" && t != "inbound_track") {
+            if media
+                .track
+                .as_deref()
+                .is_some_and(|t| t != "inbound" && t != "inbound_track")
+            {
                 return Ok(Step::Continue);
             }
             let audio = BASE64.decode(media.payload.as_bytes()).map_err(|e| {
@@ -289,11 +296,16 @@ async fn on_message(
                 call.input(CallerInput::Dtmf { digit }).await;
             }
         }
-        Inbound::Mark { mark } => tracing::debug!(name = %mark.name, "the gateway played up to a mark"),
+        Inbound::Mark { mark } => {
+            tracing::debug!(name = %mark.name, "the gateway played up to a mark")
+        }
         Inbound::Stop => return Ok(Step::Gone("customer-hung-up")),
         Inbound::Connected => {}
         Inbound::Start { .. } => {
-            return Err(Violation(CLOSE_POLICY, "a second `start` on one stream".into()));
+            return Err(Violation(
+                CLOSE_POLICY,
+                "a second `start` on one stream".into(),
+            ));
         }
         Inbound::Unknown => log_unknown(&text),
     }
