@@ -60,14 +60,6 @@ async fn call(fixture: &Fixture, mode: &str, limits: Limits) -> ScenarioResult {
     run_scenario(&scenario(mode), instance, format!("call-{mode}")).await
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// The call failed with the fallback: apology, then the host hung up.
 fn assert_fallback(record: &CallRecord) {
     let end = record.end.as_ref().expect("the call ended");
@@ -104,7 +96,7 @@ fn assert_completed(record: &CallRecord) {
 #[test]
 fn an_infinite_loop_ends_only_its_call_at_the_cpu_budget() {
     let fixture = fixture();
-    let rt = runtime();
+    let rt = support::two_worker_runtime();
     let (looping, polite) = rt.block_on(async {
         let f1 = fixture.clone();
         let f2 = fixture.clone();
@@ -127,7 +119,7 @@ fn a_memory_bomb_ends_at_the_tenants_memory_limit() {
         memory_bytes: 16 << 20,
         ..Limits::default()
     };
-    let result = runtime().block_on(call(&fixture, "memory", limits));
+    let result = support::two_worker_runtime().block_on(call(&fixture, "memory", limits));
     assert_eq!(
         result.record.error,
         Some(ScriptFailure::Memory {
@@ -140,7 +132,7 @@ fn a_memory_bomb_ends_at_the_tenants_memory_limit() {
 #[test]
 fn a_trap_ends_only_its_call_and_names_the_panic_and_the_guest_frames() {
     let fixture = fixture();
-    let rt = runtime();
+    let rt = support::two_worker_runtime();
     let (trapping, polite) = rt.block_on(async {
         let f1 = fixture.clone();
         let f2 = fixture.clone();
@@ -171,7 +163,8 @@ fn a_trap_ends_only_its_call_and_names_the_panic_and_the_guest_frames() {
 
 #[test]
 fn unbounded_recursion_traps_instead_of_crashing_the_host() {
-    let result = runtime().block_on(call(&fixture(), "recursion", Limits::default()));
+    let result =
+        support::two_worker_runtime().block_on(call(&fixture(), "recursion", Limits::default()));
     match &result.record.error {
         Some(ScriptFailure::Trap { message, .. }) => {
             assert!(message.contains("call stack exhausted"), "{message}");
@@ -184,7 +177,7 @@ fn unbounded_recursion_traps_instead_of_crashing_the_host() {
 #[test]
 fn floods_and_oversized_replies_end_the_call_with_their_own_reason() {
     let fixture = fixture();
-    let rt = runtime();
+    let rt = support::two_worker_runtime();
     let limits = Limits::default();
     let cases: [(&str, ScriptFailure); 5] = [
         (
@@ -261,7 +254,7 @@ fn modules_that_do_not_fit_the_world_are_rejected_with_a_reason() {
 #[test]
 fn the_same_call_replays_identically() {
     let fixture = fixture();
-    let rt = runtime();
+    let rt = support::two_worker_runtime();
     let first = rt
         .block_on(call(&fixture, "polite", Limits::default()))
         .record;

@@ -21,14 +21,6 @@ use huashu::media::resample::{OPUS_RATE, convert_i16};
 use huashu::speech::tts::TextToSpeech;
 use huashu::speech::tts::espeak::EspeakTts;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
 /// A server with one tenant that has `birthday-coupon`; its key.
 fn server_with_coupon(dir: &std::path::Path) -> (Server, String) {
     let server = Server::start(dir);
@@ -97,7 +89,7 @@ fn a_spoken_yes_over_twilio_gets_the_coupon_and_the_bot_talks_in_paced_mulaw_fra
     let dir = tempfile::tempdir().expect("tempdir");
     let (server, key) = server_with_coupon(dir.path());
     let yes = spoken("yes please");
-    runtime().block_on(async {
+    support::two_worker_runtime().block_on(async {
         let mut call = TwilioCall::start(&server.base, coupon_parameters(&key)).await;
         // The greeting and the offer, then the bot listens.
         call.until_mark("greeting").await;
@@ -176,7 +168,7 @@ fn speaking_over_the_greeting_clears_it_and_the_script_hears_how_far_it_played()
     let dir = tempfile::tempdir().expect("tempdir");
     let (server, key) = server_with_coupon(dir.path());
     let yes = spoken("yes please");
-    runtime().block_on(async {
+    support::two_worker_runtime().block_on(async {
         let mut call = TwilioCall::start(&server.base, coupon_parameters(&key)).await;
         // About a second into the greeting, the customer talks over it.
         call.until(|e| matches!(e, FromServer::Media { .. })).await;
@@ -329,7 +321,7 @@ fn a_spoken_yes_in_opus_over_the_browser_socket_gets_the_coupon() {
     assert_eq!(status, 201, "{created}");
     let url = format!("{}&audio=opus", created["ws_url"].as_str().expect("ws_url"));
     let yes = spoken("yes please");
-    runtime().block_on(async {
+    support::two_worker_runtime().block_on(async {
         let mut browser = OpusBrowser::connect(&url).await;
         browser
             .until(|m| m["type"] == "listen")
@@ -505,7 +497,7 @@ fn bad_gateway_input_closes_the_stream_with_a_reason_and_the_server_stays_up() {
             "customer-hung-up",
         ),
     ];
-    runtime().block_on(async {
+    support::two_worker_runtime().block_on(async {
         for (case, messages, code, reason) in cases {
             let (got_code, got_reason) = gateway_session(&server.base, messages).await;
             assert_eq!(
@@ -562,7 +554,7 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
     );
 
     let yes = spoken("yes please");
-    runtime().block_on(async {
+    support::two_worker_runtime().block_on(async {
         let mut call = TwilioCall::start(&server.base, coupon_parameters(&key)).await;
         call.until_mark("offer").await;
         call.speak(&yes);
@@ -652,7 +644,7 @@ fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
     // A voice call of a tenant that does not record calls (the default).
     let stop = text(json!({"event": "stop"}));
     let start = text(start_message(coupon_parameters(&key)));
-    runtime().block_on(async {
+    support::two_worker_runtime().block_on(async {
         let (code, reason) = gateway_session(&server.base, vec![start, stop]).await;
         assert_eq!(code, 1000, "{reason}");
     });
@@ -680,7 +672,7 @@ fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
     );
     assert_eq!(status, 201, "{created}");
     let text_id = created["call_id"].as_str().expect("call_id").to_owned();
-    runtime().block_on(async {
+    support::two_worker_runtime().block_on(async {
         let url = created["ws_url"].as_str().expect("ws_url");
         let mut chat = support::ws::TextCall::connect(url).await;
         chat.until_listening().await.expect("the bot listens");

@@ -13,6 +13,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+/// A tokio runtime with two workers, like the machine the tests are measured on: calls and
+/// their real-time audio run beside each other as on the server.
+pub fn two_worker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 /// Test guests and example scripts, built together in one cargo invocation.
 const GUESTS: &[&str] = &[
     "hostile",
