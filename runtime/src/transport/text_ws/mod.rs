@@ -46,7 +46,7 @@ pub async fn connect(
     Query(query): Query<TokenQuery>,
     State(state): State<AppState>,
 ) -> Response {
-    ws.on_upgrade(move |socket| serve(socket, state, call_id, query))
+    super::call_socket(ws).on_upgrade(move |socket| serve(socket, state, call_id, query))
 }
 
 async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {

@@ -46,7 +46,7 @@ const MAX_MEDIA_BYTES: usize = 1_600;
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
 pub async fn connect(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    ws.on_upgrade(move |socket| serve(socket, state))
+    super::call_socket(ws).on_upgrade(move |socket| serve(socket, state))
 }
 
 /// A reason to close the stream: code and words.
