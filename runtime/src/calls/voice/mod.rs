@@ -41,6 +41,9 @@ use crate::media::transport_codec::{CodecError, TransportCodec};
 use crate::metrics::Metrics;
 use crate::session::{CallerInput, Output, PlaySource, TimelineEntry};
 
+/// How long the bot's last words may take to go out once the call has ended.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What the transport sends next.
 #[derive(Debug)]
 pub enum VoiceEvent {
@@ -77,6 +80,8 @@ pub struct VoiceCall {
     frames_dropped: u64,
     /// Set for calls of tenants that record calls.
     recorder: Option<CallRecorder>,
+    /// Set when the call ends: the latest the last audio may still go out.
+    drain_until: Option<Instant>,
     metrics: Arc<Metrics>,
     shutdown: watch::Receiver<bool>,
 }
@@ -122,6 +127,7 @@ impl CallService {
             outbox: VecDeque::new(),
             turn_from: None,
             frames_dropped: 0,
+            drain_until: None,
             recorder,
             metrics: self.metrics().clone(),
             shutdown,
@@ -156,6 +162,18 @@ impl VoiceCall {
     /// Whether audio is still queued to go out.
     pub fn is_playing(&self) -> bool {
         !self.pacer.is_idle()
+    }
+
+    /// True once the call has ended and its last audio has gone out (or had
+    /// [`DRAIN_LIMIT`] to do so): the transport may close the socket.
+    pub fn is_over(&mut self) -> bool {
+        if !self.driver.is_ended() {
+            return false;
+        }
+        let until = *self
+            .drain_until
+            .get_or_insert_with(|| Instant::now() + DRAIN_LIMIT);
+        self.pacer.is_idle() || Instant::now() >= until
     }
 
     /// Delivers `call-started`.

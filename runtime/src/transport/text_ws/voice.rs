@@ -19,9 +19,6 @@ use crate::transport::close;
 /// Bad frames reported one by one before only every hundredth is.
 const BAD_FRAMES_REPORTED: u64 = 5;
 
-/// How long the bot's last words may take to go out once the call has ended.
-const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
-
 /// One 20 ms frame of 16 kHz 16-bit mono PCM.
 const PCM_FRAME_BYTES: usize = 640;
 
@@ -39,7 +36,6 @@ pub fn codec(audio: &str) -> Result<TransportCodec, String> {
 pub async fn run(mut socket: WebSocket, call: &mut VoiceCall) {
     call.start().await;
     let mut bad_frames = 0u64;
-    let mut drain_until = None;
     loop {
         if !flush(&mut socket, call).await {
             if !call.is_ended() {
@@ -47,12 +43,8 @@ pub async fn run(mut socket: WebSocket, call: &mut VoiceCall) {
             }
             return;
         }
-        if call.is_ended() {
-            let until =
-                *drain_until.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_LIMIT);
-            if !call.is_playing() || tokio::time::Instant::now() >= until {
-                break;
-            }
+        if call.is_over() {
+            break;
         }
         tokio::select! {
             message = socket.recv() => match message {

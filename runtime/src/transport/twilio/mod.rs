@@ -42,9 +42,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// bigger payload means a broken peer.
 const MAX_MEDIA_BYTES: usize = 1_600;
 
-/// How long the bot's last words may take to go out once the call has ended.
-const DRAIN_LIMIT: Duration = Duration::from_secs(5);
-
 pub async fn connect(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     super::call_socket(ws).on_upgrade(move |socket| serve(socket, state))
 }
@@ -157,7 +154,6 @@ enum Step {
 
 async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
     call.start().await;
-    let mut drain_until = None;
     loop {
         if !flush(&mut socket, call, stream_sid).await {
             if !call.is_ended() {
@@ -165,12 +161,8 @@ async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
             }
             return;
         }
-        if call.is_ended() {
-            let until =
-                *drain_until.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_LIMIT);
-            if !call.is_playing() || tokio::time::Instant::now() >= until {
-                break;
-            }
+        if call.is_over() {
+            break;
         }
         tokio::select! {
             message = socket.recv() => match on_message(message, call).await {
