@@ -467,13 +467,7 @@ fn replay_finds_no_divergence_for_the_same_version_and_one_for_a_modified_versio
     runtime().block_on(accept_coupon(&ws_url));
 
     let replay = |module: &std::path::Path| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_huashu"))
-            .args(["replay", &call_id, "--module"])
-            .arg(module)
-            .args(["--server", &server.base, "--key", &key])
-            .env("XDG_CACHE_HOME", dir.path().join("cache"))
-            .output()
-            .expect("run huashu replay")
+        support::server::replay(&server, &key, &call_id, module, &dir.path().join("cache"))
     };
     let same = replay(&support::guest_wasm("birthday-coupon"));
     let stdout = String::from_utf8_lossy(&same.stdout);

@@ -146,13 +146,13 @@ fn a_spoken_yes_over_twilio_gets_the_coupon_and_the_bot_talks_in_paced_mulaw_fra
     // Replayed against the same module, the call times playback by the recorded audio
     // lengths and takes the same turns.
     let call_id = record["call_id"].as_str().expect("call_id");
-    let replay = std::process::Command::new(env!("CARGO_BIN_EXE_huashu"))
-        .args(["replay", call_id, "--module"])
-        .arg(support::guest_wasm("birthday-coupon"))
-        .args(["--server", &server.base, "--key", &key])
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .output()
-        .expect("run huashu replay");
+    let replay = support::server::replay(
+        &server,
+        &key,
+        call_id,
+        &support::guest_wasm("birthday-coupon"),
+        &dir.path().join("cache"),
+    );
     let stdout = String::from_utf8_lossy(&replay.stdout);
     assert_eq!(
         replay.status.code(),

@@ -207,17 +207,8 @@ impl Client {
     }
 
     pub fn get_text(&self, path: &str) -> (u16, String) {
-        let mut response = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .header("Authorization", self.auth())
-            .call()
-            .expect("HTTP request");
-        let status = response.status().as_u16();
-        (
-            status,
-            response.body_mut().read_to_string().unwrap_or_default(),
-        )
+        let (status, _, body) = self.get_bytes(path);
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 }
 
@@ -231,4 +222,22 @@ pub fn create_tenant(server: &Server, name: &str) -> (String, String) {
         body["id"].as_str().expect("id").to_owned(),
         body["api_key"].as_str().expect("api_key").to_owned(),
     )
+}
+
+/// Runs `huashu replay` of `call_id` on `server` against `module`, with its artifact cache
+/// under `cache`.
+pub fn replay(
+    server: &Server,
+    key: &str,
+    call_id: &str,
+    module: &Path,
+    cache: &Path,
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_huashu"))
+        .args(["replay", call_id, "--module"])
+        .arg(module)
+        .args(["--server", &server.base, "--key", key])
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("run huashu replay")
 }
