@@ -111,7 +111,7 @@ pub async fn create(
         caller: body.caller,
         callee: body.callee,
     };
-    let created = state.calls.create_call(&tenant, request)?;
+    let created = state.calls.create_call(&tenant, request).await?;
     // Twilio stream URLs carry no query string: the token goes in the stream's
     // `huashu_key` custom parameter instead.
     let ws_url = match channel {

@@ -2,6 +2,7 @@
 //! calls that never connect, the record (and recording) stored when it ends, calls cut off
 //! by a crash, and draining on shutdown.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -41,8 +42,10 @@ impl CallService {
     /// and frees its slot.
     ///
     /// The recording is stored first: the summary says `has_recording` only once it is
-    /// there to download. Both writes are synchronous like every store write here; a
-    /// 20-minute recording (38 MB) takes the worker a moment, once per recorded call.
+    /// there to download. Both writes block until sled has flushed them (a 20-minute
+    /// recording is 38 MB), so this runs on tokio's blocking pool, never on an async
+    /// worker: [`CallDriver`](super::CallDriver) hands it there. The slot is freed last,
+    /// so [`Self::drain`] sees the call live until its record is stored.
     pub(crate) fn finished(
         &self,
         mut summary: CallSummary,
@@ -87,9 +90,25 @@ impl CallService {
     }
 
     /// Calls created but never connected in time are dropped and recorded as interrupted.
-    pub(super) fn expire_pending(&self) {
+    pub(super) async fn expire_pending(self: &Arc<Self>) {
+        let expired = self.take_expired();
+        if expired.is_empty() {
+            return;
+        }
+        let this = self.clone();
+        // Each record write waits for sled's flush: off the async workers, where it would
+        // hold up other calls' audio frames. Once spawned it runs to the end (slots freed)
+        // even if the caller goes away.
+        if let Err(error) = tokio::task::spawn_blocking(move || this.record_expired(expired)).await
+        {
+            tracing::error!(%error, "recording expired calls failed");
+        }
+    }
+
+    /// Takes the calls whose connect timeout has passed out of the waiting table.
+    pub(super) fn take_expired(&self) -> Vec<PendingCall> {
         let now = Instant::now();
-        let expired: Vec<PendingCall> = match self.pending.lock() {
+        match self.pending.lock() {
             Ok(mut waiting) => {
                 let ids: Vec<String> = waiting
                     .iter()
@@ -99,7 +118,12 @@ impl CallService {
                 ids.iter().filter_map(|id| waiting.remove(id)).collect()
             }
             Err(_) => Vec::new(),
-        };
+        }
+    }
+
+    /// Stores the records of expired calls and frees their slots. Blocking: see
+    /// [`Self::expire_pending`].
+    pub(super) fn record_expired(&self, expired: Vec<PendingCall>) {
         for pending in expired {
             let summary = CallSummary {
                 call_id: pending.call_id.clone(),
@@ -138,29 +162,130 @@ impl CallService {
 
     /// Graceful shutdown: refuse new calls, let live ones finish for up to `grace`, then
     /// hang up the rest and wait for their records to be stored.
-    pub async fn drain(&self, grace: Duration) {
+    pub async fn drain(self: &Arc<Self>, grace: Duration) {
         self.accepting.store(false, Ordering::SeqCst);
         let deadline = tokio::time::Instant::now() + grace;
-        while self.total_live() > 0 && tokio::time::Instant::now() < deadline {
-            self.expire_pending_all_on_shutdown();
-            let _ = tokio::time::timeout_at(deadline, self.idle.notified()).await;
+        loop {
+            // Created before the count is read, so a slot freed in between still wakes it.
+            let idle = self.idle.notified();
+            if self.total_live() == 0 || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            self.expire_pending_all_on_shutdown().await;
+            let _ = tokio::time::timeout_at(deadline, idle).await;
         }
         if self.total_live() > 0 {
             let _ = self.shutdown.send(true);
             let stop = tokio::time::Instant::now() + Duration::from_secs(5);
-            while self.total_live() > 0 && tokio::time::Instant::now() < stop {
-                let _ = tokio::time::timeout_at(stop, self.idle.notified()).await;
+            loop {
+                let idle = self.idle.notified();
+                if self.total_live() == 0 || tokio::time::Instant::now() >= stop {
+                    break;
+                }
+                let _ = tokio::time::timeout_at(stop, idle).await;
             }
         }
     }
 
     /// Waiting calls will never connect once the server stops accepting.
-    fn expire_pending_all_on_shutdown(&self) {
+    async fn expire_pending_all_on_shutdown(self: &Arc<Self>) {
         if let Ok(mut waiting) = self.pending.lock() {
             for pending in waiting.values_mut() {
                 pending.expires = Instant::now();
             }
         }
-        self.expire_pending();
+        self.expire_pending().await;
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::calls::service::{NewCall, ServiceConfig};
+    use crate::contract::{Channel, Direction};
+    use crate::metrics::Metrics;
+    use crate::sandbox::{Sandbox, SandboxConfig};
+    use crate::store::{MemoryKeyValue, Quotas, SledStore, Store};
+
+    /// A service on a temporary store, and a tenant with one module, `bot` (its bytes are
+    /// no component: calls can be created and claimed, not started).
+    pub(in crate::calls) fn service_with_a_module(
+        config: ServiceConfig,
+    ) -> (Arc<CallService>, Tenant) {
+        let store = SledStore::temporary().expect("a temporary store");
+        let tenant = Tenant {
+            id: "t_0000000000000001".into(),
+            name: "test".into(),
+            created_at_ms: 0,
+            disabled: false,
+            quotas: Quotas::default(),
+            record_calls: false,
+        };
+        store
+            .add_module_version(&tenant.id, "bot", "digest", 0, b"wasm", b"artifact")
+            .expect("the module is stored");
+        let sandbox = Sandbox::new(&SandboxConfig::single_call()).expect("a sandbox");
+        let service = CallService::new(
+            Arc::new(store),
+            Arc::new(MemoryKeyValue::default()),
+            Arc::new(sandbox),
+            Arc::new(Metrics::default()),
+            config,
+        );
+        (Arc::new(service), tenant)
+    }
+
+    fn call_to_bot() -> NewCall {
+        NewCall {
+            module: "bot".into(),
+            version: None,
+            variables: Vec::new(),
+            channel: Channel::Text,
+            direction: Direction::Outbound,
+            caller: String::new(),
+            callee: String::new(),
+        }
+    }
+
+    fn status(service: &CallService, tenant: &Tenant, call_id: &str) -> CallStatus {
+        let (summary, _) = service
+            .store()
+            .call(&tenant.id, call_id)
+            .expect("the store answers")
+            .expect("the call is stored");
+        summary.status
+    }
+
+    #[tokio::test]
+    async fn a_created_call_is_stored_as_live_and_holds_a_slot_when_create_call_returns() {
+        let (service, tenant) = service_with_a_module(ServiceConfig::default());
+        let created = service
+            .create_call(&tenant, call_to_bot())
+            .await
+            .expect("the call is created");
+        assert_eq!(
+            status(&service, &tenant, &created.call_id),
+            CallStatus::Live
+        );
+        assert_eq!(service.live_calls(&tenant.id), 1);
+    }
+
+    #[tokio::test]
+    async fn a_call_not_claimed_in_time_is_stored_as_interrupted_and_frees_its_slot_by_the_claim() {
+        let (service, tenant) = service_with_a_module(ServiceConfig {
+            connect_timeout: Duration::ZERO,
+            ..ServiceConfig::default()
+        });
+        let created = service
+            .create_call(&tenant, call_to_bot())
+            .await
+            .expect("the call is created");
+        let claimed = service.claim(&created.call_id, &created.token).await;
+        assert!(matches!(claimed, Err(CallError::NotWaiting(_))));
+        assert_eq!(
+            status(&service, &tenant, &created.call_id),
+            CallStatus::Interrupted
+        );
+        assert_eq!(service.live_calls(&tenant.id), 0);
     }
 }

@@ -191,14 +191,37 @@ impl CallService {
 
     /// Creates a call for `tenant`: checks the module and the quota, stores the call as
     /// live, and returns the token its transport must present.
-    pub fn create_call(&self, tenant: &Tenant, request: NewCall) -> Result<CreatedCall, CallError> {
+    pub async fn create_call(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        request: NewCall,
+    ) -> Result<CreatedCall, CallError> {
         if !self.accepting.load(Ordering::SeqCst) {
             return Err(CallError::ShuttingDown);
         }
         if tenant.disabled {
             return Err(CallError::TenantDisabled);
         }
-        self.expire_pending();
+        let this = self.clone();
+        let tenant = tenant.clone();
+        // Storing the call (and any expired ones) waits for sled's flush: off the async
+        // workers, where it would hold up other calls' audio frames. Once spawned it runs to
+        // the end even if the caller goes away; a call nobody claims then expires.
+        tokio::task::spawn_blocking(move || this.create_call_blocking(&tenant, request))
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "creating a call failed");
+                Err(StoreError::Backend(format!("creating the call failed: {error}")).into())
+            })
+    }
+
+    /// The part of [`Self::create_call`] that touches the store; blocking.
+    fn create_call_blocking(
+        &self,
+        tenant: &Tenant,
+        request: NewCall,
+    ) -> Result<CreatedCall, CallError> {
+        self.record_expired(self.take_expired());
         let summary = self
             .store
             .module(&tenant.id, &request.module)?
@@ -285,8 +308,12 @@ impl CallService {
     }
 
     /// Takes a waiting call if `token` is its token. Single use: a second connect fails.
-    pub fn claim(&self, call_id: &str, token: &str) -> Result<PendingCall, CallError> {
-        self.expire_pending();
+    pub async fn claim(
+        self: &Arc<Self>,
+        call_id: &str,
+        token: &str,
+    ) -> Result<PendingCall, CallError> {
+        self.expire_pending().await;
         let mut waiting = self
             .pending
             .lock()
@@ -304,8 +331,8 @@ impl CallService {
 
     /// Takes the waiting call whose token is `token`, for transports that present only the
     /// token (Twilio Media Streams: the stream URL carries no call id).
-    pub fn claim_by_token(&self, token: &str) -> Result<PendingCall, CallError> {
-        self.expire_pending();
+    pub async fn claim_by_token(self: &Arc<Self>, token: &str) -> Result<PendingCall, CallError> {
+        self.expire_pending().await;
         let sha256 = sha256_hex(token);
         let mut waiting = self
             .pending

@@ -179,7 +179,7 @@ impl VoiceCall {
     /// Delivers `call-started`.
     pub async fn start(&mut self) {
         let update = self.driver.start().await;
-        self.absorb(update, None);
+        self.absorb(update, None).await;
     }
 
     /// One payload of the customer's audio, as the transport received it.
@@ -201,13 +201,13 @@ impl VoiceCall {
         let turn = matches!(input, CallerInput::Final { .. } | CallerInput::Dtmf { .. })
             .then(Instant::now);
         let update = self.driver.input(input).await;
-        self.absorb(update, turn);
+        self.absorb(update, turn).await;
     }
 
     /// The host ends the call (the transport went away or broke the protocol).
     pub async fn hang_up(&mut self, reason: &str) {
         let update = self.driver.hang_up(reason).await;
-        self.absorb(update, None);
+        self.absorb(update, None).await;
     }
 
     /// The next thing to send, if any.
@@ -251,15 +251,15 @@ impl VoiceCall {
             }
             Wake::Deadline => {
                 let update = self.driver.tick().await;
-                self.absorb(update, None);
+                self.absorb(update, None).await;
             }
             Wake::Shutdown => self.hang_up("server-shutdown").await,
         }
-        self.store_once_played();
+        self.store_once_played().await;
     }
 
     /// Carries out what the session wants of media, then queues the update.
-    fn absorb(&mut self, update: DriverUpdate, turn: Option<Instant>) {
+    async fn absorb(&mut self, update: DriverUpdate, turn: Option<Instant>) {
         // The recogniser takes a listen's hints as soon as the script asks, not when the
         // session announces the listen after the prompts before it: a customer who barges
         // in is answering that listen.
@@ -299,14 +299,14 @@ impl VoiceCall {
             }
         }
         self.outbox.push_back(VoiceEvent::Update(update));
-        self.store_once_played();
+        self.store_once_played().await;
     }
 
     /// A recorded call's record (with its recording) is stored once the call has ended and
     /// its last audio has gone out; other calls' records are stored as they end.
-    fn store_once_played(&mut self) {
+    async fn store_once_played(&mut self) {
         if self.recorder.is_some() && self.driver.is_ended() && self.pacer.is_idle() {
-            self.driver.store_record();
+            self.driver.store_record().await;
         }
     }
 

@@ -80,7 +80,7 @@ async fn serve(mut socket: WebSocket, state: AppState, call_id: String, query: T
         Ok(codec) => codec,
         Err(why) => return close(&mut socket, CLOSE_UNSUPPORTED, &why).await,
     };
-    let pending = match state.calls.claim(&call_id, &query.token) {
+    let pending = match state.calls.claim(&call_id, &query.token).await {
         Ok(pending) => pending,
         Err(error @ CallError::Store(_)) => {
             return close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;

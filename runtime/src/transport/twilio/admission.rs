@@ -76,7 +76,7 @@ fn text(value: &Value) -> Option<String> {
 }
 
 /// Claims the call `start` names.
-pub fn admit(state: &AppState, start: &Start) -> Result<PendingCall, Refusal> {
+pub async fn admit(state: &AppState, start: &Start) -> Result<PendingCall, Refusal> {
     let params = &start.custom_parameters;
     let key = params
         .get("huashu_key")
@@ -89,7 +89,7 @@ pub fn admit(state: &AppState, start: &Start) -> Result<PendingCall, Refusal> {
             )
         })?;
     if key.starts_with("ct_") {
-        return state.calls.claim_by_token(&key).map_err(call_refusal);
+        return state.calls.claim_by_token(&key).await.map_err(call_refusal);
     }
     let tenant = state
         .store
@@ -128,10 +128,12 @@ pub fn admit(state: &AppState, start: &Start) -> Result<PendingCall, Refusal> {
     let created = state
         .calls
         .create_call(&tenant, request)
+        .await
         .map_err(call_refusal)?;
     state
         .calls
         .claim(&created.call_id, &created.token)
+        .await
         .map_err(call_refusal)
 }
 

@@ -61,7 +61,7 @@ async fn serve(mut socket: WebSocket, state: AppState) {
         Ok(codec) => codec,
         Err(refusal) => return close(&mut socket, refusal.code, &refusal.reason).await,
     };
-    let pending = match admission::admit(&state, &start) {
+    let pending = match admission::admit(&state, &start).await {
         Ok(pending) => pending,
         Err(refusal) => {
             tracing::info!(code = refusal.code, reason = %refusal.reason, "Twilio stream refused");
