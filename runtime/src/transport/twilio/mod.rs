@@ -25,7 +25,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tracing::Instrument;
 
-use self::messages::{Inbound, OutMark, OutMedia, Outbound, Start, event_name};
+use self::messages::{Inbound, OutMark, OutMedia, Outbound, Start};
 use super::{
     CLOSE_INTERNAL, CLOSE_INVALID_PAYLOAD, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_UNSUPPORTED, close,
 };
@@ -107,13 +107,13 @@ async fn wait_for_start(socket: &mut WebSocket) -> Result<(Start, String), Viola
                 let sid = start.stream_sid.clone().or(stream_sid).unwrap_or_default();
                 return Ok((start, sid));
             }
-            Inbound::Unknown => log_unknown(&text),
-            Inbound::Media { .. } | Inbound::Dtmf { .. } | Inbound::Mark { .. } => {
+            Inbound::Unknown { event } => log_unknown(&event),
+            message @ (Inbound::Media { .. } | Inbound::Dtmf { .. } | Inbound::Mark { .. }) => {
                 return Err(Violation(
                     CLOSE_POLICY,
                     format!(
                         "`{}` before `start`: the stream must begin with `start`",
-                        event_name(&text).unwrap_or_default()
+                        message.event()
                     ),
                 ));
             }
@@ -122,8 +122,8 @@ async fn wait_for_start(socket: &mut WebSocket) -> Result<(Start, String), Viola
     }
 }
 
-fn parse(text: &str) -> Result<Inbound, Violation> {
-    serde_json::from_str(text).map_err(|e| {
+fn parse(text: &str) -> Result<Inbound<'_>, Violation> {
+    Inbound::parse(text).map_err(|e| {
         Violation(
             CLOSE_INVALID_PAYLOAD,
             format!("not a Media Streams message: {e}"),
@@ -138,9 +138,9 @@ fn binary_frame() -> Violation {
     )
 }
 
-fn log_unknown(text: &str) {
+fn log_unknown(event: &str) {
     tracing::info!(
-        event = event_name(text).as_deref().unwrap_or("?"),
+        event,
         "ignored a Media Streams event this server does not use"
     );
 }
@@ -154,6 +154,9 @@ enum Step {
 
 async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
     call.start().await;
+    // The decoded audio of each `media` message, reused so that 50 messages a second
+    // do not each allocate.
+    let mut audio = Vec::with_capacity(MAX_MEDIA_BYTES);
     loop {
         if !flush(&mut socket, call, stream_sid).await {
             if !call.is_ended() {
@@ -165,7 +168,7 @@ async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
             break;
         }
         tokio::select! {
-            message = socket.recv() => match on_message(message, call).await {
+            message = socket.recv() => match on_message(message, call, &mut audio).await {
                 Ok(Step::Continue) => {}
                 Ok(Step::Gone(reason)) => {
                     if !call.is_ended() {
@@ -247,6 +250,7 @@ async fn send(socket: &mut WebSocket, message: &Outbound<'_>) -> bool {
 async fn on_message(
     message: Option<Result<Message, axum::Error>>,
     call: &mut VoiceCall,
+    audio: &mut Vec<u8>,
 ) -> Result<Step, Violation> {
     let text = match message {
         Some(Ok(Message::Text(text))) => text,
@@ -255,15 +259,15 @@ async fn on_message(
         Some(Ok(Message::Close(_)) | Err(_)) | None => return Ok(Step::Gone("connection-closed")),
     };
     match parse(&text)? {
-        Inbound::Media { media } => {
-            if media
-                .track
+        Inbound::Media { payload, track } => {
+            if track
                 .as_deref()
                 .is_some_and(|t| t != "inbound" && t != "inbound_track")
             {
                 return Ok(Step::Continue);
             }
-            let audio = BASE64.decode(media.payload.as_bytes()).map_err(|e| {
+            audio.clear();
+            BASE64.decode_vec(payload.as_bytes(), audio).map_err(|e| {
                 Violation(
                     CLOSE_INVALID_PAYLOAD,
                     format!("a media payload is not base64: {e}"),
@@ -279,17 +283,17 @@ async fn on_message(
                     ),
                 ));
             }
-            call.media(&audio)
+            call.media(audio)
                 .await
                 .map_err(|e| Violation(CLOSE_INVALID_PAYLOAD, format!("undecodable media: {e}")))?;
         }
-        Inbound::Dtmf { dtmf } => {
-            for digit in dtmf.digit.chars().take(32) {
+        Inbound::Dtmf { digit } => {
+            for digit in digit.chars().take(32) {
                 call.input(CallerInput::Dtmf { digit }).await;
             }
         }
-        Inbound::Mark { mark } => {
-            tracing::debug!(name = %mark.name, "the gateway played up to a mark")
+        Inbound::Mark { name } => {
+            tracing::debug!(name = %name, "the gateway played up to a mark")
         }
         Inbound::Stop => return Ok(Step::Gone("customer-hung-up")),
         Inbound::Connected => {}
@@ -299,7 +303,7 @@ async fn on_message(
                 "a second `start` on one stream".into(),
             ));
         }
-        Inbound::Unknown => log_unknown(&text),
+        Inbound::Unknown { event } => log_unknown(&event),
     }
     Ok(Step::Continue)
 }
