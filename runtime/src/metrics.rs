@@ -63,7 +63,7 @@ impl Default for Metrics {
             frames_sent: Counter::default(),
             frames_late: Counter::default(),
             frames_dropped: Counter::default(),
-            frame_lateness_seconds: Histogram::new(LATENESS_BUCKETS_SECONDS.into_iter()),
+            frame_lateness_seconds: Histogram::new(LATENESS_BUCKETS_SECONDS),
             turn_latency_seconds: Histogram::new(turn_buckets()),
         };
         if let Ok(mut r) = metrics.registry.lock() {

@@ -145,12 +145,12 @@ fn find_scenarios(home: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 fn write_records(path: &Path, records: &[(String, CallRecord)]) -> anyhow::Result<()> {
-    if let [(_, record)] = records {
-        if !path.is_dir() {
-            let json = serde_json::to_string_pretty(record)?;
-            return std::fs::write(path, json)
-                .with_context(|| format!("cannot write {}", path.display()));
-        }
+    if let [(_, record)] = records
+        && !path.is_dir()
+    {
+        let json = serde_json::to_string_pretty(record)?;
+        return std::fs::write(path, json)
+            .with_context(|| format!("cannot write {}", path.display()));
     }
     std::fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))?;
     for (name, record) in records {
