@@ -1,10 +1,16 @@
 //! What one 20 ms frame of media costs, per call direction:
 //! `cargo bench -p huashu --bench media`. `docs/benchmarks.md` ("Media") has the figures.
 //!
-//! - `mulaw_in` — a Twilio frame (160 mu-law bytes) decoded and resampled 8 → 16 kHz.
+//! - `mulaw_in` — a Twilio frame (160 mu-law bytes) decoded at the line rate (8 kHz):
+//!   what every inbound frame costs before the voice activity detector.
+//! - `vad_8k` / `vad_16k` — the WebRTC detector judging one frame of speech at 8 kHz (a
+//!   telephone line as it arrives) and at 16 kHz (canonical).
+//! - `mulaw_to_canonical` — one 8 kHz frame resampled to 16 kHz, which only the frames the
+//!   recogniser hears (and a recorded call's) pay.
 //! - `mulaw_out` — a canonical frame resampled 16 → 8 kHz and encoded to mu-law.
 //! - `opus_decode` / `opus_encode` — libopus alone, one 20 ms packet at 48 kHz.
 //! - `opus_in` / `opus_out` — the browser path: Opus plus the 48 ↔ 16 kHz resampler.
+//!   (Live browser calls decode at the line rate and resample only speech, like G.711.)
 //! - `pacer_cached_mulaw` — the pacer handing out one frame of a cached mu-law prompt
 //!   (what most outbound frames of a campaign cost).
 //!
@@ -20,8 +26,9 @@ use huashu::media::opus_codec::{OPUS_FRAME_SAMPLES, OpusDecoder, OpusEncoder};
 use huashu::media::pacer::{Pacer, PacerAudio, PacerConfig, PacerEvent};
 use huashu::media::pcm::FRAME_SAMPLES;
 use huashu::media::transport_codec::{
-    EncodedAudio, InboundDecoder, OutboundEncoder, TransportCodec,
+    EncodedAudio, LineDecoder, OutboundEncoder, ToCanonical, TransportCodec,
 };
+use huashu::speech::vad::{Aggressiveness, VoiceDetector};
 
 /// One second of something like voiced speech at `rate` Hz.
 fn speech(rate: u32) -> Vec<i16> {
@@ -61,8 +68,10 @@ fn media(c: &mut Criterion) {
         ("opus_in", TransportCodec::Opus48k),
     ] {
         let packets = payloads(codec);
-        let mut decoder = InboundDecoder::new(codec).expect("decoder");
-        let mut out = Vec::with_capacity(FRAME_SAMPLES * 2);
+        let mut decoder = LineDecoder::new(codec).expect("decoder");
+        let mut to_canonical = ToCanonical::new(codec.rate()).expect("converter");
+        let resample = codec == TransportCodec::Opus48k;
+        let mut out = Vec::with_capacity(codec.frame_samples());
         let mut i = 0;
         group.bench_function(name, |b| {
             b.iter(|| {
@@ -71,10 +80,45 @@ fn media(c: &mut Criterion) {
                     .decode(black_box(&packets[i % packets.len()]), &mut out)
                     .expect("decodes");
                 i += 1;
+                if resample {
+                    black_box(to_canonical.convert(&out).expect("converts"));
+                }
                 black_box(&out);
             })
         });
     }
+
+    let mut decoder = LineDecoder::new(TransportCodec::Mulaw8k).expect("decoder");
+    let mut line = Vec::new();
+    for payload in payloads(TransportCodec::Mulaw8k) {
+        decoder.decode(&payload, &mut line).expect("decodes");
+    }
+    let line_frames: Vec<&[i16]> = line.chunks_exact(160).collect();
+    for (name, rate, frames) in [
+        ("vad_8k", 8_000, &line_frames),
+        ("vad_16k", 16_000, &frames),
+    ] {
+        let mut vad = VoiceDetector::new(rate, Aggressiveness::default()).expect("detector");
+        let mut i = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(vad.is_voiced(black_box(frames[i % frames.len()])).ok());
+                i += 1;
+            })
+        });
+    }
+    let mut to_canonical = ToCanonical::new(8_000).expect("converter");
+    let mut i = 0;
+    group.bench_function("mulaw_to_canonical", |b| {
+        b.iter(|| {
+            black_box(
+                to_canonical
+                    .convert(black_box(line_frames[i % line_frames.len()]))
+                    .ok(),
+            );
+            i += 1;
+        })
+    });
 
     for (name, codec) in [
         ("mulaw_out", TransportCodec::Mulaw8k),

@@ -5,8 +5,9 @@
 //! Three shapes, for three jobs:
 //! - [`OutboundEncoder`]: one call's outbound stream, frame by frame, with that call's
 //!   streaming resampler and codec state (what the pacer uses for live audio).
-//! - [`InboundDecoder`]: one call's inbound stream, payloads of any length to canonical
-//!   frames.
+//! - [`LineDecoder`] and [`ToCanonical`]: one call's inbound stream, payloads of any
+//!   length to samples at the line's own rate, and those to canonical frames only where
+//!   the audio is needed at 16 kHz.
 //! - [`EncodedAudio`]: a whole clip (prompt, TTS result) encoded once, as ready-to-send
 //!   20 ms frames, for the prompt cache to share across calls.
 
@@ -153,91 +154,116 @@ fn encode_payload(
     Ok(())
 }
 
-/// Decodes one call's inbound payloads to canonical samples.
+/// Decodes one call's inbound payloads to samples at the codec's own rate, the line rate
+/// (8 kHz for G.711, 48 kHz for Opus, 16 kHz for PCM): what the voice activity detector
+/// judges. [`ToCanonical`] takes them on to 16 kHz where that is needed (recognition,
+/// recording), so a line nobody is speaking on is never resampled.
 #[derive(Debug)]
-pub struct InboundDecoder {
+pub struct LineDecoder {
     codec: TransportCodec,
-    resampler: Option<StreamResampler>,
     opus: Option<OpusDecoder>,
-    at_rate: Vec<i16>,
 }
 
-impl InboundDecoder {
+impl LineDecoder {
     pub fn new(codec: TransportCodec) -> Result<Self, CodecError> {
-        let resampler = match codec.rate() {
-            CANONICAL_RATE => None,
-            rate => Some(StreamResampler::new(rate, CANONICAL_RATE)?),
-        };
         let opus = match codec {
             TransportCodec::Opus48k => Some(OpusDecoder::new()?),
             _ => None,
         };
-        Ok(Self {
-            codec,
-            resampler,
-            opus,
-            at_rate: Vec::new(),
-        })
+        Ok(Self { codec, opus })
     }
 
     pub fn codec(&self) -> TransportCodec {
         self.codec
     }
 
-    /// The fixed delay the resampler adds.
-    pub fn latency(&self) -> Duration {
-        self.resampler
-            .as_ref()
-            .map_or(Duration::ZERO, StreamResampler::latency)
-    }
-
-    /// Decodes one payload (G.711 or PCM of any length, or one Opus packet) and appends the
-    /// canonical samples it completes to `out`: whole 20 ms frames once resampled, the rest
-    /// waits for the next payload. Returns how many samples were appended. A bad payload is
-    /// an error and leaves the stream usable.
+    /// Decodes one payload (G.711 or PCM of any length, or one Opus packet) and appends its
+    /// samples, at the line rate, to `out`. Returns how many were appended. A bad payload
+    /// is an error, appends nothing and leaves the stream usable.
     pub fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) -> Result<usize, CodecError> {
-        self.at_rate.clear();
+        let before = out.len();
         match (self.codec.law(), &mut self.opus) {
-            (Some(law), _) => law.decode(payload, &mut self.at_rate),
+            (Some(law), _) => law.decode(payload, out),
             (None, Some(opus)) => {
-                opus.decode(payload, &mut self.at_rate)?;
+                opus.decode(payload, out)?;
             }
             (None, None) => {
                 if !payload.len().is_multiple_of(2) {
                     return Err(CodecError::OddPcmPayload(payload.len()));
                 }
-                self.at_rate.extend(
+                out.extend(
                     payload
                         .chunks_exact(2)
                         .map(|b| i16::from_le_bytes([b[0], b[1]])),
                 );
             }
         }
-        match &mut self.resampler {
-            Some(resampler) => Ok(resampler.process(&self.at_rate, out)?),
+        Ok(out.len() - before)
+    }
+
+    /// For Opus, a lost packet: 20 ms of concealment, appended at the line rate. Other
+    /// codecs have nothing to conceal with and append 20 ms of silence.
+    pub fn conceal(&mut self, out: &mut Vec<i16>) -> Result<usize, CodecError> {
+        match &mut self.opus {
+            Some(opus) => Ok(opus.conceal(out)?),
             None => {
-                out.extend_from_slice(&self.at_rate);
-                Ok(self.at_rate.len())
+                out.resize(out.len() + self.codec.frame_samples(), 0);
+                Ok(self.codec.frame_samples())
+            }
+        }
+    }
+}
+
+/// Line-rate 20 ms frames to canonical 20 ms frames, one for one, the resampler's state
+/// carried from frame to frame (nothing to do on a line that is already canonical).
+#[derive(Debug)]
+pub struct ToCanonical {
+    line_frame: usize,
+    resampler: Option<StreamResampler>,
+    frame: Vec<i16>,
+}
+
+impl ToCanonical {
+    /// A converter for a line at `line_rate` Hz.
+    pub fn new(line_rate: u32) -> Result<Self, CodecError> {
+        let resampler = match line_rate {
+            CANONICAL_RATE => None,
+            rate => Some(StreamResampler::new(rate, CANONICAL_RATE)?),
+        };
+        Ok(Self {
+            line_frame: pcm::frame_samples_at(line_rate),
+            resampler,
+            frame: Vec::with_capacity(FRAME_SAMPLES),
+        })
+    }
+
+    /// The fixed delay the conversion adds: the first 20 ms after a reset begin with it.
+    pub fn latency(&self) -> Duration {
+        self.resampler
+            .as_ref()
+            .map_or(Duration::ZERO, StreamResampler::latency)
+    }
+
+    /// Converts one line frame into one canonical frame ([`FRAME_SAMPLES`] samples).
+    pub fn convert<'a>(&'a mut self, line_frame: &'a [i16]) -> Result<&'a [i16], CodecError> {
+        if line_frame.len() != self.line_frame {
+            return Err(CodecError::FrameLength(line_frame.len()));
+        }
+        match &mut self.resampler {
+            None => Ok(line_frame),
+            Some(resampler) => {
+                self.frame.clear();
+                resampler.process(line_frame, &mut self.frame)?;
+                Ok(&self.frame)
             }
         }
     }
 
-    /// For Opus, a lost packet: 20 ms of concealment, appended as canonical samples.
-    /// Other codecs have nothing to conceal with and append 20 ms of silence.
-    pub fn conceal(&mut self, out: &mut Vec<i16>) -> Result<usize, CodecError> {
-        self.at_rate.clear();
-        match &mut self.opus {
-            Some(opus) => {
-                opus.conceal(&mut self.at_rate)?;
-            }
-            None => self.at_rate.resize(self.codec.frame_samples(), 0),
-        }
-        match &mut self.resampler {
-            Some(resampler) => Ok(resampler.process(&self.at_rate, out)?),
-            None => {
-                out.extend_from_slice(&self.at_rate);
-                Ok(self.at_rate.len())
-            }
+    /// Forgets the audio converted so far: the next frame starts a new stretch (the first
+    /// words of an utterance, after the silence before it was never converted).
+    pub fn reset(&mut self) {
+        if let Some(resampler) = &mut self.resampler {
+            resampler.reset();
         }
     }
 }
@@ -344,6 +370,35 @@ mod tests {
     use crate::media::pcm::rms;
     use crate::media::pcm::test_signals::{best_correlation, sine, speech_like};
 
+    /// What a voice call does with each payload: decode at the line rate, then convert
+    /// every whole line frame to a canonical one.
+    struct CanonicalDecoder {
+        line: LineDecoder,
+        canonical: ToCanonical,
+        pending: Vec<i16>,
+    }
+
+    impl CanonicalDecoder {
+        fn new(codec: TransportCodec) -> Self {
+            Self {
+                line: LineDecoder::new(codec).expect("decoder"),
+                canonical: ToCanonical::new(codec.rate()).expect("converter"),
+                pending: Vec::new(),
+            }
+        }
+
+        fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) -> Result<usize, CodecError> {
+            self.line.decode(payload, &mut self.pending)?;
+            let n = self.line.codec().frame_samples();
+            let whole = self.pending.len() / n * n;
+            for frame in self.pending[..whole].chunks_exact(n) {
+                out.extend_from_slice(self.canonical.convert(frame)?);
+            }
+            self.pending.drain(..whole);
+            Ok(whole / n * FRAME_SAMPLES)
+        }
+    }
+
     const ALL: [TransportCodec; 4] = [
         TransportCodec::Mulaw8k,
         TransportCodec::Alaw8k,
@@ -356,7 +411,7 @@ mod tests {
         let input = speech_like(CANONICAL_RATE, 16_000);
         for codec in ALL {
             let mut encoder = OutboundEncoder::new(codec).expect("encoder");
-            let mut decoder = InboundDecoder::new(codec).expect("decoder");
+            let mut decoder = CanonicalDecoder::new(codec);
             let mut output = Vec::new();
             for frame in input.chunks_exact(FRAME_SAMPLES) {
                 let mut payload = Vec::new();
@@ -378,7 +433,8 @@ mod tests {
             assert_eq!(output.len(), input.len(), "{codec:?}");
             let (corr, lag) = best_correlation(&input[..12_000], &output, 1_200);
             assert!(corr > 0.85, "{codec:?}: correlation {corr:.3} at lag {lag}");
-            let expected = (encoder.latency() + decoder.latency()).as_millis() as usize * 16;
+            let expected =
+                (encoder.latency() + decoder.canonical.latency()).as_millis() as usize * 16;
             // Opus adds its own look-ahead (6.5 ms) on top of the resamplers.
             let slack = if codec == TransportCodec::Opus48k {
                 110
@@ -401,7 +457,7 @@ mod tests {
             assert_eq!(encoded.duration_ms(), 1_020);
             assert_eq!(encoded.clip_ms(), 1_006);
             assert!(encoded.frame(51).is_none());
-            let mut decoder = InboundDecoder::new(codec).expect("decoder");
+            let mut decoder = CanonicalDecoder::new(codec);
             let mut output = Vec::new();
             for i in 0..encoded.frame_count() {
                 let frame = encoded.frame(i).expect("frame");
@@ -418,12 +474,14 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_not_a_panic() {
-        let mut pcm = InboundDecoder::new(TransportCodec::Pcm16k).expect("decoder");
+        let mut pcm = LineDecoder::new(TransportCodec::Pcm16k).expect("decoder");
+        let mut decoded = vec![7];
         assert_eq!(
-            pcm.decode(&[1, 2, 3], &mut Vec::new()),
+            pcm.decode(&[1, 2, 3], &mut decoded),
             Err(CodecError::OddPcmPayload(3))
         );
-        let mut opus = InboundDecoder::new(TransportCodec::Opus48k).expect("decoder");
+        assert_eq!(decoded, [7], "a refused payload appends nothing");
+        let mut opus = LineDecoder::new(TransportCodec::Opus48k).expect("decoder");
         assert!(matches!(
             opus.decode(&[0x03, 0x00], &mut Vec::new()),
             Err(CodecError::Opus(OpusError::BadPacket(_)))
@@ -431,11 +489,42 @@ mod tests {
         let mut concealed = Vec::new();
         opus.conceal(&mut concealed).expect("conceals");
         opus.conceal(&mut concealed).expect("conceals");
-        assert_eq!(concealed.len(), 2 * FRAME_SAMPLES);
+        assert_eq!(concealed.len(), 2 * 960);
+        let mut mulaw = LineDecoder::new(TransportCodec::Mulaw8k).expect("decoder");
+        assert_eq!(mulaw.conceal(&mut concealed), Ok(160));
+        let mut to_canonical = ToCanonical::new(8_000).expect("converter");
+        assert_eq!(
+            to_canonical.convert(&[0; 320]),
+            Err(CodecError::FrameLength(320))
+        );
         let mut encoder = OutboundEncoder::new(TransportCodec::Mulaw8k).expect("encoder");
         assert_eq!(
             encoder.encode_frame(&[0; 100], &mut Vec::new()),
             Err(CodecError::FrameLength(100))
         );
+    }
+
+    #[test]
+    fn canonical_conversion_is_frame_for_frame_and_starts_clean_after_a_reset() {
+        let line = sine(440.0, 8_000, 0.5, 8_000);
+        let mut to_canonical = ToCanonical::new(8_000).expect("converter");
+        let mut first = Vec::new();
+        for frame in line.chunks_exact(160) {
+            let canonical = to_canonical.convert(frame).expect("converts");
+            assert_eq!(canonical.len(), FRAME_SAMPLES);
+            first.extend_from_slice(canonical);
+        }
+        to_canonical.reset();
+        let mut again = Vec::new();
+        for frame in line.chunks_exact(160) {
+            again.extend_from_slice(to_canonical.convert(frame).expect("converts"));
+        }
+        assert_eq!(first, again, "a reset converter repeats itself exactly");
+        let tone = &first[4_000..12_000];
+        assert!((rms(tone) / rms(&line[2_000..6_000]) - 1.0).abs() < 0.05);
+        let mut passthrough = ToCanonical::new(CANONICAL_RATE).expect("converter");
+        let frame = sine(440.0, CANONICAL_RATE, 0.5, FRAME_SAMPLES);
+        assert_eq!(passthrough.convert(&frame), Ok(&frame[..]));
+        assert_eq!(passthrough.latency(), Duration::ZERO);
     }
 }

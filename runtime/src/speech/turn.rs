@@ -193,12 +193,15 @@ impl TurnDetector {
     }
 }
 
-/// A voice activity detector and a turn detector on one stream of canonical frames.
+/// A voice activity detector and a turn detector on one stream of 20 ms frames, at
+/// whatever rate the detector was made for (the line's own).
 pub struct Endpointer {
     vad: VoiceDetector,
     turns: TurnDetector,
     /// The latest frames while quiet, to hand the recogniser the utterance's start.
     recent: VecDeque<Vec<i16>>,
+    /// Buffers of frames that left `recent`, reused so a quiet line allocates nothing.
+    spare: Vec<Vec<i16>>,
 }
 
 impl Endpointer {
@@ -207,6 +210,7 @@ impl Endpointer {
             vad,
             turns: TurnDetector::new(config),
             recent: VecDeque::with_capacity(START_WINDOW_FRAMES + PRE_ROLL_FRAMES),
+            spare: Vec::new(),
         }
     }
 
@@ -214,17 +218,22 @@ impl Endpointer {
     pub fn push_frame(&mut self, frame: &[i16]) -> Result<Option<TurnEvent>, VadError> {
         let voiced = self.vad.is_voiced(frame)?;
         if !self.turns.is_speaking() {
-            if self.recent.len() == START_WINDOW_FRAMES + PRE_ROLL_FRAMES {
-                self.recent.pop_front();
-            }
-            self.recent.push_back(frame.to_vec());
+            let mut kept = if self.recent.len() == START_WINDOW_FRAMES + PRE_ROLL_FRAMES {
+                self.recent.pop_front().unwrap_or_default()
+            } else {
+                self.spare.pop().unwrap_or_default()
+            };
+            kept.clear();
+            kept.extend_from_slice(frame);
+            self.recent.push_back(kept);
         }
         let event = self.turns.push(voiced);
         if let Some(TurnEvent::SpeechStarted { onset_ms, at_ms }) = event {
             // Keep the frames from the pre-roll before the onset up to now.
             let since_onset = ((at_ms - onset_ms) / u64::from(FRAME_MS)) as usize;
             let keep = (since_onset + PRE_ROLL_FRAMES).min(self.recent.len());
-            self.recent.drain(..self.recent.len() - keep);
+            let older = self.recent.drain(..self.recent.len() - keep);
+            self.spare.extend(older);
         }
         Ok(event)
     }

@@ -10,22 +10,43 @@
 use std::future::pending;
 use std::sync::Arc;
 
+use thiserror::Error;
+
 use crate::contract::{Listen, Transcript};
-use crate::media::pcm::FRAME_SAMPLES;
-use crate::media::transport_codec::{CodecError, InboundDecoder, TransportCodec};
+use crate::media::transport_codec::{CodecError, LineDecoder, ToCanonical, TransportCodec};
 use crate::session::CallerInput;
 use crate::speech::asr::{AsrError, AsrEvent, Recognition, RecognitionOptions, SpeechRecognizer};
 use crate::speech::turn::{Endpointer, TurnConfig, TurnEvent};
-use crate::speech::vad::VoiceDetector;
+use crate::speech::vad::{Aggressiveness, VadError, VoiceDetector};
+
+/// Why a call's inbound audio could not be set up.
+#[derive(Debug, Error)]
+pub enum InboundError {
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    #[error(transparent)]
+    Vad(#[from] VadError),
+}
 
 /// One call's inbound audio; see the module docs.
+///
+/// The detector judges the audio at the line's own rate; only what the recogniser hears
+/// (each utterance, from just before its onset) and what a recording keeps is converted to
+/// canonical 16 kHz. Most of a call is the customer listening, and converting that silence
+/// was most of the server's work per call.
 pub struct InboundAudio {
-    decoder: InboundDecoder,
-    /// Canonical samples decoded but not yet a whole frame.
-    samples: Vec<i16>,
-    /// The whole frames the latest payload completed.
-    frames: Vec<i16>,
+    decoder: LineDecoder,
+    /// Line-rate samples decoded but not yet a whole frame.
+    line: Vec<i16>,
+    /// Samples in one 20 ms frame at the line rate.
+    line_frame: usize,
     endpointer: Endpointer,
+    /// Line frames to canonical ones for the recogniser, reset as each utterance starts.
+    for_recognition: ToCanonical,
+    /// For a recorded call: every line frame to canonical, without a break.
+    for_recording: Option<ToCanonical>,
+    /// The canonical frames the latest payload completed, for the recording.
+    recorded: Vec<i16>,
     recognizer: Arc<dyn SpeechRecognizer>,
     options: RecognitionOptions,
     /// The utterance being spoken, fed frame by frame.
@@ -37,15 +58,25 @@ pub struct InboundAudio {
 }
 
 impl InboundAudio {
+    /// The inbound audio of a call whose transport carries `codec`; `record` keeps every
+    /// frame in canonical form for the call's recording.
     pub fn new(
         codec: TransportCodec,
         recognizer: Arc<dyn SpeechRecognizer>,
-    ) -> Result<Self, CodecError> {
+        record: bool,
+    ) -> Result<Self, InboundError> {
+        let rate = codec.rate();
         Ok(Self {
-            decoder: InboundDecoder::new(codec)?,
-            samples: Vec::with_capacity(2 * FRAME_SAMPLES),
-            frames: Vec::with_capacity(2 * FRAME_SAMPLES),
-            endpointer: Endpointer::new(VoiceDetector::default(), TurnConfig::default()),
+            decoder: LineDecoder::new(codec)?,
+            line: Vec::with_capacity(2 * codec.frame_samples()),
+            line_frame: codec.frame_samples(),
+            endpointer: Endpointer::new(
+                VoiceDetector::new(rate, Aggressiveness::default())?,
+                TurnConfig::default(),
+            ),
+            for_recognition: ToCanonical::new(rate)?,
+            for_recording: record.then(|| ToCanonical::new(rate)).transpose()?,
+            recorded: Vec::new(),
             recognizer,
             options: RecognitionOptions::default(),
             active: None,
@@ -62,23 +93,30 @@ impl InboundAudio {
     }
 
     /// Takes one payload from the transport; what the customer's side did because of it
-    /// goes to `out`. Returns the whole canonical frames the payload completed (for the
-    /// call's recording). A payload the codec rejects is an error and changes nothing.
+    /// goes to `out`. Returns, for a recorded call, the canonical frames the payload
+    /// completed (empty otherwise). A payload the codec rejects is an error and changes
+    /// nothing.
     pub fn push(
         &mut self,
         payload: &[u8],
         out: &mut Vec<CallerInput>,
     ) -> Result<&[i16], CodecError> {
-        self.decoder.decode(payload, &mut self.samples)?;
-        let whole = self.samples.len() / FRAME_SAMPLES * FRAME_SAMPLES;
-        let mut frames = std::mem::take(&mut self.frames);
-        frames.clear();
-        frames.extend(self.samples.drain(..whole));
-        for frame in frames.chunks_exact(FRAME_SAMPLES) {
+        self.decoder.decode(payload, &mut self.line)?;
+        let whole = self.line.len() / self.line_frame * self.line_frame;
+        let line = std::mem::take(&mut self.line);
+        self.recorded.clear();
+        for frame in line[..whole].chunks_exact(self.line_frame) {
+            if let Some(recording) = &mut self.for_recording {
+                match recording.convert(frame) {
+                    Ok(canonical) => self.recorded.extend_from_slice(canonical),
+                    Err(error) => tracing::warn!(%error, "a frame could not be recorded"),
+                }
+            }
             self.judge(frame, out);
         }
-        self.frames = frames;
-        Ok(&self.frames)
+        self.line = line;
+        self.line.drain(..whole);
+        Ok(&self.recorded)
     }
 
     fn judge(&mut self, frame: &[i16], out: &mut Vec<CallerInput>) {
@@ -96,19 +134,29 @@ impl InboundAudio {
                 self.start_recognition();
             }
             Some(TurnEvent::UtteranceEnded { .. }) => {
-                if let Some(active) = &self.active {
-                    let _ = feed(active, frame);
-                }
+                let _ = self.recognise(frame);
                 self.end_utterance(out);
             }
             None => {
-                if let Some(active) = &self.active
-                    && let Err(error) = feed(active, frame)
-                {
+                if let Err(error) = self.recognise(frame) {
                     tracing::warn!(%error, "the recogniser cannot keep up; this utterance is lost");
                     self.active = None;
                     self.unrecognised = true;
                 }
+            }
+        }
+    }
+
+    /// Hands one line frame of the utterance being spoken to its recognition.
+    fn recognise(&mut self, line_frame: &[i16]) -> Result<(), AsrError> {
+        let Some(active) = &self.active else {
+            return Ok(());
+        };
+        match self.for_recognition.convert(line_frame) {
+            Ok(frame) => feed(active, frame),
+            Err(error) => {
+                tracing::warn!(%error, "a frame could not be converted for the recogniser");
+                Ok(())
             }
         }
     }
@@ -118,10 +166,11 @@ impl InboundAudio {
         let onset = self.endpointer.take_onset_frames();
         match self.recognizer.start(self.options.clone()) {
             Ok(recognition) => {
-                for frame in &onset {
-                    let _ = feed(&recognition, frame);
-                }
                 self.active = Some(recognition);
+                self.for_recognition.reset();
+                for frame in &onset {
+                    let _ = self.recognise(frame);
+                }
             }
             Err(error) => {
                 tracing::warn!(%error, "speech could not be recognised");
@@ -217,5 +266,106 @@ fn heard_nothing() -> CallerInput {
             confidence: 0.0,
             alternatives: Vec::new(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::media::g711::Law;
+    use crate::media::pcm::test_signals::speech_like;
+    use crate::media::pcm::{FRAME_SAMPLES, rms};
+    use crate::speech::asr::Worker;
+
+    /// A recogniser that keeps each recognition's worker end, so a test can read what it
+    /// was fed.
+    #[derive(Default)]
+    struct Listening {
+        workers: Mutex<Vec<Worker>>,
+    }
+
+    impl SpeechRecognizer for Listening {
+        fn start(&self, _options: RecognitionOptions) -> Result<Recognition, AsrError> {
+            let (recognition, worker) = Recognition::channel();
+            self.workers.lock().expect("workers").push(worker);
+            Ok(recognition)
+        }
+    }
+
+    /// 1 s of silence, 1 s of speech, 1.5 s of silence, as a telephone line carries it:
+    /// 20 ms mu-law payloads.
+    fn telephone_call() -> Vec<Vec<u8>> {
+        let line = [vec![0; 8_000], speech_like(8_000, 8_000), vec![0; 12_000]].concat();
+        line.chunks_exact(160)
+            .map(|frame| {
+                let mut payload = Vec::new();
+                Law::Mu.encode(frame, &mut payload);
+                payload
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_telephone_utterance_reaches_the_recogniser_in_canonical_frames_and_silence_does_not() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Mulaw8k, recognizer.clone(), false).expect("audio");
+        let mut heard = Vec::new();
+        for (i, payload) in telephone_call().iter().enumerate() {
+            let recorded = inbound.push(payload, &mut heard).expect("decodes");
+            assert!(recorded.is_empty(), "nothing kept for an unrecorded call");
+            if i < 50 {
+                assert!(recognizer.workers.lock().expect("workers").is_empty());
+            }
+        }
+        assert_eq!(heard.len(), 1, "one turn: {heard:?}");
+        assert!(matches!(heard[0], CallerInput::SpeechStarted));
+        let mut workers = recognizer.workers.lock().expect("workers");
+        assert_eq!(workers.len(), 1, "one utterance recognised");
+        let mut fed = Vec::new();
+        while let Ok(frame) = workers[0].audio.try_recv() {
+            assert_eq!(frame.len(), FRAME_SAMPLES);
+            fed.push(frame);
+        }
+        // The second of speech plus the onset's pre-roll, then the 800 ms of silence that
+        // ended it: the rest of the call's silence is never converted.
+        assert!((88..=100).contains(&fed.len()), "{} frames fed", fed.len());
+        let speech = fed[5..50].concat();
+        assert!(rms(&speech) > 0.05, "the recogniser hears the speech");
+        assert!(inbound.finishing.is_some(), "the utterance was finished");
+    }
+
+    #[test]
+    fn a_recorded_call_keeps_every_frame_in_canonical_form() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Mulaw8k, recognizer, true).expect("audio");
+        let mut heard = Vec::new();
+        let mut kept = Vec::new();
+        for payload in telephone_call() {
+            kept.extend_from_slice(inbound.push(&payload, &mut heard).expect("decodes"));
+        }
+        assert_eq!(kept.len(), 175 * FRAME_SAMPLES);
+        let second = &kept[16_000 + 800..32_000];
+        assert!(rms(second) > 0.05);
+        assert!(rms(&kept[..15_000]) < 0.001);
+    }
+
+    #[test]
+    fn a_payload_the_codec_refuses_changes_nothing() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Pcm16k, recognizer, true).expect("audio");
+        let mut heard = Vec::new();
+        assert_eq!(
+            inbound.push(&[0; 3], &mut heard).err(),
+            Some(CodecError::OddPcmPayload(3))
+        );
+        assert_eq!(
+            inbound.push(&[0; 640], &mut heard).map(<[i16]>::len),
+            Ok(320)
+        );
     }
 }

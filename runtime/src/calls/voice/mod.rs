@@ -111,7 +111,7 @@ impl CallService {
         playout
             .prepare_sources(vec![self.fallback_source()].into_iter().flatten().collect())
             .await;
-        let inbound = InboundAudio::new(codec, services.recognizer().clone())
+        let inbound = InboundAudio::new(codec, services.recognizer().clone(), record)
             .map_err(|e| CallError::Media(e.to_string()))?;
         let pacer = Pacer::new(codec, PacerConfig::default())
             .map_err(|e| CallError::Media(e.to_string()))?;
