@@ -99,9 +99,26 @@ impl CallService {
         // Each record write waits for sled's flush: off the async workers, where it would
         // hold up other calls' audio frames. Once spawned it runs to the end (slots freed)
         // even if the caller goes away.
-        if let Err(error) = tokio::task::spawn_blocking(move || this.record_expired(expired)).await
+        if let Err(error) = tokio::task::spawn_blocking(move || {
+            this.record_unstarted(expired, CallStatus::Interrupted)
+        })
+        .await
         {
             tracing::error!(%error, "recording expired calls failed");
+        }
+    }
+
+    /// A claimed call that could not start (its module would not load, its media could not
+    /// be set up): stored as failed, its slot freed. Waits for the write, like
+    /// [`Self::expire_pending`].
+    pub(super) async fn abandon(self: &Arc<Self>, pending: PendingCall) {
+        let this = self.clone();
+        if let Err(error) = tokio::task::spawn_blocking(move || {
+            this.record_unstarted(vec![pending], CallStatus::Failed)
+        })
+        .await
+        {
+            tracing::error!(%error, "recording a call that could not start failed");
         }
     }
 
@@ -121,16 +138,16 @@ impl CallService {
         }
     }
 
-    /// Stores the records of expired calls and frees their slots. Blocking: see
-    /// [`Self::expire_pending`].
-    pub(super) fn record_expired(&self, expired: Vec<PendingCall>) {
-        for pending in expired {
+    /// Stores the records of calls that never started, as `status`, and frees their
+    /// slots. Blocking: see [`Self::expire_pending`].
+    pub(super) fn record_unstarted(&self, calls: Vec<PendingCall>, status: CallStatus) {
+        for pending in calls {
             let summary = CallSummary {
                 call_id: pending.call_id.clone(),
                 tenant_id: pending.tenant.id.clone(),
                 module: pending.module.clone(),
                 module_version: pending.version,
-                status: CallStatus::Interrupted,
+                status,
                 created_at_ms: pending.created_at_ms,
                 ended_at_ms: Some(now_ms()),
                 intent: None,
@@ -138,7 +155,7 @@ impl CallService {
                 has_recording: false,
             };
             if let Err(error) = self.store.put_call(&summary, b"null") {
-                tracing::error!(call_id = %pending.call_id, %error, "cannot record an expired call");
+                tracing::error!(call_id = %pending.call_id, %error, "cannot record a call that never started");
             }
             self.release(&pending.tenant.id);
         }
@@ -285,6 +302,30 @@ pub(super) mod tests {
         assert_eq!(
             status(&service, &tenant, &created.call_id),
             CallStatus::Interrupted
+        );
+        assert_eq!(service.live_calls(&tenant.id), 0);
+    }
+
+    #[tokio::test]
+    async fn a_call_whose_module_will_not_load_is_stored_as_failed_and_frees_its_slot() {
+        let (service, tenant) = service_with_a_module(ServiceConfig::default());
+        let created = service
+            .create_call(&tenant, call_to_bot())
+            .await
+            .expect("the call is created");
+        let pending = service
+            .claim(&created.call_id, &created.token)
+            .await
+            .expect("the call is claimed");
+        let started = service.start(pending).await;
+        assert!(
+            matches!(started, Err(CallError::Load(_))),
+            "{:?}",
+            started.err()
+        );
+        assert_eq!(
+            status(&service, &tenant, &created.call_id),
+            CallStatus::Failed
         );
         assert_eq!(service.live_calls(&tenant.id), 0);
     }

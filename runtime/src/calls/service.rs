@@ -221,7 +221,7 @@ impl CallService {
         tenant: &Tenant,
         request: NewCall,
     ) -> Result<CreatedCall, CallError> {
-        self.record_expired(self.take_expired());
+        self.record_unstarted(self.take_expired(), CallStatus::Interrupted);
         let summary = self
             .store
             .module(&tenant.id, &request.module)?
@@ -366,25 +366,12 @@ impl CallService {
         playout: Box<dyn Playout>,
     ) -> Result<CallDriver, CallError> {
         let tenant = pending.tenant.clone();
-        let module = {
-            let this = self.clone();
-            let (t, n, v, d) = (
-                tenant.id.clone(),
-                pending.module.clone(),
-                pending.version,
-                pending.digest.clone(),
-            );
-            tokio::task::spawn_blocking(move || {
-                this.modules
-                    .get(&this.sandbox, this.store.as_ref(), &t, &n, v, &d)
-            })
-            .await
-            .map_err(|e| CallError::Load(e.to_string()))?
-        };
-        let module = match module {
+        let module = match self.load_module(&pending).await {
             Ok(module) => module,
-            Err(LoadError::Store(e)) => return Err(e.into()),
-            Err(other) => return Err(CallError::Load(other.to_string())),
+            Err(error) => {
+                self.abandon(pending).await;
+                return Err(error);
+            }
         };
         pending.call.started_at_ms = now_ms();
         let setup = CallSetup {
@@ -434,6 +421,31 @@ impl CallService {
             self.clone(),
             self.shutdown.subscribe(),
         ))
+    }
+
+    /// The call's module, compiled (from the cache, or compiled now on the blocking pool).
+    async fn load_module(
+        self: &Arc<Self>,
+        pending: &PendingCall,
+    ) -> Result<ScriptModule, CallError> {
+        let this = self.clone();
+        let (t, n, v, d) = (
+            pending.tenant.id.clone(),
+            pending.module.clone(),
+            pending.version,
+            pending.digest.clone(),
+        );
+        let loaded = tokio::task::spawn_blocking(move || {
+            this.modules
+                .get(&this.sandbox, this.store.as_ref(), &t, &n, v, &d)
+        })
+        .await
+        .map_err(|e| CallError::Load(e.to_string()))?;
+        match loaded {
+            Ok(module) => Ok(module),
+            Err(LoadError::Store(e)) => Err(e.into()),
+            Err(other) => Err(CallError::Load(other.to_string())),
+        }
     }
 }
 

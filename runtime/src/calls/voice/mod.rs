@@ -93,8 +93,26 @@ impl CallService {
         pending: PendingCall,
         codec: TransportCodec,
     ) -> Result<VoiceCall, CallError> {
-        let services = self.voice().ok_or(CallError::VoiceUnavailable)?.clone();
         let record = pending.tenant.record_calls;
+        let media = self
+            .voice()
+            .cloned()
+            .ok_or(CallError::VoiceUnavailable)
+            .and_then(|services| {
+                let media_error = |e: &dyn std::fmt::Display| CallError::Media(e.to_string());
+                let inbound = InboundAudio::new(codec, services.recognizer().clone(), record)
+                    .map_err(|e| media_error(&e))?;
+                let pacer =
+                    Pacer::new(codec, PacerConfig::default()).map_err(|e| media_error(&e))?;
+                Ok((services, inbound, pacer))
+            });
+        let (services, inbound, pacer) = match media {
+            Ok(media) => media,
+            Err(error) => {
+                self.abandon(pending).await;
+                return Err(error);
+            }
+        };
         let prepared = if record {
             PreparedAudio::keeping_canonical()
         } else {
@@ -111,10 +129,6 @@ impl CallService {
         playout
             .prepare_sources(vec![self.fallback_source()].into_iter().flatten().collect())
             .await;
-        let inbound = InboundAudio::new(codec, services.recognizer().clone(), record)
-            .map_err(|e| CallError::Media(e.to_string()))?;
-        let pacer = Pacer::new(codec, PacerConfig::default())
-            .map_err(|e| CallError::Media(e.to_string()))?;
         let mut driver = self.start_session(pending, Box::new(playout)).await?;
         let recorder = record.then(|| CallRecorder::start(&mut driver, prepared.clone()));
         let shutdown = driver.shutdown_signal();
