@@ -692,3 +692,78 @@ fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
         );
     }
 }
+
+#[test]
+fn a_script_subscribed_to_the_audio_hears_the_caller_at_the_rate_it_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme Research");
+    let (status, body) = server.client(&key).put_bytes(
+        "/v1/modules/audio-meter",
+        &support::guest_bytes("audio-meter"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let hello = spoken("hello there");
+    let speaking = Duration::from_millis(hello.len() as u64 / 16) + Duration::from_millis(300);
+    let key_press = |digit: &str| {
+        json!({"event": "dtmf", "streamSid": "MZ1", "dtmf": {"track": "inbound_track", "digit": digit}})
+            .to_string()
+    };
+    support::two_worker_runtime().block_on(async {
+        let mut call = TwilioCall::start(
+            &server.base,
+            json!({"huashu_key": key, "module": "audio-meter"}),
+        )
+        .await;
+        // Line hiss, then words, at 8 kHz; then the same at 16 kHz.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        call.speak(&hello);
+        tokio::time::sleep(speaking).await;
+        call.send_raw(&key_press("1"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        call.speak(&hello);
+        tokio::time::sleep(speaking).await;
+        call.send_raw(&key_press("#"));
+        let (code, reason) = call.until_closed().await;
+        assert_eq!((code, reason.as_str()), (1000, "call ended: measured"));
+    });
+    let record = only_call(&server, &key);
+    let field = |name: &str| -> u64 {
+        record["record"]["outcome"]["fields"][name]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("field {name} in {}", record["record"]["outcome"]))
+    };
+    let spoken_frames = hello.len() as u64 / 320;
+    for (rate, samples) in [("8k", 160), ("16k", 320)] {
+        assert_eq!(field(&format!("{rate}_samples_per_frame")), samples);
+        assert_eq!(field(&format!("{rate}_sample_rate")), samples * 50);
+        // Every 20 ms of the stretch, words and hiss; the words are loud, the hiss is not.
+        let frames = field(&format!("{rate}_frames"));
+        assert!(frames > spoken_frames, "{rate}: {frames} frames");
+        let loud = field(&format!("{rate}_loud_frames"));
+        assert!(
+            loud > spoken_frames / 3 && loud <= spoken_frames + 5,
+            "{rate}: {loud} loud frames of {spoken_frames} spoken"
+        );
+    }
+    // The record keeps every frame the script heard, so a replay feeds it the same audio.
+    let heard = events(&record, "audio_frame");
+    assert_eq!(heard.len() as u64, field("8k_frames") + field("16k_frames"));
+    let call_id = record["call_id"].as_str().expect("call_id");
+    let replay = support::server::replay(
+        &server,
+        &key,
+        call_id,
+        &support::guest_wasm("audio-meter"),
+        &dir.path().join("cache"),
+    );
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(
+        replay.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(stdout.contains("no divergence"), "{stdout}");
+}

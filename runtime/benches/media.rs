@@ -26,7 +26,7 @@ use huashu::media::opus_codec::{OPUS_FRAME_SAMPLES, OpusDecoder, OpusEncoder};
 use huashu::media::pacer::{Pacer, PacerAudio, PacerConfig, PacerEvent};
 use huashu::media::pcm::FRAME_SAMPLES;
 use huashu::media::transport_codec::{
-    EncodedAudio, LineDecoder, OutboundEncoder, ToCanonical, TransportCodec,
+    EncodedAudio, LineDecoder, LineResampler, OutboundEncoder, TransportCodec,
 };
 use huashu::speech::vad::{Aggressiveness, VoiceDetector};
 
@@ -69,7 +69,7 @@ fn media(c: &mut Criterion) {
     ] {
         let packets = payloads(codec);
         let mut decoder = LineDecoder::new(codec).expect("decoder");
-        let mut to_canonical = ToCanonical::new(codec.rate()).expect("converter");
+        let mut to_canonical = LineResampler::to_canonical(codec.rate()).expect("converter");
         let resample = codec == TransportCodec::Opus48k;
         let mut out = Vec::with_capacity(codec.frame_samples());
         let mut i = 0;
@@ -107,7 +107,7 @@ fn media(c: &mut Criterion) {
             })
         });
     }
-    let mut to_canonical = ToCanonical::new(8_000).expect("converter");
+    let mut to_canonical = LineResampler::to_canonical(8_000).expect("converter");
     let mut i = 0;
     group.bench_function("mulaw_to_canonical", |b| {
         b.iter(|| {

@@ -30,6 +30,7 @@ const GUESTS: &[&str] = &[
     "unknown-import",
     "quickstart",
     "load-bot",
+    "audio-meter",
     "birthday-coupon",
     "payment-reminder",
     "satisfaction-survey",

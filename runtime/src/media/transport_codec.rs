@@ -5,7 +5,7 @@
 //! Three shapes, for three jobs:
 //! - [`OutboundEncoder`]: one call's outbound stream, frame by frame, with that call's
 //!   streaming resampler and codec state (what the pacer uses for live audio).
-//! - [`LineDecoder`] and [`ToCanonical`]: one call's inbound stream, payloads of any
+//! - [`LineDecoder`] and [`LineResampler`]: one call's inbound stream, payloads of any
 //!   length to samples at the line's own rate, and those to canonical frames only where
 //!   the audio is needed at 16 kHz.
 //! - [`EncodedAudio`]: a whole clip (prompt, TTS result) encoded once, as ready-to-send
@@ -156,7 +156,7 @@ fn encode_payload(
 
 /// Decodes one call's inbound payloads to samples at the codec's own rate, the line rate
 /// (8 kHz for G.711, 48 kHz for Opus, 16 kHz for PCM): what the voice activity detector
-/// judges. [`ToCanonical`] takes them on to 16 kHz where that is needed (recognition,
+/// judges. [`LineResampler`] takes them on to 16 kHz where that is needed (recognition,
 /// recording), so a line nobody is speaking on is never resampled.
 #[derive(Debug)]
 pub struct LineDecoder {
@@ -214,26 +214,33 @@ impl LineDecoder {
     }
 }
 
-/// Line-rate 20 ms frames to canonical 20 ms frames, one for one, the resampler's state
-/// carried from frame to frame (nothing to do on a line that is already canonical).
+/// Line-rate 20 ms frames to 20 ms frames at another rate (canonical 16 kHz for the
+/// recogniser and recordings, or what a script subscribed to), one for one, the
+/// resampler's state carried from frame to frame (nothing to do at the same rate).
 #[derive(Debug)]
-pub struct ToCanonical {
+pub struct LineResampler {
     line_frame: usize,
     resampler: Option<StreamResampler>,
     frame: Vec<i16>,
 }
 
-impl ToCanonical {
-    /// A converter for a line at `line_rate` Hz.
-    pub fn new(line_rate: u32) -> Result<Self, CodecError> {
-        let resampler = match line_rate {
-            CANONICAL_RATE => None,
-            rate => Some(StreamResampler::new(rate, CANONICAL_RATE)?),
+impl LineResampler {
+    /// A converter from a line at `line_rate` Hz to canonical 16 kHz.
+    pub fn to_canonical(line_rate: u32) -> Result<Self, CodecError> {
+        Self::new(line_rate, CANONICAL_RATE)
+    }
+
+    /// A converter from a line at `line_rate` Hz to `rate` Hz.
+    pub fn new(line_rate: u32, rate: u32) -> Result<Self, CodecError> {
+        let resampler = if rate == line_rate {
+            None
+        } else {
+            Some(StreamResampler::new(line_rate, rate)?)
         };
         Ok(Self {
             line_frame: pcm::frame_samples_at(line_rate),
             resampler,
-            frame: Vec::with_capacity(FRAME_SAMPLES),
+            frame: Vec::with_capacity(pcm::frame_samples_at(rate)),
         })
     }
 
@@ -244,7 +251,7 @@ impl ToCanonical {
             .map_or(Duration::ZERO, StreamResampler::latency)
     }
 
-    /// Converts one line frame into one canonical frame ([`FRAME_SAMPLES`] samples).
+    /// Converts one line frame into one 20 ms frame at the target rate.
     pub fn convert<'a>(&'a mut self, line_frame: &'a [i16]) -> Result<&'a [i16], CodecError> {
         if line_frame.len() != self.line_frame {
             return Err(CodecError::FrameLength(line_frame.len()));
@@ -374,7 +381,7 @@ mod tests {
     /// every whole line frame to a canonical one.
     struct CanonicalDecoder {
         line: LineDecoder,
-        canonical: ToCanonical,
+        canonical: LineResampler,
         pending: Vec<i16>,
     }
 
@@ -382,7 +389,7 @@ mod tests {
         fn new(codec: TransportCodec) -> Self {
             Self {
                 line: LineDecoder::new(codec).expect("decoder"),
-                canonical: ToCanonical::new(codec.rate()).expect("converter"),
+                canonical: LineResampler::to_canonical(codec.rate()).expect("converter"),
                 pending: Vec::new(),
             }
         }
@@ -492,7 +499,7 @@ mod tests {
         assert_eq!(concealed.len(), 2 * 960);
         let mut mulaw = LineDecoder::new(TransportCodec::Mulaw8k).expect("decoder");
         assert_eq!(mulaw.conceal(&mut concealed), Ok(160));
-        let mut to_canonical = ToCanonical::new(8_000).expect("converter");
+        let mut to_canonical = LineResampler::to_canonical(8_000).expect("converter");
         assert_eq!(
             to_canonical.convert(&[0; 320]),
             Err(CodecError::FrameLength(320))
@@ -507,7 +514,7 @@ mod tests {
     #[test]
     fn canonical_conversion_is_frame_for_frame_and_starts_clean_after_a_reset() {
         let line = sine(440.0, 8_000, 0.5, 8_000);
-        let mut to_canonical = ToCanonical::new(8_000).expect("converter");
+        let mut to_canonical = LineResampler::to_canonical(8_000).expect("converter");
         let mut first = Vec::new();
         for frame in line.chunks_exact(160) {
             let canonical = to_canonical.convert(frame).expect("converts");
@@ -522,7 +529,7 @@ mod tests {
         assert_eq!(first, again, "a reset converter repeats itself exactly");
         let tone = &first[4_000..12_000];
         assert!((rms(tone) / rms(&line[2_000..6_000]) - 1.0).abs() < 0.05);
-        let mut passthrough = ToCanonical::new(CANONICAL_RATE).expect("converter");
+        let mut passthrough = LineResampler::to_canonical(CANONICAL_RATE).expect("converter");
         let frame = sine(440.0, CANONICAL_RATE, 0.5, FRAME_SAMPLES);
         assert_eq!(passthrough.convert(&frame), Ok(&frame[..]));
         assert_eq!(passthrough.latency(), Duration::ZERO);

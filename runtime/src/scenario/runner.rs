@@ -281,7 +281,8 @@ impl<S: CallScript> Runner<S> {
                     } => self.turn.push((at_ms, BotAct::HungUp { by, reason })),
                     Output::StopPlayback { .. }
                     | Output::Listen { .. }
-                    | Output::SendDtmf { .. } => {}
+                    | Output::SendDtmf { .. }
+                    | Output::AudioSubscription { .. } => {}
                 }
             }
             if !transfer_asked {

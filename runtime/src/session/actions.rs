@@ -68,9 +68,9 @@ impl<S: CallScript, P: Playout> Session<S, P> {
                         "audio can be delivered at 8000 or 16000 Hz, not {sample_rate}"
                     ));
                 }
-                self.audio_rate = Some(sample_rate);
+                self.subscribe_audio(Some(sample_rate));
             }
-            Action::UnsubscribeAudio => self.audio_rate = None,
+            Action::UnsubscribeAudio => self.subscribe_audio(None),
             Action::Transfer(transfer) => {
                 if transfer.target.trim().is_empty() {
                     return Err("`transfer` needs a target".into());
@@ -135,6 +135,17 @@ impl<S: CallScript, P: Playout> Session<S, P> {
     }
 
     /// Records a transfer or hang-up to carry out once queued prompts have played.
+    /// Media delivers the customer's audio at `rate` from now on (`None`: no more).
+    fn subscribe_audio(&mut self, rate: Option<u32>) {
+        if self.audio_rate != rate {
+            self.audio_rate = rate;
+            self.outputs.push(Output::AudioSubscription {
+                at_ms: self.now,
+                sample_rate: rate,
+            });
+        }
+    }
+
     fn finish_with(&mut self, next: AfterPlayback) -> Result<(), String> {
         if self.awaiting_transfer {
             return Err("a transfer is already under way".into());

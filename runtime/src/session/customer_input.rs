@@ -12,7 +12,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             CallerInput::HangUp { reason } => self.end_call(Party::Customer, reason),
             CallerInput::TransferResult { result } => self.on_transfer_result(result),
             CallerInput::Audio { frame } => {
-                if self.audio_rate.is_some() {
+                if self.audio_rate == Some(frame.sample_rate) {
                     self.pending.push_back(Event::AudioFrame(frame));
                 }
             }

@@ -41,6 +41,12 @@ pub enum Output {
     Transfer { at_ms: Millis, transfer: Transfer },
     /// Send keypad tones.
     SendDtmf { at_ms: Millis, digits: String },
+    /// Deliver the customer's audio as [`CallerInput::Audio`] 20 ms frames at this rate
+    /// (`None`: stop). Frames at another rate are not passed to the script.
+    AudioSubscription {
+        at_ms: Millis,
+        sample_rate: Option<u32>,
+    },
     /// The call is over; close the line.
     Ended { end: CallEnd },
 }

@@ -556,3 +556,57 @@ fn customer_hang_up_stops_playback_and_is_delivered() {
     block(h.session.input(800, CallerInput::Dtmf { digit: '1' }));
     assert_eq!(h.events().len(), 1);
 }
+
+#[test]
+fn subscribed_audio_reaches_the_script_at_its_rate_only_while_subscribed() {
+    let frame = |rate: u32| CallerInput::Audio {
+        frame: crate::contract::AudioFrame {
+            samples: vec![7; rate as usize / 50],
+            sample_rate: rate,
+        },
+    };
+    let mut h = Harness::new(|event| {
+        Ok(match event {
+            Event::CallStarted(_) => vec![Action::SubscribeAudio { sample_rate: 8_000 }],
+            Event::Dtmf(_) => vec![Action::UnsubscribeAudio],
+            _ => vec![],
+        })
+    });
+    block(async {
+        let out = h.session.start().await;
+        assert!(
+            matches!(
+                &out[..],
+                [Output::AudioSubscription {
+                    at_ms: 0,
+                    sample_rate: Some(8_000)
+                }]
+            ),
+            "{out:?}"
+        );
+        h.session.input(20, frame(8_000)).await;
+        // A frame converted before media heard of the rate is not the script's.
+        h.session.input(40, frame(16_000)).await;
+        let out = h.session.input(60, CallerInput::Dtmf { digit: '1' }).await;
+        assert!(
+            out.iter().any(|o| matches!(
+                o,
+                Output::AudioSubscription {
+                    at_ms: 60,
+                    sample_rate: None
+                }
+            )),
+            "{out:?}"
+        );
+        h.session.input(80, frame(8_000)).await;
+    });
+    let audio: Vec<_> = h
+        .events()
+        .into_iter()
+        .filter_map(|(at, e)| match e {
+            Event::AudioFrame(f) => Some((at, f.sample_rate, f.samples.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(audio, vec![(20, 8_000, 160)]);
+}

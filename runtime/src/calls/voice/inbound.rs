@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::contract::{Listen, Transcript};
-use crate::media::transport_codec::{CodecError, LineDecoder, ToCanonical, TransportCodec};
+use crate::contract::{AudioFrame, Listen, Transcript};
+use crate::media::transport_codec::{CodecError, LineDecoder, LineResampler, TransportCodec};
 use crate::session::CallerInput;
 use crate::speech::asr::{AsrError, AsrEvent, Recognition, RecognitionOptions, SpeechRecognizer};
 use crate::speech::turn::{Endpointer, TurnConfig, TurnEvent};
@@ -42,11 +42,13 @@ pub struct InboundAudio {
     line_frame: usize,
     endpointer: Endpointer,
     /// Line frames to canonical ones for the recogniser, reset as each utterance starts.
-    for_recognition: ToCanonical,
+    for_recognition: LineResampler,
     /// For a recorded call: every line frame to canonical, without a break.
-    for_recording: Option<ToCanonical>,
+    for_recording: Option<LineResampler>,
     /// The canonical frames the latest payload completed, for the recording.
     recorded: Vec<i16>,
+    /// The script's audio subscription: its rate, and line frames converted to it.
+    subscription: Option<(u32, LineResampler)>,
     recognizer: Arc<dyn SpeechRecognizer>,
     options: RecognitionOptions,
     /// The utterance being spoken, fed frame by frame.
@@ -74,9 +76,12 @@ impl InboundAudio {
                 VoiceDetector::new(rate, Aggressiveness::default())?,
                 TurnConfig::default(),
             ),
-            for_recognition: ToCanonical::new(rate)?,
-            for_recording: record.then(|| ToCanonical::new(rate)).transpose()?,
+            for_recognition: LineResampler::to_canonical(rate)?,
+            for_recording: record
+                .then(|| LineResampler::to_canonical(rate))
+                .transpose()?,
             recorded: Vec::new(),
+            subscription: None,
             recognizer,
             options: RecognitionOptions::default(),
             active: None,
@@ -90,6 +95,18 @@ impl InboundAudio {
     pub fn listen(&mut self, listen: &Listen) {
         self.options.hints = listen.hints.clone();
         self.endpointer.set_config(TurnConfig::for_listen(listen));
+    }
+
+    /// The script subscribed to the customer's audio at `rate` Hz (`None`: unsubscribed):
+    /// from the next frame on, each 20 ms also goes to the session as
+    /// [`CallerInput::Audio`] at that rate. A rate the line cannot be converted to is
+    /// refused and leaves the subscription as it was.
+    pub fn subscribe(&mut self, rate: Option<u32>) -> Result<(), CodecError> {
+        self.subscription = match rate {
+            None => None,
+            Some(rate) => Some((rate, LineResampler::new(self.decoder.codec().rate(), rate)?)),
+        };
+        Ok(())
     }
 
     /// Takes one payload from the transport; what the customer's side did because of it
@@ -110,6 +127,19 @@ impl InboundAudio {
                 match recording.convert(frame) {
                     Ok(canonical) => self.recorded.extend_from_slice(canonical),
                     Err(error) => tracing::warn!(%error, "a frame could not be recorded"),
+                }
+            }
+            if let Some((rate, converter)) = &mut self.subscription {
+                match converter.convert(frame) {
+                    Ok(samples) => out.push(CallerInput::Audio {
+                        frame: AudioFrame {
+                            samples: samples.to_vec(),
+                            sample_rate: *rate,
+                        },
+                    }),
+                    Err(error) => {
+                        tracing::warn!(%error, "a frame could not be converted for the script")
+                    }
                 }
             }
             self.judge(frame, out);
@@ -367,5 +397,60 @@ mod tests {
             inbound.push(&[0; 640], &mut heard).map(<[i16]>::len),
             Ok(320)
         );
+    }
+
+    #[test]
+    fn a_subscribed_script_gets_every_20_ms_at_its_rate_from_the_next_frame_on() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Mulaw8k, recognizer, false).expect("audio");
+        let call = telephone_call();
+        let mut heard = Vec::new();
+        let audio = |heard: &mut Vec<CallerInput>| -> Vec<AudioFrame> {
+            heard
+                .drain(..)
+                .filter_map(|input| match input {
+                    CallerInput::Audio { frame } => Some(frame),
+                    _ => None,
+                })
+                .collect()
+        };
+        inbound.push(&call[0], &mut heard).expect("decodes");
+        assert!(
+            audio(&mut heard).is_empty(),
+            "nothing before a subscription"
+        );
+        inbound.subscribe(Some(8_000)).expect("8 kHz");
+        inbound.push(&call[60], &mut heard).expect("decodes");
+        let narrow = audio(&mut heard);
+        let mut line = Vec::new();
+        Law::Mu.decode(&call[60], &mut line);
+        assert_eq!(narrow.len(), 1);
+        assert_eq!(narrow[0].sample_rate, 8_000);
+        assert_eq!(
+            narrow[0].samples, line,
+            "the line's own samples, unconverted"
+        );
+        inbound.subscribe(Some(16_000)).expect("16 kHz");
+        for payload in &call[61..75] {
+            inbound.push(payload, &mut heard).expect("decodes");
+        }
+        let wide = audio(&mut heard);
+        assert_eq!(wide.len(), 14);
+        assert!(
+            wide.iter()
+                .all(|f| f.sample_rate == 16_000 && f.samples.len() == 320)
+        );
+        assert!(rms(&wide[13].samples) > 0.05, "speech, resampled");
+        assert_eq!(
+            inbound
+                .subscribe(Some(11_025))
+                .err()
+                .map(|e| e.to_string().contains("11025")),
+            Some(true)
+        );
+        inbound.subscribe(None).expect("unsubscribed");
+        inbound.push(&call[80], &mut heard).expect("decodes");
+        assert!(audio(&mut heard).is_empty());
     }
 }

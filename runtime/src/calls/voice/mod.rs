@@ -309,6 +309,12 @@ impl VoiceCall {
                     self.outbox.push_back(VoiceEvent::Clear);
                 }
                 Output::Listen { listen, .. } => self.inbound.listen(listen),
+                Output::AudioSubscription { sample_rate, .. } => {
+                    // The session checked the rate (8 or 16 kHz); every line converts to it.
+                    if let Err(error) = self.inbound.subscribe(*sample_rate) {
+                        tracing::warn!(%error, "the script's audio subscription cannot be served");
+                    }
+                }
                 Output::Transfer { .. } | Output::SendDtmf { .. } | Output::Ended { .. } => {}
             }
         }

@@ -138,6 +138,8 @@ impl ServerMessage {
                 reason,
             },
             Output::SendDtmf { at_ms, digits } => ServerMessage::SendDtmf { at_ms, digits },
+            // Media's business: the client's audio is converted for the script here.
+            Output::AudioSubscription { .. } => return None,
             Output::Ended { end } => ServerMessage::Hangup {
                 at_ms: end.at_ms,
                 by: end.by,
@@ -148,6 +150,11 @@ impl ServerMessage {
 
     pub fn from_timeline(entry: TimelineEntry) -> Option<Self> {
         Some(match entry {
+            // The client's own audio, 50 frames a second: not echoed (the record has it).
+            TimelineEntry::Event {
+                event: Event::AudioFrame(_),
+                ..
+            } => return None,
             TimelineEntry::Event { at_ms, event } => ServerMessage::Event { at_ms, event },
             TimelineEntry::Action { at_ms, action } => ServerMessage::Action { at_ms, action },
             TimelineEntry::Log { at_ms, line } => ServerMessage::Log {
