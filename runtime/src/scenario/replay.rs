@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::contract::{Action, CallScript, Channel, Millis, Outcome, Play, Say};
 use crate::session::{
-    CallRecord, EstimatedPlayout, InstantPlayout, PlaySource, Playout, Session, SessionConfig,
+    CallRecord, EstimatedPlayout, InstantPlayout, PlaySource, Playout, Prepared, Session,
+    SessionConfig,
 };
 
 /// Where a replay first differs from the original.
@@ -39,13 +40,21 @@ pub struct Replay {
 }
 
 /// Playback timed as the recorded call timed it: the lengths in its record (a voice
-/// call's real audio), and the channel's own rule for anything the original never played.
+/// call's real audio), and the channel's own rule for anything the original never played;
+/// and the time the original spent getting replies' audio ready, at the same moments.
 struct RecordedPlayout {
     lengths: BTreeMap<String, u32>,
+    preparing: BTreeMap<Millis, u32>,
     otherwise: Box<dyn Playout>,
 }
 
 impl Playout for RecordedPlayout {
+    fn prepare<'a>(&'a mut self, now: Millis, _actions: &'a [Action]) -> Prepared<'a> {
+        Box::pin(std::future::ready(
+            self.preparing.remove(&now).unwrap_or_default(),
+        ))
+    }
+
     fn prompt_ms(&self, play: &Play) -> Result<u32, String> {
         let key = PlaySource::Prompt {
             name: play.prompt.clone(),
@@ -78,6 +87,7 @@ fn playout_for(original: &CallRecord) -> Box<dyn Playout> {
     };
     Box::new(RecordedPlayout {
         lengths: original.playout_ms.clone(),
+        preparing: original.prepare_ms.clone(),
         otherwise,
     })
 }
@@ -139,4 +149,79 @@ fn compare(original: &CallRecord, replayed: &CallRecord) -> Option<Divergence> {
         });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{CallStarted, Event, ScriptFailure, ScriptReply};
+    use crate::session::CallerInput;
+    use crate::session::test_playouts::SlowPlayout;
+
+    /// Greets (interruptibly) and apologises when interrupted: whether the customer's
+    /// words landed on the greeting decides its actions.
+    struct Greeter;
+
+    impl CallScript for Greeter {
+        async fn handle(&mut self, event: &Event, _: Millis) -> Result<ScriptReply, ScriptFailure> {
+            let say = |text: &str| {
+                Action::Say(Say {
+                    text: text.into(),
+                    voice: String::new(),
+                    id: text.into(),
+                    barge_in: true,
+                })
+            };
+            let actions = match event {
+                Event::CallStarted(_) => vec![say("hello")],
+                Event::PlaybackFinished(p) if p.interrupted => vec![say("sorry, go on")],
+                _ => vec![],
+            };
+            Ok(ScriptReply {
+                actions,
+                ..ScriptReply::default()
+            })
+        }
+    }
+
+    #[test]
+    fn a_replay_waits_where_the_call_waited_for_its_audio() {
+        let call = CallStarted {
+            call_id: "c1".into(),
+            direction: crate::contract::Direction::Outbound,
+            caller: String::new(),
+            callee: String::new(),
+            channel: Channel::Twilio,
+            variables: Vec::new(),
+            started_at_ms: 0,
+            random_seed: 1,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let original = runtime.block_on(async {
+            // The greeting's audio took 300 ms to synthesise: it played from 300 to 1,300,
+            // so words at 1,200 interrupted it.
+            let playout = SlowPlayout {
+                preparing_ms: 300,
+                length_ms: 1_000,
+            };
+            let mut session = Session::new(Greeter, playout, call, SessionConfig::default());
+            session.start().await;
+            session.input(1_200, CallerInput::SpeechStarted).await;
+            session.hang_up(3_000, "test over").await;
+            session.into_record()
+        });
+        assert_eq!(original.actions().count(), 2, "{:?}", original.timeline);
+        let replayed = runtime.block_on(replay(&original, Greeter));
+        assert_eq!(replayed.divergence, None);
+        assert_eq!(
+            replayed
+                .record
+                .actions()
+                .map(|(at, _)| at)
+                .collect::<Vec<_>>(),
+            vec![300, 1_200]
+        );
+    }
 }

@@ -25,6 +25,8 @@ mod record;
 pub use fallback::Fallback;
 pub use io::{CallerInput, Output};
 pub use playback_queue::{PlayItem, PlaySource};
+#[cfg(test)]
+pub(crate) use playout::test_playouts;
 pub use playout::{EstimatedPlayout, InstantPlayout, Playout, Prepared, estimate_speech_ms};
 pub use record::{CallEnd, CallRecord, ScriptTimings, Speaker, TimelineEntry, TranscriptLine};
 
@@ -294,7 +296,13 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         };
         self.record.timings.add(reply.cpu);
         if !hang_up && !self.ended {
-            self.playout.prepare(&reply.actions).await;
+            let spent = self.playout.prepare(self.now, &reply.actions).await;
+            if spent > 0 {
+                // The reply's audio was not ready (text-to-speech on a cache miss): it
+                // starts now, so its playback, and what follows it, is timed from here.
+                *self.record.prepare_ms.entry(self.now).or_default() += spent;
+                self.now += Millis::from(spent);
+            }
         }
         let at_ms = self.now;
         self.record.timeline.extend(

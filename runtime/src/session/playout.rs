@@ -10,20 +10,25 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::contract::{Action, Play, Say};
+use crate::contract::{Action, Millis, Play, Say};
 
-/// What [`Playout::prepare`] returns: boxed, so `Box<dyn Playout>` works.
-pub type Prepared<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+/// What [`Playout::prepare`] returns: boxed, so `Box<dyn Playout>` works. Its output is
+/// how many milliseconds the preparation took.
+pub type Prepared<'a> = Pin<Box<dyn Future<Output = u32> + Send + 'a>>;
 
 /// Gives the length of what the script asks to play, or why it cannot be played.
 pub trait Playout: Send {
     /// Gets the audio of a reply's `play` and `say` actions ready, before the session asks
     /// for their lengths: text-to-speech and loading a prompt are slow the first time, and
-    /// the session must not hold an executor thread while they run. The default has
+    /// the session must not hold an executor thread while they run. `now` is the call time
+    /// the reply began at.
+    ///
+    /// Returns how long that took, in milliseconds: the audio starts only then, so the
+    /// session's clock moves on by it (0 when everything was ready). The default has
     /// nothing to prepare.
-    fn prepare<'a>(&'a mut self, actions: &'a [Action]) -> Prepared<'a> {
-        let _ = actions;
-        Box::pin(std::future::ready(()))
+    fn prepare<'a>(&'a mut self, now: Millis, actions: &'a [Action]) -> Prepared<'a> {
+        let _ = (now, actions);
+        Box::pin(std::future::ready(0))
     }
     fn prompt_ms(&self, play: &Play) -> Result<u32, String>;
     fn speech_ms(&self, say: &Say) -> Result<u32, String>;
@@ -81,6 +86,33 @@ impl Playout for EstimatedPlayout {
     }
 }
 
+/// Playouts for the session's and the replay's tests.
+#[cfg(test)]
+pub(crate) mod test_playouts {
+    use super::*;
+
+    /// Every clip lasts `length_ms`; the first reply's audio takes `preparing_ms` to get
+    /// ready, like text-to-speech on a cache miss.
+    pub struct SlowPlayout {
+        pub preparing_ms: u32,
+        pub length_ms: u32,
+    }
+
+    impl Playout for SlowPlayout {
+        fn prepare<'a>(&'a mut self, _now: Millis, _actions: &'a [Action]) -> Prepared<'a> {
+            Box::pin(std::future::ready(std::mem::take(&mut self.preparing_ms)))
+        }
+
+        fn prompt_ms(&self, _play: &Play) -> Result<u32, String> {
+            Ok(self.length_ms)
+        }
+
+        fn speech_ms(&self, _say: &Say) -> Result<u32, String> {
+            Ok(self.length_ms)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,8 +145,8 @@ impl Playout for InstantPlayout {
 }
 
 impl<P: Playout + ?Sized> Playout for Box<P> {
-    fn prepare<'a>(&'a mut self, actions: &'a [Action]) -> Prepared<'a> {
-        (**self).prepare(actions)
+    fn prepare<'a>(&'a mut self, now: Millis, actions: &'a [Action]) -> Prepared<'a> {
+        (**self).prepare(now, actions)
     }
 
     fn prompt_ms(&self, play: &Play) -> Result<u32, String> {

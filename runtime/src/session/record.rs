@@ -93,6 +93,11 @@ pub struct CallRecord {
     /// way the call did.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub playout_ms: BTreeMap<String, u32>,
+    /// How long getting a reply's audio ready took (text-to-speech on a cache miss), by the
+    /// call time the reply began at: the call's clock moved on by it before the audio
+    /// started, and a replay moves its clock on the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prepare_ms: BTreeMap<Millis, u32>,
 }
 
 impl CallRecord {
@@ -106,6 +111,7 @@ impl CallRecord {
             end: None,
             timings: ScriptTimings::default(),
             playout_ms: BTreeMap::new(),
+            prepare_ms: BTreeMap::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::playout::test_playouts::SlowPlayout;
 use super::*;
 use crate::contract::{
     Action, CallScript, Channel, Direction, DtmfEnd, DtmfOptions, IntentLevel, Outcome,
@@ -609,4 +610,45 @@ fn subscribed_audio_reaches_the_script_at_its_rate_only_while_subscribed() {
         })
         .collect();
     assert_eq!(audio, vec![(20, 8_000, 160)]);
+}
+
+#[test]
+fn time_spent_getting_a_reply_ready_delays_its_playback_and_is_recorded() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let script = FakeScript {
+        handler: Box::new(|event| {
+            Ok(match event {
+                Event::CallStarted(_) => vec![say("您好", true), listen(5_000)],
+                _ => vec![],
+            })
+        }),
+        seen: seen.clone(),
+    };
+    let playout = SlowPlayout {
+        preparing_ms: 300,
+        length_ms: 1_000,
+    };
+    let mut session = Session::new(script, playout, call(), SessionConfig::default());
+    block(async {
+        let out = session.start().await;
+        assert!(
+            matches!(&out[..], [Output::Play { at_ms: 300, .. }]),
+            "the audio starts once it is ready: {out:?}"
+        );
+        assert_eq!(session.next_deadline(), Some(1_300));
+        session.advance(1_300).await;
+    });
+    let finished: Vec<_> = seen.lock().expect("not poisoned")[1..]
+        .iter()
+        .filter_map(|(at, e)| match e {
+            Event::PlaybackFinished(p) => Some((*at, p.played_ms)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finished, vec![(1_300, 1_000)]);
+    let record = session.into_record();
+    assert_eq!(
+        record.prepare_ms.into_iter().collect::<Vec<_>>(),
+        vec![(0, 300)]
+    );
 }

@@ -9,11 +9,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use futures_util::future::join_all;
 
 use super::services::VoiceServices;
-use crate::contract::{Action, Play, Say};
+use crate::contract::{Action, Millis, Play, Say};
 use crate::media::transport_codec::{EncodedAudio, TransportCodec};
 use crate::session::{PlaySource, Playout, Prepared};
 
@@ -107,11 +108,16 @@ impl AudioPlayout {
     }
 
     /// Gets `sources` ready (those not ready yet), all at once.
-    pub async fn prepare_sources(&self, sources: Vec<PlaySource>) {
+    /// Returns how long it took, in milliseconds (0 when all of them were ready).
+    pub async fn prepare_sources(&self, sources: Vec<PlaySource>) -> u32 {
         let missing: Vec<PlaySource> = sources
             .into_iter()
             .filter(|s| !self.prepared.contains(s))
             .collect();
+        if missing.is_empty() {
+            return 0;
+        }
+        let began = Instant::now();
         let fetched = join_all(missing.iter().map(|source| self.clip(source))).await;
         for (source, clip) in missing.into_iter().zip(fetched) {
             if let Err(why) = &clip {
@@ -119,6 +125,7 @@ impl AudioPlayout {
             }
             self.prepared.insert(source, clip);
         }
+        u32::try_from(began.elapsed().as_millis()).unwrap_or(u32::MAX)
     }
 
     async fn clip(&self, source: &PlaySource) -> Result<Clip, String> {
@@ -158,7 +165,7 @@ fn source_of(action: &Action) -> Option<PlaySource> {
 }
 
 impl Playout for AudioPlayout {
-    fn prepare<'a>(&'a mut self, actions: &'a [Action]) -> Prepared<'a> {
+    fn prepare<'a>(&'a mut self, _now: Millis, actions: &'a [Action]) -> Prepared<'a> {
         Box::pin(self.prepare_sources(actions.iter().filter_map(source_of).collect()))
     }
 
