@@ -466,18 +466,13 @@ fn replay_finds_no_divergence_for_the_same_version_and_one_for_a_modified_versio
     );
     runtime().block_on(accept_coupon(&ws_url));
 
-    let replay = |module: &std::path::Path| {
-        support::server::replay(&server, &key, &call_id, module, &dir.path().join("cache"))
-    };
-    let same = replay(&support::guest_wasm("birthday-coupon"));
-    let stdout = String::from_utf8_lossy(&same.stdout);
-    assert_eq!(
-        same.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&same.stderr)
+    support::server::assert_replays_the_same(
+        &server,
+        &key,
+        &call_id,
+        &support::guest_wasm("birthday-coupon"),
+        &dir.path().join("cache"),
     );
-    assert!(stdout.contains("no divergence"), "{stdout}");
 
     // The same script with one phrase changed, as a tenant's next version might be.
     let original = support::guest_bytes("birthday-coupon");
@@ -490,14 +485,8 @@ fn replay_finds_no_divergence_for_the_same_version_and_one_for_a_modified_versio
     modified[at..at + to.len()].copy_from_slice(to);
     let path = dir.path().join("birthday-coupon-v2.wasm");
     std::fs::write(&path, modified).expect("write");
-    let changed = replay(&path);
-    let stdout = String::from_utf8_lossy(&changed.stdout);
-    assert_eq!(
-        changed.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&changed.stderr)
-    );
+    let cache = dir.path().join("cache");
+    let stdout = support::server::replay_exiting(&server, &key, &call_id, &path, &cache, 1);
     assert!(stdout.contains("diverges at action"), "{stdout}");
     assert!(
         stdout.contains("after the customer said: 好的，谢谢"),

@@ -241,3 +241,36 @@ pub fn replay(
         .output()
         .expect("run huashu replay")
 }
+
+/// Replays `call_id` against `module` (see [`replay`]), asserts it exits with `code` (0: the
+/// same turns, 1: a divergence) and returns what it printed.
+pub fn replay_exiting(
+    server: &Server,
+    key: &str,
+    call_id: &str,
+    module: &Path,
+    cache: &Path,
+    code: i32,
+) -> String {
+    let replayed = replay(server, key, call_id, module, cache);
+    let stdout = String::from_utf8_lossy(&replayed.stdout).into_owned();
+    assert_eq!(
+        replayed.status.code(),
+        Some(code),
+        "{stdout}{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+    stdout
+}
+
+/// Replays `call_id` against `module` and asserts it takes the same turns.
+pub fn assert_replays_the_same(
+    server: &Server,
+    key: &str,
+    call_id: &str,
+    module: &Path,
+    cache: &Path,
+) {
+    let stdout = replay_exiting(server, key, call_id, module, cache, 0);
+    assert!(stdout.contains("no divergence"), "{stdout}");
+}
