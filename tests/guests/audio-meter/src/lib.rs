@@ -28,7 +28,10 @@ impl AudioMeter {
     fn report(&mut self, prefix: &str, out: &mut Actions) {
         out.field(format!("{prefix}_frames"), self.frames.to_string())
             .field(format!("{prefix}_loud_frames"), self.loud.to_string())
-            .field(format!("{prefix}_samples_per_frame"), self.last.0.to_string())
+            .field(
+                format!("{prefix}_samples_per_frame"),
+                self.last.0.to_string(),
+            )
             .field(format!("{prefix}_sample_rate"), self.last.1.to_string());
         *self = Self::default();
     }
