@@ -21,15 +21,21 @@ use huashu::media::resample::{OPUS_RATE, convert_i16};
 use huashu::speech::tts::TextToSpeech;
 use huashu::speech::tts::espeak::EspeakTts;
 
-/// A server with one tenant that has `birthday-coupon`; its key.
-fn server_with_coupon(dir: &std::path::Path) -> (Server, String) {
+/// A server with one tenant that has the guest `module`; the tenant's id and key.
+fn server_with(dir: &std::path::Path, module: &str) -> (Server, String, String) {
     let server = Server::start(dir);
-    let (_, key) = create_tenant(&server, "Acme Retail");
+    let (tenant_id, key) = create_tenant(&server, "Acme Retail");
     let (status, body) = server.client(&key).put_bytes(
-        "/v1/modules/birthday-coupon",
-        &support::guest_bytes("birthday-coupon"),
+        &format!("/v1/modules/{module}"),
+        &support::guest_bytes(module),
     );
     assert_eq!(status, 201, "{body}");
+    (server, tenant_id, key)
+}
+
+/// A server with one tenant that has `birthday-coupon`; its key.
+fn server_with_coupon(dir: &std::path::Path) -> (Server, String) {
+    let (server, _, key) = server_with(dir, "birthday-coupon");
     (server, key)
 }
 
@@ -527,13 +533,7 @@ fn between(samples: &[i16], from_ms: u64, to_ms: u64) -> &[i16] {
 #[test]
 fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(dir.path());
-    let (tenant_id, key) = create_tenant(&server, "Acme Retail");
-    let (status, body) = server.client(&key).put_bytes(
-        "/v1/modules/birthday-coupon",
-        &support::guest_bytes("birthday-coupon"),
-    );
-    assert_eq!(status, 201, "{body}");
+    let (server, tenant_id, key) = server_with(dir.path(), "birthday-coupon");
     let (status, tenant) = server.operator().patch(
         &format!("/v1/tenants/{tenant_id}"),
         json!({ "record_calls": true }),
@@ -687,13 +687,7 @@ fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
 #[test]
 fn a_script_subscribed_to_the_audio_hears_the_caller_at_the_rate_it_asked_for() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(dir.path());
-    let (_, key) = create_tenant(&server, "Acme Research");
-    let (status, body) = server.client(&key).put_bytes(
-        "/v1/modules/audio-meter",
-        &support::guest_bytes("audio-meter"),
-    );
-    assert_eq!(status, 201, "{body}");
+    let (server, _, key) = server_with(dir.path(), "audio-meter");
     let hello = spoken("hello there");
     let speaking = Duration::from_millis(hello.len() as u64 / 16) + Duration::from_millis(300);
     let key_press = |digit: &str| {
