@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use clap::Args;
 
 use super::speech_engines::SpeechArgs;
@@ -103,6 +104,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
+    // Every connection sends small messages that must leave at once: a call's 20 ms audio
+    // frames. With Nagle's algorithm a frame would wait for the peer to acknowledge the
+    // one before it, a round trip, bunching the audio on any real network.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     println!(
         "huashu listening on http://{address} (data in {})",
         args.data.display()
