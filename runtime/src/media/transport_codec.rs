@@ -534,4 +534,17 @@ mod tests {
         assert_eq!(passthrough.convert(&frame), Ok(&frame[..]));
         assert_eq!(passthrough.latency(), Duration::ZERO);
     }
+
+    /// Every line a call can have converts to every rate a script can subscribe with.
+    #[test]
+    fn every_line_converts_to_every_subscription_rate() {
+        for codec in ALL {
+            for rate in [8_000, 16_000] {
+                let mut converter = LineResampler::new(codec.rate(), rate).expect("converter");
+                let line = sine(440.0, codec.rate(), 0.5, codec.frame_samples());
+                let frame = converter.convert(&line).expect("converts");
+                assert_eq!(frame.len(), rate as usize / 50, "{codec:?} to {rate}");
+            }
+        }
+    }
 }
