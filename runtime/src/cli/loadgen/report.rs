@@ -16,6 +16,10 @@ use super::twilio_client::{CallResult, SharedFigures};
 /// The design's bar for outbound frame lateness at the 99th percentile.
 pub const P99_LATENESS_GOAL_MS: f64 = 20.0;
 
+/// The generator's own timer p99 from which the report warns that the generator, not only
+/// the server, was short of CPU: half the lateness goal.
+pub const GENERATOR_LATE_MS: f64 = P99_LATENESS_GOAL_MS / 2.0;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
     pub server: String,
@@ -121,6 +125,9 @@ pub struct Verdict {
     pub zero_drops: bool,
     pub p99_lateness_under_goal: bool,
     pub passed: bool,
+    /// The generator's own frame timer was [`GENERATOR_LATE_MS`] or more late at p99: the
+    /// lateness it measured includes its own delays (not a verdict on the server).
+    pub generator_late: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,6 +209,10 @@ impl Report {
         let p99_lateness_under_goal = frame_lateness
             .p99_ms
             .is_some_and(|p99| p99 < P99_LATENESS_GOAL_MS);
+        let loadgen_timer_lateness = figures.send_lateness.summary();
+        let generator_late = loadgen_timer_lateness
+            .p99_ms
+            .is_some_and(|p99| p99 >= GENERATOR_LATE_MS);
         let steady = usage.steady.map(|stretch| {
             let figures = &figures.steady;
             let (server, server_error) = match steady_server {
@@ -235,7 +246,7 @@ impl Report {
             frames,
             frame_lateness,
             turns,
-            loadgen_timer_lateness: figures.send_lateness.summary(),
+            loadgen_timer_lateness,
             usage,
             server,
             steady,
@@ -244,6 +255,7 @@ impl Report {
                 zero_drops,
                 p99_lateness_under_goal,
                 passed: all_held && zero_drops && p99_lateness_under_goal,
+                generator_late,
             },
         }
     }
@@ -397,6 +409,30 @@ mod tests {
             crate::cli::loadgen::table::render(&report).contains("dropped 4"),
             "{}",
             crate::cli::loadgen::table::render(&report)
+        );
+    }
+
+    #[test]
+    fn a_late_generator_is_named_in_the_verdict() {
+        let figures = SharedFigures::default();
+        for _ in 0..100 {
+            figures.frame_lateness.record_us(25_000);
+            figures.send_lateness.record_us(22_000);
+        }
+        let report = Report::new(
+            settings(1),
+            &[held(5)],
+            &figures,
+            Usage::default(),
+            Server::default(),
+            None,
+        );
+        assert!(!report.verdict.passed);
+        assert!(report.verdict.generator_late);
+        let table = crate::cli::loadgen::table::render(&report);
+        assert!(
+            table.contains("the generator's own timer was late"),
+            "{table}"
         );
     }
 }

@@ -159,6 +159,14 @@ pub fn render(report: &Report) -> String {
         ms(report.frame_lateness.p99_ms),
         yes(v.p99_lateness_under_goal)
     );
+    if v.generator_late {
+        let _ = writeln!(
+            out,
+            "note: the generator's own timer was late ({} at p99): the lateness above is partly \
+             the generator's; try --threads 2, or run it on another machine",
+            ms(report.loadgen_timer_lateness.p99_ms)
+        );
+    }
     out
 }
 
