@@ -619,12 +619,7 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
 
     // Another tenant cannot have it.
     let (_, other) = create_tenant(&server, "Other Co");
-    let (status, body) = server.client(&other).get(&path);
-    assert_eq!(
-        (status, &body["error"]["code"]),
-        (404, &json!("not_found")),
-        "{body}"
-    );
+    support::server::assert_not_found(server.client(&other).get(&path));
 }
 
 #[test]
@@ -675,12 +670,7 @@ fn calls_that_are_not_recorded_say_so_and_have_no_recording_to_download() {
         let (_, call) = client.get(&format!("/v1/calls/{id}"));
         assert_eq!(call["has_recording"], false, "{call}");
         assert_eq!(call["status"], "completed", "{call}");
-        let (status, body) = client.get(&format!("/v1/calls/{id}/recording"));
-        assert_eq!(
-            (status, &body["error"]["code"]),
-            (404, &json!("not_found")),
-            "{body}"
-        );
+        support::server::assert_not_found(client.get(&format!("/v1/calls/{id}/recording")));
     }
 }
 

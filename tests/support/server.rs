@@ -274,3 +274,12 @@ pub fn assert_replays_the_same(
     let stdout = replay_exiting(server, key, call_id, module, cache, 0);
     assert!(stdout.contains("no divergence"), "{stdout}");
 }
+
+/// Asserts an API answer is the JSON error `404 not_found`.
+pub fn assert_not_found((status, body): (u16, Value)) {
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+}

@@ -1,8 +1,6 @@
 //! Writes survive closing and reopening the directory, and a process abort right after
 //! they were acknowledged.
 
-use std::path::Path;
-
 use crate::store::{
     ApiKey, CallStatus, CallSummary, KeyValueStore, PromptMeta, Quotas, SledStore, Store,
     StoreError, Tenant,
@@ -94,26 +92,24 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
     assert_eq!(store.get(&tenant.id, "k").unwrap(), Some(b"v".to_vec()));
 }
 
-/// Set in the child process of the test below: the directory to write into before
-/// the child aborts.
+/// Set in a child process of the abort tests: the directory to write into before the
+/// child aborts.
 const CHILD_DIR_VAR: &str = "HUASHU_SLED_ABORT_CHILD_DIR";
 
-#[test]
-fn acknowledged_writes_survive_a_process_abort() {
-    if let Some(dir) = std::env::var_os(CHILD_DIR_VAR) {
-        let store = SledStore::open(Path::new(&dir)).unwrap();
-        store
-            .add_module_version("t_01", "bot", "d", 1, b"wasm", b"art")
-            .unwrap();
-        store.set("t_01", "k", b"v").unwrap();
-        // No drop, no exit handlers: like `kill -9` right after the 2xx.
-        std::process::abort();
-    }
+/// In the child process of an abort test: the directory to write into.
+fn child_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os(CHILD_DIR_VAR).map(Into::into)
+}
+
+/// Runs the test `name` (in this module) again as a child process that writes into a fresh
+/// directory and aborts (no drop, no exit handlers: like `kill -9` right after the 2xx);
+/// returns the directory it left.
+fn run_aborting_child(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "store::sled_store::durability_tests::acknowledged_writes_survive_a_process_abort",
+            &format!("store::sled_store::durability_tests::{name}"),
         ])
         .env(CHILD_DIR_VAR, dir.path())
         .stdout(std::process::Stdio::null())
@@ -121,6 +117,20 @@ fn acknowledged_writes_survive_a_process_abort() {
         .status()
         .unwrap();
     assert!(!status.success(), "the child should have aborted");
+    dir
+}
+
+#[test]
+fn acknowledged_writes_survive_a_process_abort() {
+    if let Some(dir) = child_dir() {
+        let store = SledStore::open(&dir).unwrap();
+        store
+            .add_module_version("t_01", "bot", "d", 1, b"wasm", b"art")
+            .unwrap();
+        store.set("t_01", "k", b"v").unwrap();
+        std::process::abort();
+    }
+    let dir = run_aborting_child("acknowledged_writes_survive_a_process_abort");
     let store = SledStore::open(dir.path()).unwrap();
     assert_eq!(
         store.module_wasm("t_01", "bot", 1).unwrap(),
@@ -128,9 +138,6 @@ fn acknowledged_writes_survive_a_process_abort() {
     );
     assert_eq!(store.get("t_01", "k").unwrap(), Some(b"v".to_vec()));
 }
-
-/// Set in the child process of the test below, like [`CHILD_DIR_VAR`].
-const RECORDING_CHILD_DIR_VAR: &str = "HUASHU_SLED_RECORDING_CHILD_DIR";
 
 /// What a recorded call's end writes: the recording, then the summary that points at it.
 fn ended_recorded_call() -> CallSummary {
@@ -152,24 +159,13 @@ fn ended_recorded_call() -> CallSummary {
 fn a_recorded_call_survives_a_process_abort_with_its_recording() {
     // A second of 16 kHz audio: big enough that sled keeps it apart from small values.
     let wav = crate::media::wav::encode_pcm16(&[7; 16_000], 16_000);
-    if let Some(dir) = std::env::var_os(RECORDING_CHILD_DIR_VAR) {
-        let store = SledStore::open(Path::new(&dir)).unwrap();
+    if let Some(dir) = child_dir() {
+        let store = SledStore::open(&dir).unwrap();
         store.put_recording("t_01", "c_02", &wav).unwrap();
         store.put_call(&ended_recorded_call(), b"{}").unwrap();
         std::process::abort();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "store::sled_store::durability_tests::a_recorded_call_survives_a_process_abort_with_its_recording",
-        ])
-        .env(RECORDING_CHILD_DIR_VAR, dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(!status.success(), "the child should have aborted");
+    let dir = run_aborting_child("a_recorded_call_survives_a_process_abort_with_its_recording");
     let store = SledStore::open(dir.path()).unwrap();
     let (summary, _) = store.call("t_01", "c_02").unwrap().unwrap();
     assert!(summary.has_recording);
