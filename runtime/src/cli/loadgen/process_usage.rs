@@ -32,6 +32,10 @@ pub struct UsageFigures {
     /// Of that, hard and soft interrupts: on loopback, much of the TCP work of both ends runs
     /// there and is charged to no process.
     pub interrupts_cpu_percent: Option<f64>,
+    /// Of the machine's busy time, the part spent in the kernel (system calls and
+    /// interrupts): on loopback, mostly the TCP work of both ends. What is left is all the
+    /// user-space work there is to make faster.
+    pub kernel_cpu_percent: Option<f64>,
     /// What is left for processes other than the server and this generator: another build
     /// or test running beside the measurement. Needs `--server-pid`.
     pub other_processes_cpu_percent: Option<f64>,
@@ -70,6 +74,7 @@ impl Snapshot {
             server_rss_mib: later.server.map(|(_, rss)| rss as f64 / 1024.0),
             machine_cpu_percent: None,
             interrupts_cpu_percent: None,
+            kernel_cpu_percent: None,
             other_processes_cpu_percent: None,
             steal_cpu_percent: None,
             cores,
@@ -84,6 +89,7 @@ impl Snapshot {
             let interrupts = share(a.interrupts, b.interrupts);
             figures.machine_cpu_percent = Some(machine);
             figures.interrupts_cpu_percent = Some(interrupts);
+            figures.kernel_cpu_percent = Some(share(a.kernel, b.kernel));
             figures.steal_cpu_percent = Some(share(a.steal, b.steal));
             figures.other_processes_cpu_percent = figures.server_cpu_percent.map(|server| {
                 (machine - interrupts - server - figures.loadgen_cpu_percent).max(0.0)
@@ -151,6 +157,8 @@ struct MachineTimes {
     busy: u64,
     /// Hard and soft interrupts (part of `busy`).
     interrupts: u64,
+    /// System calls and interrupts (part of `busy`).
+    kernel: u64,
     steal: u64,
     total: u64,
 }
@@ -177,6 +185,7 @@ fn machine_times(cpu_line: &str) -> Option<MachineTimes> {
     Some(MachineTimes {
         busy: user + nice + system + irq + softirq,
         interrupts: irq + softirq,
+        kernel: system + irq + softirq,
         steal,
         total: user + nice + system + idle + iowait + irq + softirq + steal,
     })
@@ -219,6 +228,7 @@ mod tests {
             Some(MachineTimes {
                 busy: 160,
                 interrupts: 5,
+                kernel: 55,
                 steal: 7,
                 total: 987
             })

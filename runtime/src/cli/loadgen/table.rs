@@ -205,13 +205,14 @@ fn usage_line(out: &mut String, label: &str, u: &UsageFigures) {
     let pct = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.0} %"));
     let _ = writeln!(
         out,
-        "  {label} ({:.1} s): server {}, loadgen {:.0} %, interrupts {}, other processes {}, whole machine {}, stolen by the hypervisor {}; server RSS {}",
+        "  {label} ({:.1} s): server {}, loadgen {:.0} %, interrupts {}, other processes {}, whole machine {} (in the kernel {}), stolen by the hypervisor {}; server RSS {}",
         u.seconds,
         pct(u.server_cpu_percent),
         u.loadgen_cpu_percent,
         pct(u.interrupts_cpu_percent),
         pct(u.other_processes_cpu_percent),
         pct(u.machine_cpu_percent),
+        pct(u.kernel_cpu_percent),
         pct(u.steal_cpu_percent),
         u.server_rss_mib
             .map_or("n/a (give --server-pid)".into(), |m| format!("{m:.0} MiB"))
