@@ -733,3 +733,30 @@ fn a_script_subscribed_to_the_audio_hears_the_caller_at_the_rate_it_asked_for() 
         &dir.path().join("cache"),
     );
 }
+
+#[test]
+fn stopping_the_server_hangs_up_a_live_twilio_call_with_its_reason_and_keeps_the_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut server, key) = server_with_coupon(dir.path());
+    let parameters = coupon_parameters(&key);
+    let (code, reason) = support::two_worker_runtime().block_on(async move {
+        let mut call = TwilioCall::start(&server.base, parameters).await;
+        call.until_mark("greeting").await;
+        // SIGTERM while the call is live: the server waits out its grace (5 s in tests),
+        // then hangs the call up and stores its record before it exits.
+        let stopping = std::thread::spawn(move || server.terminate());
+        let closed = call.until_closed().await;
+        assert_eq!(stopping.join().expect("terminate"), Some(0));
+        closed
+    });
+    assert_eq!(
+        (code, reason.as_str()),
+        (1000, "call ended: server-shutdown")
+    );
+    let server = Server::start(dir.path());
+    let record = only_call(&server, &key);
+    assert_eq!(
+        record["record"]["end"]["reason"], "server-shutdown",
+        "{record}"
+    );
+}

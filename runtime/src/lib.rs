@@ -32,6 +32,7 @@
 //! - [`secrets`] — random ids and tokens, and how secrets are hashed.
 //! - [`cli`] — the `huashu` command line (the binary is a thin wrapper around it).
 
+pub mod alarm;
 pub mod api;
 pub mod calls;
 pub mod cli;

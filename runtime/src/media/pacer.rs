@@ -9,7 +9,8 @@
 //! [`Pacer::next_event`] beside its socket and the session's outputs; or, without async,
 //! calls [`Pacer::poll`] with the current instant and sleeps until [`Pacer::next_due`].
 //! `next_event` is cancel-safe: state only changes in the synchronous `poll`, so losing a
-//! `select!` race loses nothing.
+//! `select!` race loses nothing, and it waits on one [`Alarm`] kept across calls, so a loop
+//! that rebuilds it for every incoming message costs no new timer.
 //!
 //! # Timing
 //!
@@ -36,6 +37,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 use tokio::time::Instant;
+
+use crate::alarm::Alarm;
 
 use super::pcm::{self, FRAME_MS, FRAME_SAMPLES};
 use super::transport_codec::{CodecError, EncodedAudio, OutboundEncoder, TransportCodec};
@@ -233,6 +236,8 @@ pub struct Pacer {
     running: bool,
     stats: PacerStats,
     frame: Vec<i16>,
+    /// The timer [`Self::next_event`] waits on, kept across calls.
+    alarm: Alarm,
 }
 
 impl Pacer {
@@ -247,6 +252,7 @@ impl Pacer {
             running: false,
             stats: PacerStats::default(),
             frame: Vec::with_capacity(FRAME_SAMPLES),
+            alarm: Alarm::default(),
         })
     }
 
@@ -407,10 +413,8 @@ impl Pacer {
             if let Some(event) = self.poll(Instant::now()) {
                 return event;
             }
-            match self.next_due() {
-                Some(due) => tokio::time::sleep_until(due).await,
-                None => std::future::pending::<()>().await,
-            }
+            let due = self.next_due();
+            self.alarm.until(due).await;
         }
     }
 

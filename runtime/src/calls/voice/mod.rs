@@ -27,7 +27,7 @@ pub use services::VoiceServices;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
 use self::inbound::InboundAudio;
@@ -35,6 +35,7 @@ use self::playout::{AudioPlayout, PreparedAudio};
 use self::recorder::CallRecorder;
 use super::driver::{CallDriver, DriverUpdate};
 use super::service::{CallError, CallService, PendingCall};
+use crate::alarm::Alarm;
 use crate::contract::Action;
 use crate::media::pacer::{FramePayload, Pacer, PacerConfig, PacerEvent};
 use crate::media::transport_codec::{CodecError, TransportCodec};
@@ -83,7 +84,10 @@ pub struct VoiceCall {
     /// Set when the call ends: the latest the last audio may still go out.
     drain_until: Option<Instant>,
     metrics: Arc<Metrics>,
-    shutdown: watch::Receiver<bool>,
+    /// The timer for the session's next deadline, kept across waits.
+    deadline: Alarm,
+    /// Answers when the server asks live calls to end; `None` once it has.
+    shutdown: Option<oneshot::Receiver<()>>,
 }
 
 impl CallService {
@@ -131,7 +135,7 @@ impl CallService {
             .await;
         let mut driver = self.start_session(pending, Box::new(playout)).await?;
         let recorder = record.then(|| CallRecorder::start(&mut driver, prepared.clone()));
-        let shutdown = driver.shutdown_signal();
+        let shutdown = Some(shutdown_requested(driver.shutdown_signal()));
         Ok(VoiceCall {
             driver,
             codec,
@@ -144,6 +148,7 @@ impl CallService {
             drain_until: None,
             recorder,
             metrics: self.metrics().clone(),
+            deadline: Alarm::default(),
             shutdown,
         })
     }
@@ -233,13 +238,12 @@ impl VoiceCall {
     /// next deadline, or the server shutting down. Cancel-safe.
     pub async fn wait(&mut self) -> Wake {
         let deadline = self.driver.deadline();
+        let live = !self.driver.is_ended();
         tokio::select! {
-            input = self.inbound.next_result(), if !self.driver.is_ended() => {
-                Wake::Recognised(input)
-            }
+            input = self.inbound.next_result(), if live => Wake::Recognised(input),
             event = self.pacer.next_event() => Wake::Pacer(event),
-            () = sleep_until(deadline) => Wake::Deadline,
-            Ok(()) = self.shutdown.changed(), if !self.driver.is_ended() => Wake::Shutdown,
+            () = self.deadline.until(deadline) => Wake::Deadline,
+            () = fired(&mut self.shutdown), if live => Wake::Shutdown,
         }
     }
 
@@ -345,9 +349,35 @@ impl Drop for VoiceCall {
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
+/// A per-call answer to the server's shutdown signal. The signal's waiter list is shared by
+/// every call, and waiting on it takes its lock each time the waiter is polled: a call
+/// polls its waits 50 times a second or more, so one small task per call waits on the
+/// signal instead and answers on a channel of the call's own. The task ends with the call.
+fn shutdown_requested(mut signal: watch::Receiver<bool>) -> oneshot::Receiver<()> {
+    let (answer, requested) = oneshot::channel();
+    tokio::spawn(async move {
+        let mut answer = answer;
+        tokio::select! {
+            stopping = signal.wait_for(|&stop| stop) => {
+                if stopping.is_ok() {
+                    let _ = answer.send(());
+                }
+            }
+            () = answer.closed() => {}
+        }
+    });
+    requested
+}
+
+/// Completes when the shutdown is asked for; never if it cannot be any more. The receiver
+/// is spent once it has answered either way.
+async fn fired(signal: &mut Option<oneshot::Receiver<()>>) {
+    let answer = match signal {
+        Some(requested) => requested.await,
+        None => return std::future::pending().await,
+    };
+    *signal = None;
+    if answer.is_err() {
+        std::future::pending::<()>().await;
     }
 }
