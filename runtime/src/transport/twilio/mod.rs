@@ -42,6 +42,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// bigger payload means a broken peer.
 const MAX_MEDIA_BYTES: usize = 1_600;
 
+/// The longest base64 text a payload of at most [`MAX_MEDIA_BYTES`] takes.
+const MAX_MEDIA_BASE64: usize = MAX_MEDIA_BYTES.div_ceil(3) * 4;
+
 pub async fn connect(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     super::call_socket(ws).on_upgrade(move |socket| serve(socket, state))
 }
@@ -155,8 +158,8 @@ enum Step {
 async fn run(mut socket: WebSocket, call: &mut VoiceCall, stream_sid: &str) {
     call.start().await;
     // The decoded audio of each `media` message, reused so that 50 messages a second
-    // do not each allocate.
-    let mut audio = Vec::with_capacity(MAX_MEDIA_BYTES);
+    // neither allocate nor zero a buffer.
+    let mut audio = [0; MAX_MEDIA_BASE64 / 4 * 3];
     loop {
         if !flush(&mut socket, call, stream_sid).await {
             if !call.is_ended() {
@@ -250,7 +253,7 @@ async fn send(socket: &mut WebSocket, message: &Outbound<'_>) -> bool {
 async fn on_message(
     message: Option<Result<Message, axum::Error>>,
     call: &mut VoiceCall,
-    audio: &mut Vec<u8>,
+    audio: &mut [u8],
 ) -> Result<Step, Violation> {
     let text = match message {
         Some(Ok(Message::Text(text))) => text,
@@ -266,24 +269,28 @@ async fn on_message(
             {
                 return Ok(Step::Continue);
             }
-            audio.clear();
-            BASE64.decode_vec(payload.as_bytes(), audio).map_err(|e| {
-                Violation(
-                    CLOSE_INVALID_PAYLOAD,
-                    format!("a media payload is not base64: {e}"),
-                )
-            })?;
-            if audio.is_empty() || audio.len() > MAX_MEDIA_BYTES {
+            let decoded = if payload.len() > MAX_MEDIA_BASE64 {
+                payload.len() / 4 * 3
+            } else {
+                BASE64
+                    .decode_slice(payload.as_bytes(), audio)
+                    .map_err(|e| {
+                        Violation(
+                            CLOSE_INVALID_PAYLOAD,
+                            format!("a media payload is not base64: {e}"),
+                        )
+                    })?
+            };
+            if decoded == 0 || decoded > MAX_MEDIA_BYTES {
                 return Err(Violation(
                     CLOSE_INVALID_PAYLOAD,
                     format!(
-                        "a media payload of {} bytes; 8 kHz G.711 comes in 160-byte (20 ms) \
-                         chunks, at most {MAX_MEDIA_BYTES}",
-                        audio.len()
+                        "a media payload of {decoded} bytes; 8 kHz G.711 comes in 160-byte \
+                         (20 ms) chunks, at most {MAX_MEDIA_BYTES}"
                     ),
                 ));
             }
-            call.media(audio)
+            call.media(&audio[..decoded])
                 .await
                 .map_err(|e| Violation(CLOSE_INVALID_PAYLOAD, format!("undecodable media: {e}")))?;
         }
