@@ -11,6 +11,7 @@ mod test_cmd;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tracing_subscriber::filter::{LevelFilter, Targets};
 
 /// huashu runs phone-bot dialogue scripts (话术) as sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
@@ -68,13 +69,52 @@ pub fn main() -> ExitCode {
 
 /// Logs go to stderr, filtered by `HUASHU_LOG` (e.g. `info,huashu::script=debug`).
 fn init_logging(format: LogFormat, default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HUASHU_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let spec = std::env::var("HUASHU_LOG").unwrap_or_else(|_| default_level.to_owned());
+    let filter = log_filter(&spec).unwrap_or_else(|| {
+        eprintln!("HUASHU_LOG={spec:?} is not a log filter; logging at {default_level}");
+        log_filter(default_level).unwrap_or_else(|| Box::new(LevelFilter::INFO))
+    });
+    let registry = tracing_subscriber::registry().with(filter);
+    let text = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => registry.with(text).try_init(),
+        LogFormat::Json => registry.with(text.json()).try_init(),
     };
+}
+
+type LogFilter = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+/// The filter for `spec`, `None` if it does not parse. Targets and levels (the usual case)
+/// are decided once per call site by `Targets`. `EnvFilter` is used only when a directive
+/// names spans or fields (`[` or `{`): it also takes a lock shared by every task whenever one
+/// enters or leaves a span, which every call's task does at every poll.
+fn log_filter(spec: &str) -> Option<LogFilter> {
+    if spec.contains(['[', '{']) {
+        let filter = tracing_subscriber::EnvFilter::try_new(spec).ok()?;
+        return Some(Box::new(filter));
+    }
+    let targets: Targets = spec.parse().ok()?;
+    Some(Box::new(targets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn log_filters_of_targets_and_levels_parse() {
+        for spec in ["info", "warn,huashu::script=debug", "huashu=trace", "off"] {
+            assert!(log_filter(spec).is_some(), "{spec}");
+        }
+    }
+
+    #[test]
+    fn span_directives_are_kept_and_garbage_is_refused() {
+        assert!(log_filter("huashu[call]=debug").is_some());
+        assert!(log_filter("huashu=loud").is_none());
+        assert!(log_filter("a=b=c").is_none());
+    }
 }
