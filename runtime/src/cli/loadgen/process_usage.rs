@@ -30,14 +30,18 @@ pub struct UsageFigures {
     /// interrupt handling included.
     pub machine_cpu_percent: Option<f64>,
     /// Of that, hard and soft interrupts: on loopback, much of the TCP work of both ends runs
-    /// there and is charged to no process.
+    /// there. Linux's usual tick-based accounting also charges each tick of it to the
+    /// process that was running, so this is mostly inside the server's and the generator's
+    /// figures, not on top of them.
     pub interrupts_cpu_percent: Option<f64>,
     /// Of the machine's busy time, the part spent in the kernel (system calls and
     /// interrupts): on loopback, mostly the TCP work of both ends. What is left is all the
     /// user-space work there is to make faster.
     pub kernel_cpu_percent: Option<f64>,
     /// What is left for processes other than the server and this generator: another build
-    /// or test running beside the measurement. Needs `--server-pid`.
+    /// or test running beside the measurement. Needs `--server-pid`. On kernels built to
+    /// account interrupt time apart from processes (`CONFIG_IRQ_TIME_ACCOUNTING`), that time
+    /// lands here too.
     pub other_processes_cpu_percent: Option<f64>,
     /// Time the hypervisor ran something else while this machine (a VM) wanted the CPU:
     /// not in any of the figures above, but every thread stalled for it.
@@ -91,9 +95,9 @@ impl Snapshot {
             figures.interrupts_cpu_percent = Some(interrupts);
             figures.kernel_cpu_percent = Some(share(a.kernel, b.kernel));
             figures.steal_cpu_percent = Some(share(a.steal, b.steal));
-            figures.other_processes_cpu_percent = figures.server_cpu_percent.map(|server| {
-                (machine - interrupts - server - figures.loadgen_cpu_percent).max(0.0)
-            });
+            figures.other_processes_cpu_percent = figures
+                .server_cpu_percent
+                .map(|server| (machine - server - figures.loadgen_cpu_percent).max(0.0));
         }
         figures
     }
@@ -235,6 +239,47 @@ mod tests {
         );
         assert_eq!(machine_times("cpu0 1 2 3 4"), None);
         assert_eq!(machine_times("cpu 1 2 3"), None);
+    }
+
+    #[test]
+    fn other_processes_are_what_the_machine_did_beyond_the_two_programs() {
+        let at = Instant::now();
+        let times = |busy, interrupts, kernel, total| {
+            Some(MachineTimes {
+                busy,
+                interrupts,
+                kernel,
+                steal: 0,
+                total,
+            })
+        };
+        let before = Snapshot {
+            at,
+            own_cpu: Duration::ZERO,
+            server: Some((Duration::ZERO, 1024)),
+            machine: times(0, 0, 0, 0),
+        };
+        // One second on however many cores this machine has: the machine was busy for
+        // `cores` × 50 % of a core, a fifth of it in interrupts charged to the programs.
+        let cores = std::thread::available_parallelism().map_or(1, usize::from) as u64;
+        let later = Snapshot {
+            at: at + Duration::from_secs(1),
+            own_cpu: Duration::from_millis(100),
+            server: Some((Duration::from_millis(200), 2048)),
+            machine: times(cores * 50, cores * 10, cores * 20, cores * 100),
+        };
+        let figures = before.until(&later);
+        let close = |got: Option<f64>, want: f64| got.is_some_and(|v| (v - want).abs() < 1e-6);
+        let machine = cores as f64 * 50.0;
+        assert!(close(figures.machine_cpu_percent, machine));
+        assert!(close(figures.interrupts_cpu_percent, cores as f64 * 10.0));
+        assert!(close(figures.kernel_cpu_percent, cores as f64 * 20.0));
+        assert!(close(figures.server_cpu_percent, 20.0));
+        assert!(close(
+            figures.other_processes_cpu_percent,
+            (machine - 20.0 - 10.0).max(0.0)
+        ));
+        assert_eq!(figures.server_rss_mib, Some(2.0));
     }
 
     #[test]
