@@ -422,6 +422,18 @@ fn health_metrics_and_openapi_are_served() {
         metrics.contains("huashu_event_cpu_seconds_count"),
         "{metrics}"
     );
+    // The standard process figures, from the server process itself.
+    let figure = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+    };
+    assert!(figure("process_cpu_seconds_total") > 0.0);
+    assert!(figure("process_resident_memory_bytes") > 1e6);
+    assert!(figure("process_threads") >= 2.0);
+    assert!(figure("process_open_fds") >= 3.0);
     let (status, openapi) = anyone.get("/v1/openapi.json");
     assert_eq!(status, 200);
     assert_eq!(openapi["openapi"], "3.1.0");

@@ -40,6 +40,7 @@ pub mod console;
 pub mod contract;
 pub mod media;
 pub mod metrics;
+pub mod process_stats;
 pub mod sandbox;
 pub mod scenario;
 pub mod secrets;

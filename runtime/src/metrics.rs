@@ -1,15 +1,19 @@
 //! Prometheus metrics: calls per tenant, instantiate and per-event script latency, voice
-//! calls' outbound frame timing and turn latency. Served as text at `GET /metrics`.
+//! calls' outbound frame timing and turn latency, and the standard `process_*` figures
+//! (CPU, memory, threads, file descriptors). Served as text at `GET /metrics`.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+
+use crate::process_stats;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TenantLabel {
@@ -53,7 +57,7 @@ fn latency_buckets() -> impl Iterator<Item = f64> {
 impl Default for Metrics {
     fn default() -> Self {
         let metrics = Self {
-            registry: Mutex::new(Registry::with_prefix("huashu")),
+            registry: Mutex::new(Registry::default()),
             calls_active: Family::default(),
             calls_started: Family::default(),
             calls_ended: Family::default(),
@@ -66,7 +70,9 @@ impl Default for Metrics {
             frame_lateness_seconds: Histogram::new(LATENESS_BUCKETS_SECONDS),
             turn_latency_seconds: Histogram::new(turn_buckets()),
         };
-        if let Ok(mut r) = metrics.registry.lock() {
+        if let Ok(mut root) = metrics.registry.lock() {
+            root.register_collector(Box::new(ProcessCollector));
+            let r = root.sub_registry_with_prefix("huashu");
             r.register(
                 "calls_active",
                 "Calls connected or waiting to connect",
@@ -124,6 +130,47 @@ impl Default for Metrics {
             );
         }
         metrics
+    }
+}
+
+/// The `process_*` figures every Prometheus exporter gives, read from the OS at each
+/// scrape (those it cannot read are left out).
+#[derive(Debug)]
+struct ProcessCollector;
+
+impl Collector for ProcessCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let cpu = ConstCounter::new(process_stats::own_cpu().as_secs_f64());
+        cpu.encode(encoder.encode_descriptor(
+            "process_cpu_seconds",
+            "User and system CPU time the server has used",
+            None,
+            cpu.metric_type(),
+        )?)?;
+        let mut gauge = |name: &str, help: &str, value: Option<u64>| {
+            let Some(value) = value else {
+                return Ok(());
+            };
+            let gauge = ConstGauge::new(value);
+            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)
+        };
+        let status = process_stats::own_status();
+        gauge(
+            "process_resident_memory_bytes",
+            "Resident memory",
+            status.map(|s| s.resident_bytes),
+        )?;
+        gauge("process_threads", "OS threads", status.map(|s| s.threads))?;
+        gauge(
+            "process_open_fds",
+            "Open file descriptors, sockets included",
+            process_stats::open_fds(),
+        )?;
+        gauge(
+            "process_max_fds",
+            "The most file descriptors the server may open",
+            process_stats::max_fds(),
+        )
     }
 }
 
@@ -185,5 +232,33 @@ impl Metrics {
             let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exposition_has_the_servers_own_and_the_process_figures() {
+        let metrics = Metrics::default();
+        metrics.call_started("acme", Duration::from_micros(12));
+        let text = metrics.render();
+        for name in [
+            "huashu_calls_started_total{tenant=\"acme\"} 1",
+            "# TYPE process_cpu_seconds counter",
+            "process_cpu_seconds_total ",
+        ] {
+            assert!(text.contains(name), "{name} in {text}");
+        }
+        if cfg!(target_os = "linux") {
+            for name in [
+                "process_resident_memory_bytes ",
+                "process_threads ",
+                "process_open_fds ",
+            ] {
+                assert!(text.contains(name), "{name} in {text}");
+            }
+        }
     }
 }

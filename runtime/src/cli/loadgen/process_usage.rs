@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::process_stats::own_cpu;
+use crate::process_stats::resident_kib;
+
 /// One reading of every counter.
 #[derive(Debug, Clone, Copy)]
 pub struct Snapshot {
@@ -103,23 +106,6 @@ impl Snapshot {
     }
 }
 
-/// This process's user + system CPU time.
-pub fn own_cpu() -> Duration {
-    // SAFETY: getrusage writes one `rusage` into the zeroed struct we own and reads nothing
-    // else; RUSAGE_SELF is always a valid `who`.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
-            return Duration::ZERO;
-        }
-        usage
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
-
 fn clock_ticks_per_second() -> u64 {
     // SAFETY: sysconf only reads a configuration value.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
@@ -131,7 +117,7 @@ fn process(pid: u32) -> Option<(Duration, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let cpu = cpu_from_stat(&stat, clock_ticks_per_second())?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    Some((cpu, rss_from_status(&status)?))
+    Some((cpu, resident_kib(&status)?))
 }
 
 /// utime + stime: fields 14 and 15, counted after the command name's closing parenthesis
@@ -144,14 +130,6 @@ fn cpu_from_stat(stat: &str, ticks_per_second: u64) -> Option<Duration> {
     Some(Duration::from_secs_f64(
         (utime + stime) as f64 / ticks_per_second as f64,
     ))
-}
-
-fn rss_from_status(status: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
 }
 
 /// Jiffies of all cores since boot.
@@ -218,13 +196,6 @@ mod tests {
     }
 
     #[test]
-    fn resident_memory_comes_from_vmrss() {
-        let status = "Name:\thuashu\nVmPeak:\t 9000 kB\nVmRSS:\t  123456 kB\nThreads:\t3\n";
-        assert_eq!(rss_from_status(status), Some(123_456));
-        assert_eq!(rss_from_status("Name:\tx\n"), None);
-    }
-
-    #[test]
     fn machine_busy_time_excludes_idle_iowait_and_steal() {
         let line = "cpu  100 5 50 800 20 3 2 7 0 0";
         assert_eq!(
@@ -280,17 +251,6 @@ mod tests {
             (machine - 20.0 - 10.0).max(0.0)
         ));
         assert_eq!(figures.server_rss_mib, Some(2.0));
-    }
-
-    #[test]
-    fn own_cpu_grows_while_working() {
-        let before = own_cpu();
-        let mut x = 0u64;
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_millis(30) {
-            x = std::hint::black_box(x.wrapping_add(1));
-        }
-        assert!(own_cpu() > before);
     }
 
     #[test]
