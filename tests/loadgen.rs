@@ -89,6 +89,12 @@ fn loadgen_holds_twenty_twilio_calls_and_measures_frames_and_turns() {
             "{report:#}"
         );
     }
+    // The server process's own CPU and memory, from its metrics: what a generator on
+    // another machine has instead of `--server-pid`.
+    let cpu = server_side["figures"]["cpu_percent"].as_f64();
+    assert!(cpu.is_some_and(|cpu| cpu > 0.0), "{report:#}");
+    let memory = server_side["figures"]["resident_mib"].as_f64();
+    assert!(memory.is_some_and(|mib| mib > 1.0), "{report:#}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! not available rather than as zero.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -15,6 +16,9 @@ pub const FRAMES_DROPPED: &str = "huashu_media_frames_dropped_total";
 /// Histograms, by their family name (samples are `_bucket`, `_sum`, `_count`).
 pub const FRAME_LATENESS: &str = "huashu_media_frame_lateness_seconds";
 pub const TURN_LATENCY: &str = "huashu_turn_latency_seconds";
+/// The server process's own figures (the standard `process_*` metrics).
+pub const PROCESS_CPU: &str = "process_cpu_seconds_total";
+pub const PROCESS_RESIDENT: &str = "process_resident_memory_bytes";
 
 /// Why the scrape failed; the run goes on without server figures.
 #[derive(Debug, Error)]
@@ -32,6 +36,8 @@ pub struct Scrape {
     values: BTreeMap<String, f64>,
     /// Family name → upper bound → cumulative count.
     buckets: BTreeMap<String, Vec<(f64, f64)>>,
+    /// When the answer arrived (`None` for parsed text), to turn CPU seconds into a share.
+    at: Option<Instant>,
 }
 
 /// Fetches `/metrics` with the operator token.
@@ -62,7 +68,10 @@ pub fn fetch(server: &str, operator_token: &str) -> Result<Scrape, ScrapeError> 
             url: url.clone(),
             reason: e.to_string(),
         })?;
-    Ok(parse(&text))
+    Ok(Scrape {
+        at: Some(Instant::now()),
+        ..parse(&text)
+    })
 }
 
 /// Parses the text exposition. Lines it does not understand are skipped: a scrape is a
@@ -155,6 +164,11 @@ pub struct ServerFigures {
     pub frames_dropped: Option<u64>,
     pub frame_lateness: Option<HistogramDelta>,
     pub turn_latency: Option<HistogramDelta>,
+    /// The server process's CPU between the scrapes, in % of one core, and its resident
+    /// memory at the second: what `--server-pid` reads from `/proc`, for a server on
+    /// another machine.
+    pub cpu_percent: Option<f64>,
+    pub resident_mib: Option<f64>,
 }
 
 impl ServerFigures {
@@ -170,8 +184,18 @@ impl ServerFigures {
             frames_dropped: counter(FRAMES_DROPPED),
             frame_lateness: histogram_delta(before, after, FRAME_LATENESS),
             turn_latency: histogram_delta(before, after, TURN_LATENCY),
+            cpu_percent: cpu_percent(before, after),
+            resident_mib: after
+                .value(PROCESS_RESIDENT)
+                .map(|bytes| bytes / (1 << 20) as f64),
         }
     }
+}
+
+fn cpu_percent(before: &Scrape, after: &Scrape) -> Option<f64> {
+    let cpu = after.value(PROCESS_CPU)? - before.value(PROCESS_CPU)?;
+    let wall = after.at?.checked_duration_since(before.at?)?.as_secs_f64();
+    (wall > 0.0).then(|| cpu.max(0.0) / wall * 100.0)
 }
 
 fn histogram_delta(before: &Scrape, after: &Scrape, family: &str) -> Option<HistogramDelta> {
@@ -282,6 +306,26 @@ huashu_media_frame_lateness_seconds_bucket{le="+Inf"} 1150
         let figures = ServerFigures::between(&parse(text), &parse(text));
         assert_eq!(figures, ServerFigures::default());
         assert_eq!(parse(text).value("huashu_calls_active"), Some(3.0));
+    }
+
+    #[test]
+    fn the_server_process_cpu_is_a_share_of_the_time_between_the_scrapes() {
+        let start = Instant::now();
+        let at = |text: &str, seconds: u64| Scrape {
+            at: Some(start + std::time::Duration::from_secs(seconds)),
+            ..parse(text)
+        };
+        let before = at("process_cpu_seconds_total 10.5\n", 0);
+        let after = at(
+            "process_cpu_seconds_total 25.5\nprocess_resident_memory_bytes 209715200\n",
+            20,
+        );
+        let figures = ServerFigures::between(&before, &after);
+        assert!((figures.cpu_percent.expect("cpu") - 75.0).abs() < 1e-9);
+        assert_eq!(figures.resident_mib, Some(200.0));
+        // Parsed text has no time of its own: no share can be worked out.
+        let untimed = ServerFigures::between(&parse("process_cpu_seconds_total 1\n"), &after);
+        assert_eq!(untimed.cpu_percent, None);
     }
 
     #[test]

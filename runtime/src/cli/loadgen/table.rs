@@ -179,6 +179,12 @@ fn server_table(out: &mut String, figures: &ServerFigures) {
         count(figures.frames_late),
         count(figures.frames_dropped)
     );
+    if let Some(cpu) = figures.cpu_percent {
+        let memory = figures
+            .resident_mib
+            .map_or(String::new(), |mib| format!(", {mib:.0} MiB resident"));
+        let _ = writeln!(out, "  server process: {cpu:.0} % of a core{memory}");
+    }
     for (name, histogram) in [
         ("outbound frame lateness", &figures.frame_lateness),
         ("turn latency", &figures.turn_latency),
