@@ -9,12 +9,12 @@ mod support;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use huashu::contract::{Party, ScriptFailure};
-use huashu::sandbox::{
+use huashu_contract::{Party, ScriptFailure};
+use huashu_sandbox::{
     ArtifactCache, CallSetup, Limits, Sandbox, SandboxConfig, ScriptModule, TenantKv,
 };
-use huashu::scenario::{Scenario, ScenarioResult, run_scenario};
-use huashu::store::MemoryKeyValue;
+use huashu_scenario::{Scenario, ScenarioResult, run_scenario};
+use huashu_store::MemoryKeyValue;
 use support::polyglot::{self, Language};
 
 fn assert_all_pass(name: &str, module: &std::path::Path, scenarios: &[PathBuf]) {

@@ -6,13 +6,13 @@ mod support;
 
 use std::sync::Arc;
 
-use huashu::contract::{Party, ScriptFailure};
-use huashu::sandbox::{
+use huashu_contract::{Party, ScriptFailure};
+use huashu_sandbox::{
     CallSetup, Limits, ModuleError, Sandbox, SandboxConfig, ScriptModule, TenantKv,
 };
-use huashu::scenario::{Scenario, ScenarioResult, run_scenario};
-use huashu::session::CallRecord;
-use huashu::store::MemoryKeyValue;
+use huashu_scenario::{Scenario, ScenarioResult, run_scenario};
+use huashu_session::CallRecord;
+use huashu_store::MemoryKeyValue;
 
 struct Fixture {
     sandbox: Sandbox,

@@ -15,11 +15,11 @@ use tokio::time::Instant;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 
-use huashu::media::g711::Law;
-use huashu::media::opus_codec::{OPUS_FRAME_SAMPLES, OpusDecoder, OpusEncoder};
-use huashu::media::resample::{OPUS_RATE, convert_i16};
-use huashu::speech::tts::TextToSpeech;
-use huashu::speech::tts::espeak::EspeakTts;
+use huashu_media::g711::Law;
+use huashu_media::opus_codec::{OPUS_FRAME_SAMPLES, OpusDecoder, OpusEncoder};
+use huashu_media::resample::{OPUS_RATE, convert_i16};
+use huashu_speech::tts::TextToSpeech;
+use huashu_speech::tts::espeak::EspeakTts;
 
 /// A server with one tenant that has the guest `module`; the tenant's id and key.
 fn server_with(dir: &std::path::Path, module: &str) -> (Server, String, String) {
@@ -564,7 +564,7 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
     let path = format!("/v1/calls/{id}/recording");
     let (status, content_type, wav) = server.client(&key).get_bytes(&path);
     assert_eq!((status, content_type.as_str()), (200, "audio/wav"));
-    let info = huashu::media::wav::parse(&wav).expect("a valid WAV file");
+    let info = huashu_media::wav::parse(&wav).expect("a valid WAV file");
     assert_eq!(
         (
             info.format,
@@ -585,7 +585,7 @@ fn a_recorded_twilio_call_downloads_as_a_wav_of_the_whole_call_with_both_voices(
         length + 100 >= ended && length <= ended + 1_500,
         "the recording lasts {length} ms, the call {ended} ms"
     );
-    let samples = huashu::media::wav::decode_to_canonical(&wav).expect("decodes");
+    let samples = huashu_media::wav::decode_to_canonical(&wav).expect("decodes");
 
     // The bot: the middle of the greeting (nobody else talks then).
     let greeting_end = event_at(&record, "playback_finished", |e| e["id"] == "greeting");

@@ -37,9 +37,11 @@ const GUESTS: &[&str] = &[
 ];
 
 pub fn workspace_root() -> PathBuf {
+    // The crate is `runtime/<stage>/`; the workspace root holds `wit/`.
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("runtime/ sits in the workspace")
+        .ancestors()
+        .find(|dir| dir.join("wit").is_dir())
+        .expect("the crate sits inside the huashu workspace")
         .to_path_buf()
 }
 

@@ -16,8 +16,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 
-use huashu::media::g711::Law;
-use huashu::media::resample::{TELEPHONY_RATE, convert_i16};
+use huashu_media::g711::Law;
+use huashu_media::resample::{TELEPHONY_RATE, convert_i16};
 
 /// Longest a test waits for the server.
 const PATIENCE: Duration = Duration::from_secs(30);

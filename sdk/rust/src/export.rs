@@ -28,10 +28,16 @@ use std::cell::RefCell;
 /// The type must implement `Default`: a value is created just before the first event of
 /// the call and lives until the call ends. The host gives every call a fresh instance of the
 /// component, so one call never sees another's state.
+///
+/// Only a WebAssembly build exports anything. Built for the host (`cargo build` or `cargo
+/// test` of a script crate, to run its unit tests), the macro still checks the type but
+/// emits no component exports: their names (`huashu:dialogue/script@0.1.0#handle`) are not
+/// symbols a native linker accepts in a shared library.
 #[macro_export]
 macro_rules! export_dialogue {
     ($script:ty) => {
         const _: () = {
+            #[allow(dead_code, reason = "constructed by the component export, wasm only")]
             struct HuashuScriptExport;
 
             impl $crate::__private::Guest for HuashuScriptExport {
@@ -47,6 +53,7 @@ macro_rules! export_dialogue {
                 }
             }
 
+            #[cfg(target_family = "wasm")]
     $crate::bindings::export!(HuashuScriptExport with_types_in $crate::bindings);
         };
     };

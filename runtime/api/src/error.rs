@@ -1,0 +1,99 @@
+//! API errors: every failure is an HTTP status and a JSON body
+//! `{"error": {"code": "…", "message": "…"}}` whose message a person can act on.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use huashu_calls::CallError;
+use huashu_sandbox::ModuleError;
+use huashu_store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({ "error": { "code": self.code, "message": self.message } }));
+        (self.status, body).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if !matches!(error, StoreError::Conflict(_)) {
+            tracing::error!(%error, "storage error");
+        }
+        match error {
+            StoreError::Conflict(what) => Self::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("{what} already exists"),
+            ),
+            other => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<ModuleError> for ApiError {
+    fn from(error: ModuleError) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_module",
+            error.to_string(),
+        )
+    }
+}
+
+impl From<CallError> for ApiError {
+    fn from(error: CallError) -> Self {
+        let (status, code) = match &error {
+            CallError::ModuleNotFound(_)
+            | CallError::VersionNotFound { .. }
+            | CallError::NotWaiting(_) => (StatusCode::NOT_FOUND, "not_found"),
+            CallError::TenantDisabled => (StatusCode::FORBIDDEN, "tenant_disabled"),
+            CallError::QuotaExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
+            CallError::BadToken => (StatusCode::UNAUTHORIZED, "bad_token"),
+            CallError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
+            CallError::Load(_) => (StatusCode::INTERNAL_SERVER_ERROR, "module_load_failed"),
+            CallError::VoiceUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "voice_unavailable"),
+            CallError::Media(_) => (StatusCode::INTERNAL_SERVER_ERROR, "media_failed"),
+            CallError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
+        };
+        Self::new(status, code, error.to_string())
+    }
+}
+
+/// Result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,81 @@
+//! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas; tenant
+//! endpoints for modules, prompts, calls and their recordings, and the key-value space
+//! their scripts keep; health, metrics and the OpenAPI document.
+//!
+//! The call WebSockets (`huashu-transport`) and the console page are other routers; the
+//! server crate mounts all of them on one listener, with [`not_found`] and
+//! [`method_not_allowed`] as the fallbacks every path shares.
+
+mod auth;
+mod blocking;
+mod calls;
+mod error;
+mod extract;
+mod kv;
+mod modules;
+mod pagination;
+mod prompts;
+mod service;
+mod tenants;
+
+pub use error::{ApiError, ApiResult};
+pub use extract::{method_not_allowed, not_found};
+pub use service::OPENAPI;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
+
+use huashu_calls::CallService;
+use huashu_store::Store;
+
+/// Largest request body accepted at all (a module upload); tenants' own limits are lower
+/// and checked per request.
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub calls: Arc<CallService>,
+    /// Hex SHA-256 of the operator token.
+    pub operator_sha256: String,
+}
+
+/// The API's routes, with their state. No fallback: the server sets one for every router
+/// it mounts.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(service::healthz))
+        .route("/metrics", get(service::metrics))
+        .route("/v1/openapi.json", get(service::openapi))
+        .route("/v1/tenants", post(tenants::create).get(tenants::list))
+        .route("/v1/tenants/{id}", get(tenants::get).patch(tenants::update))
+        .route(
+            "/v1/tenants/{id}/keys",
+            post(tenants::create_key).get(tenants::list_keys),
+        )
+        .route(
+            "/v1/tenants/{id}/keys/{key_id}",
+            delete(tenants::revoke_key),
+        )
+        .route("/v1/modules", get(modules::list))
+        .route("/v1/modules/{name}", put(modules::upload).get(modules::get))
+        .route("/v1/modules/{name}/active", put(modules::pin))
+        .route("/v1/prompts", get(prompts::list))
+        .route(
+            "/v1/prompts/{name}",
+            put(prompts::upload)
+                .get(prompts::download)
+                .delete(prompts::remove),
+        )
+        .route("/v1/calls", post(calls::create).get(calls::list))
+        .route("/v1/calls/{id}", get(calls::get))
+        .route("/v1/calls/{id}/recording", get(calls::recording))
+        .route("/v1/kv", get(kv::list))
+        .route("/v1/kv/{*key}", get(kv::get).delete(kv::delete))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,461 @@
+//! Creating, claiming and starting calls; counting live calls against tenant quotas; and
+//! recording how they ended.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+use tokio::sync::{Notify, watch};
+
+use super::driver::CallDriver;
+use super::metered_script::MeteredScript;
+use super::module_cache::{LoadError, ModuleCache};
+use super::voice::VoiceServices;
+use huashu_contract::{CallStarted, Channel, Direction};
+use huashu_metrics::Metrics;
+use huashu_sandbox::{CallSetup, Limits, Sandbox, ScriptModule, TenantKv};
+use huashu_session::{EstimatedPlayout, InstantPlayout, Playout, Session, SessionConfig};
+use huashu_store::secrets::{now_ms, random_id, sha256_hex};
+use huashu_store::{CallStatus, CallSummary, KeyValueStore, Store, StoreError, Tenant};
+
+/// Server-wide call settings.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// How long a created call waits for its transport to connect.
+    pub connect_timeout: Duration,
+    pub session: SessionConfig,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(60),
+            session: SessionConfig::default(),
+        }
+    }
+}
+
+/// What a tenant asks for when creating a call.
+#[derive(Debug, Clone)]
+pub struct NewCall {
+    pub module: String,
+    /// A specific version; default the module's active one.
+    pub version: Option<u32>,
+    pub variables: Vec<(String, String)>,
+    pub channel: Channel,
+    pub direction: Direction,
+    pub caller: String,
+    pub callee: String,
+}
+
+/// A call created and waiting for its transport.
+#[derive(Debug, Clone)]
+pub struct CreatedCall {
+    pub call_id: String,
+    /// The single-use secret the transport presents to connect.
+    pub token: String,
+    pub module_version: u32,
+    pub expires_at_ms: u64,
+}
+
+/// Why a call cannot be created or connected. Each maps to one HTTP status or WebSocket
+/// close code at the edge.
+#[derive(Debug, Error)]
+pub enum CallError {
+    #[error("no module named `{0}`")]
+    ModuleNotFound(String),
+    #[error("module `{module}` has no version {version}")]
+    VersionNotFound { module: String, version: u32 },
+    #[error("the tenant is disabled")]
+    TenantDisabled,
+    #[error("the tenant already has {limit} live calls, its quota")]
+    QuotaExceeded { limit: u32 },
+    #[error("no call `{0}` is waiting to connect")]
+    NotWaiting(String),
+    #[error("the call token is wrong")]
+    BadToken,
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    #[error("the module could not be loaded: {0}")]
+    Load(String),
+    #[error("this server has no speech engines configured, so it takes no voice calls")]
+    VoiceUnavailable,
+    #[error("the call's audio could not be set up: {0}")]
+    Media(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A call whose connect token was accepted.
+pub struct PendingCall {
+    pub call_id: String,
+    pub tenant: Tenant,
+    pub module: String,
+    pub version: u32,
+    digest: String,
+    token_sha256: String,
+    call: CallStarted,
+    pub(super) created_at_ms: u64,
+    pub(super) expires: Instant,
+}
+
+/// The server's calls.
+pub struct CallService {
+    pub(super) store: Arc<dyn Store>,
+    kv: Arc<dyn KeyValueStore>,
+    sandbox: Arc<Sandbox>,
+    pub(super) metrics: Arc<Metrics>,
+    config: ServiceConfig,
+    voice: Option<Arc<VoiceServices>>,
+    modules: ModuleCache,
+    pub(super) pending: Mutex<HashMap<String, PendingCall>>,
+    pub(super) live: Mutex<HashMap<String, u32>>,
+    pub(super) accepting: AtomicBool,
+    pub(super) idle: Notify,
+    pub(super) shutdown: watch::Sender<bool>,
+}
+
+impl CallService {
+    pub fn new(
+        store: Arc<dyn Store>,
+        kv: Arc<dyn KeyValueStore>,
+        sandbox: Arc<Sandbox>,
+        metrics: Arc<Metrics>,
+        config: ServiceConfig,
+    ) -> Self {
+        Self {
+            store,
+            kv,
+            sandbox,
+            metrics,
+            config,
+            voice: None,
+            modules: ModuleCache::default(),
+            pending: Mutex::new(HashMap::new()),
+            live: Mutex::new(HashMap::new()),
+            accepting: AtomicBool::new(true),
+            idle: Notify::new(),
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    /// Lets the server take voice calls, with these speech engines.
+    pub fn with_voice(mut self, voice: Arc<VoiceServices>) -> Self {
+        self.voice = Some(voice);
+        self
+    }
+
+    /// The speech engines, if the server takes voice calls.
+    pub fn voice(&self) -> Option<&Arc<VoiceServices>> {
+        self.voice.as_ref()
+    }
+
+    pub(super) fn session_config(&self) -> &SessionConfig {
+        &self.config.session
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The tenants' key-value space the scripts use.
+    pub fn kv(&self) -> &Arc<dyn KeyValueStore> {
+        &self.kv
+    }
+
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Remembers a freshly compiled module so its first call does not load it again.
+    pub fn module_uploaded(&self, tenant: &str, name: &str, version: u32, module: ScriptModule) {
+        self.modules.insert(tenant, name, version, module);
+    }
+
+    /// Live calls (waiting or connected) of a tenant.
+    pub fn live_calls(&self, tenant: &str) -> u32 {
+        self.live
+            .lock()
+            .map_or(0, |l| l.get(tenant).copied().unwrap_or(0))
+    }
+
+    pub(super) fn total_live(&self) -> u32 {
+        self.live.lock().map_or(0, |l| l.values().sum())
+    }
+
+    /// Creates a call for `tenant`: checks the module and the quota, stores the call as
+    /// live, and returns the token its transport must present.
+    pub async fn create_call(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        request: NewCall,
+    ) -> Result<CreatedCall, CallError> {
+        if !self.accepting.load(Ordering::SeqCst) {
+            return Err(CallError::ShuttingDown);
+        }
+        if tenant.disabled {
+            return Err(CallError::TenantDisabled);
+        }
+        let this = self.clone();
+        let tenant = tenant.clone();
+        // Storing the call (and any expired ones) waits for sled's flush: off the async
+        // workers, where it would hold up other calls' audio frames. Once spawned it runs to
+        // the end even if the caller goes away; a call nobody claims then expires.
+        tokio::task::spawn_blocking(move || this.create_call_blocking(&tenant, request))
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "creating a call failed");
+                Err(StoreError::Backend(format!("creating the call failed: {error}")).into())
+            })
+    }
+
+    /// The part of [`Self::create_call`] that touches the store; blocking.
+    fn create_call_blocking(
+        &self,
+        tenant: &Tenant,
+        request: NewCall,
+    ) -> Result<CreatedCall, CallError> {
+        self.record_unstarted(self.take_expired(), CallStatus::Interrupted);
+        let summary = self
+            .store
+            .module(&tenant.id, &request.module)?
+            .ok_or_else(|| CallError::ModuleNotFound(request.module.clone()))?;
+        let module_version = match request.version {
+            Some(v) => summary.versions.iter().find(|m| m.version == v),
+            None => summary.active(),
+        }
+        .cloned()
+        .ok_or(CallError::VersionNotFound {
+            module: request.module.clone(),
+            version: request.version.unwrap_or(0),
+        })?;
+        self.reserve(tenant)?;
+        let created = self.register(
+            tenant,
+            request,
+            module_version.version,
+            module_version.digest,
+        );
+        if created.is_err() {
+            self.release(&tenant.id);
+        }
+        created
+    }
+
+    fn register(
+        &self,
+        tenant: &Tenant,
+        request: NewCall,
+        version: u32,
+        digest: String,
+    ) -> Result<CreatedCall, CallError> {
+        let call_id = random_id("c_", 12)?;
+        let token = random_id("ct_", 24)?;
+        let created_at_ms = now_ms();
+        let summary = CallSummary {
+            call_id: call_id.clone(),
+            tenant_id: tenant.id.clone(),
+            module: request.module.clone(),
+            module_version: version,
+            status: CallStatus::Live,
+            created_at_ms,
+            ended_at_ms: None,
+            intent: None,
+            disposition: None,
+            has_recording: false,
+        };
+        self.store.put_call(&summary, b"null")?;
+        // 53 bits, so JavaScript clients read the seed in call records exactly.
+        let seed =
+            u64::from_str_radix(&call_id[2..18], 16).unwrap_or(created_at_ms) & ((1 << 53) - 1);
+        let call = CallStarted {
+            call_id: call_id.clone(),
+            direction: request.direction,
+            caller: request.caller,
+            callee: request.callee,
+            channel: request.channel,
+            variables: request.variables,
+            started_at_ms: created_at_ms,
+            random_seed: seed,
+        };
+        let expires_at_ms = created_at_ms + self.config.connect_timeout.as_millis() as u64;
+        let pending = PendingCall {
+            call_id: call_id.clone(),
+            tenant: tenant.clone(),
+            module: request.module,
+            version,
+            digest,
+            token_sha256: sha256_hex(&token),
+            call,
+            created_at_ms,
+            expires: Instant::now() + self.config.connect_timeout,
+        };
+        if let Ok(mut waiting) = self.pending.lock() {
+            waiting.insert(call_id.clone(), pending);
+        }
+        Ok(CreatedCall {
+            call_id,
+            token,
+            module_version: version,
+            expires_at_ms,
+        })
+    }
+
+    /// Takes a waiting call if `token` is its token. Single use: a second connect fails.
+    pub async fn claim(
+        self: &Arc<Self>,
+        call_id: &str,
+        token: &str,
+    ) -> Result<PendingCall, CallError> {
+        self.expire_pending().await;
+        let mut waiting = self
+            .pending
+            .lock()
+            .map_err(|_| StoreError::Backend("call table poisoned".into()))?;
+        let Some(pending) = waiting.get(call_id) else {
+            return Err(CallError::NotWaiting(call_id.into()));
+        };
+        if pending.token_sha256 != sha256_hex(token) {
+            return Err(CallError::BadToken);
+        }
+        waiting
+            .remove(call_id)
+            .ok_or_else(|| CallError::NotWaiting(call_id.into()))
+    }
+
+    /// Takes the waiting call whose token is `token`, for transports that present only the
+    /// token (Twilio Media Streams: the stream URL carries no call id).
+    pub async fn claim_by_token(self: &Arc<Self>, token: &str) -> Result<PendingCall, CallError> {
+        self.expire_pending().await;
+        let sha256 = sha256_hex(token);
+        let mut waiting = self
+            .pending
+            .lock()
+            .map_err(|_| StoreError::Backend("call table poisoned".into()))?;
+        let call_id = waiting
+            .iter()
+            .find(|(_, p)| p.token_sha256 == sha256)
+            .map(|(id, _)| id.clone())
+            .ok_or(CallError::BadToken)?;
+        waiting
+            .remove(&call_id)
+            .ok_or(CallError::NotWaiting(call_id))
+    }
+
+    /// Starts a claimed call without audio: a fresh instance of its module and a session
+    /// whose playback is timed by the channel (instant for text, estimated for others).
+    pub async fn start(self: &Arc<Self>, pending: PendingCall) -> Result<CallDriver, CallError> {
+        let playout: Box<dyn Playout> = match pending.call.channel {
+            Channel::Text => Box::new(InstantPlayout),
+            Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
+        };
+        self.start_session(pending, playout).await
+    }
+
+    /// Starts a claimed call with `playout` timing its playback. A script that cannot start
+    /// still gets a session, which runs the fallback.
+    pub(super) async fn start_session(
+        self: &Arc<Self>,
+        mut pending: PendingCall,
+        playout: Box<dyn Playout>,
+    ) -> Result<CallDriver, CallError> {
+        let tenant = pending.tenant.clone();
+        let module = match self.load_module(&pending).await {
+            Ok(module) => module,
+            Err(error) => {
+                self.abandon(pending).await;
+                return Err(error);
+            }
+        };
+        pending.call.started_at_ms = now_ms();
+        let setup = CallSetup {
+            call_id: pending.call_id.clone(),
+            limits: limits_for(&tenant),
+            kv: TenantKv {
+                tenant: tenant.id.clone(),
+                store: self.kv.clone(),
+            },
+            started_at_ms: pending.call.started_at_ms,
+            random_seed: pending.call.random_seed,
+        };
+        let began = Instant::now();
+        let instance = self.sandbox.instantiate(&module, setup).await;
+        self.metrics.call_started(&tenant.id, began.elapsed());
+        let config = self.config.session.clone();
+        let session = match instance {
+            Ok(inner) => Session::new(
+                MeteredScript {
+                    inner,
+                    metrics: self.metrics.clone(),
+                    tenant_id: tenant.id.clone(),
+                },
+                playout,
+                pending.call.clone(),
+                config,
+            ),
+            Err(failure) => {
+                Session::failed_at_start(playout, pending.call.clone(), config, failure)
+            }
+        };
+        let summary = CallSummary {
+            call_id: pending.call_id.clone(),
+            tenant_id: tenant.id.clone(),
+            module: pending.module.clone(),
+            module_version: pending.version,
+            status: CallStatus::Live,
+            created_at_ms: pending.created_at_ms,
+            ended_at_ms: None,
+            intent: None,
+            disposition: None,
+            has_recording: false,
+        };
+        Ok(CallDriver::new(
+            session,
+            summary,
+            self.clone(),
+            self.shutdown.subscribe(),
+        ))
+    }
+
+    /// The call's module, compiled (from the cache, or compiled now on the blocking pool).
+    async fn load_module(
+        self: &Arc<Self>,
+        pending: &PendingCall,
+    ) -> Result<ScriptModule, CallError> {
+        let this = self.clone();
+        let (t, n, v, d) = (
+            pending.tenant.id.clone(),
+            pending.module.clone(),
+            pending.version,
+            pending.digest.clone(),
+        );
+        let loaded = tokio::task::spawn_blocking(move || {
+            this.modules
+                .get(&this.sandbox, this.store.as_ref(), &t, &n, v, &d)
+        })
+        .await
+        .map_err(|e| CallError::Load(e.to_string()))?;
+        match loaded {
+            Ok(module) => Ok(module),
+            Err(LoadError::Store(e)) => Err(e.into()),
+            Err(other) => Err(CallError::Load(other.to_string())),
+        }
+    }
+}
+
+/// The sandbox limits a tenant's quotas allow.
+pub(crate) fn limits_for(tenant: &Tenant) -> Limits {
+    let q = &tenant.quotas;
+    Limits {
+        memory_bytes: q.memory_bytes,
+        cpu_per_event: Duration::from_millis(q.cpu_per_event_ms),
+        cpu_per_call: Duration::from_millis(q.cpu_per_call_ms),
+        ..Limits::default()
+    }
+}

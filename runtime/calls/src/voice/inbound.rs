@@ -1,0 +1,456 @@
+//! The customer's audio on its way in: decoded to canonical frames, judged by the voice
+//! activity detector and the turn detector, and recognised utterance by utterance.
+//!
+//! What comes out is session input: `SpeechStarted` the moment a turn starts (that is
+//! what stops a barge-in-able prompt), partial transcripts while the recogniser guesses,
+//! and one final transcript per utterance once it has ended. An utterance the recogniser
+//! could not handle (no decoder free, an engine error) still ends with a final transcript,
+//! an empty one, so the script hears that something was said and can ask again.
+
+use std::future::pending;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use huashu_contract::{AudioFrame, Listen, Transcript};
+use huashu_media::transport_codec::{CodecError, LineDecoder, LineResampler, TransportCodec};
+use huashu_session::CallerInput;
+use huashu_speech::asr::{AsrError, AsrEvent, Recognition, RecognitionOptions, SpeechRecognizer};
+use huashu_speech::turn::{Endpointer, TurnConfig, TurnEvent};
+use huashu_speech::vad::{Aggressiveness, VadError, VoiceDetector};
+
+/// Why a call's inbound audio could not be set up.
+#[derive(Debug, Error)]
+pub enum InboundError {
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    #[error(transparent)]
+    Vad(#[from] VadError),
+}
+
+/// One call's inbound audio; see the module docs.
+///
+/// The detector judges the audio at the line's own rate; only what the recogniser hears
+/// (each utterance, from just before its onset) and what a recording keeps is converted to
+/// canonical 16 kHz. Most of a call is the customer listening, and converting that silence
+/// was most of the server's work per call.
+pub struct InboundAudio {
+    decoder: LineDecoder,
+    /// Line-rate samples decoded but not yet a whole frame.
+    line: Vec<i16>,
+    /// Samples in one 20 ms frame at the line rate.
+    line_frame: usize,
+    endpointer: Endpointer,
+    /// Line frames to canonical ones for the recogniser, reset as each utterance starts.
+    for_recognition: LineResampler,
+    /// For a recorded call: every line frame to canonical, without a break.
+    for_recording: Option<LineResampler>,
+    /// The canonical frames the latest payload completed, for the recording.
+    recorded: Vec<i16>,
+    /// The script's audio subscription: its rate, and line frames converted to it.
+    subscription: Option<(u32, LineResampler)>,
+    recognizer: Arc<dyn SpeechRecognizer>,
+    options: RecognitionOptions,
+    /// The utterance being spoken, fed frame by frame.
+    active: Option<Recognition>,
+    /// The utterance that ended, waiting for its final transcript.
+    finishing: Option<Recognition>,
+    /// The utterance being spoken has no working recognition: it ends in an empty final.
+    unrecognised: bool,
+}
+
+impl InboundAudio {
+    /// The inbound audio of a call whose transport carries `codec`; `record` keeps every
+    /// frame in canonical form for the call's recording.
+    pub fn new(
+        codec: TransportCodec,
+        recognizer: Arc<dyn SpeechRecognizer>,
+        record: bool,
+    ) -> Result<Self, InboundError> {
+        let rate = codec.rate();
+        Ok(Self {
+            decoder: LineDecoder::new(codec)?,
+            line: Vec::with_capacity(2 * codec.frame_samples()),
+            line_frame: codec.frame_samples(),
+            endpointer: Endpointer::new(
+                VoiceDetector::new(rate, Aggressiveness::default())?,
+                TurnConfig::default(),
+            ),
+            for_recognition: LineResampler::to_canonical(rate)?,
+            for_recording: record
+                .then(|| LineResampler::to_canonical(rate))
+                .transpose()?,
+            recorded: Vec::new(),
+            subscription: None,
+            recognizer,
+            options: RecognitionOptions::default(),
+            active: None,
+            finishing: None,
+            unrecognised: false,
+        })
+    }
+
+    /// The script listens: its phrase hints steer the next utterances' recognition, its
+    /// timings decide when they end.
+    pub fn listen(&mut self, listen: &Listen) {
+        self.options.hints = listen.hints.clone();
+        self.endpointer.set_config(TurnConfig::for_listen(listen));
+    }
+
+    /// The script subscribed to the customer's audio at `rate` Hz (`None`: unsubscribed):
+    /// from the next frame on, each 20 ms also goes to the session as
+    /// [`CallerInput::Audio`] at that rate. A rate the line cannot be converted to is
+    /// refused and leaves the subscription as it was.
+    pub fn subscribe(&mut self, rate: Option<u32>) -> Result<(), CodecError> {
+        self.subscription = match rate {
+            None => None,
+            Some(rate) => Some((rate, LineResampler::new(self.decoder.codec().rate(), rate)?)),
+        };
+        Ok(())
+    }
+
+    /// Takes one payload from the transport; what the customer's side did because of it
+    /// goes to `out`. Returns, for a recorded call, the canonical frames the payload
+    /// completed (empty otherwise). A payload the codec rejects is an error and changes
+    /// nothing.
+    pub fn push(
+        &mut self,
+        payload: &[u8],
+        out: &mut Vec<CallerInput>,
+    ) -> Result<&[i16], CodecError> {
+        self.decoder.decode(payload, &mut self.line)?;
+        let whole = self.line.len() / self.line_frame * self.line_frame;
+        let line = std::mem::take(&mut self.line);
+        self.recorded.clear();
+        for frame in line[..whole].chunks_exact(self.line_frame) {
+            if let Some(recording) = &mut self.for_recording {
+                match recording.convert(frame) {
+                    Ok(canonical) => self.recorded.extend_from_slice(canonical),
+                    Err(error) => tracing::warn!(%error, "a frame could not be recorded"),
+                }
+            }
+            if let Some((rate, converter)) = &mut self.subscription {
+                match converter.convert(frame) {
+                    Ok(samples) => out.push(CallerInput::Audio {
+                        frame: AudioFrame {
+                            samples: samples.to_vec(),
+                            sample_rate: *rate,
+                        },
+                    }),
+                    Err(error) => {
+                        tracing::warn!(%error, "a frame could not be converted for the script")
+                    }
+                }
+            }
+            self.judge(frame, out);
+        }
+        self.line = line;
+        self.line.drain(..whole);
+        Ok(&self.recorded)
+    }
+
+    fn judge(&mut self, frame: &[i16], out: &mut Vec<CallerInput>) {
+        let event = match self.endpointer.push_frame(frame) {
+            Ok(event) => event,
+            Err(error) => {
+                // Frames are always whole here; a rejection is the detector's own failure.
+                tracing::warn!(%error, "voice activity detection failed on a frame");
+                return;
+            }
+        };
+        match event {
+            Some(TurnEvent::SpeechStarted { .. }) => {
+                out.push(CallerInput::SpeechStarted);
+                self.start_recognition();
+            }
+            Some(TurnEvent::UtteranceEnded { .. }) => {
+                let _ = self.recognise(frame);
+                self.end_utterance(out);
+            }
+            None => {
+                if let Err(error) = self.recognise(frame) {
+                    tracing::warn!(%error, "the recogniser cannot keep up; this utterance is lost");
+                    self.active = None;
+                    self.unrecognised = true;
+                }
+            }
+        }
+    }
+
+    /// Hands one line frame of the utterance being spoken to its recognition.
+    fn recognise(&mut self, line_frame: &[i16]) -> Result<(), AsrError> {
+        let Some(active) = &self.active else {
+            return Ok(());
+        };
+        match self.for_recognition.convert(line_frame) {
+            Ok(frame) => feed(active, frame),
+            Err(error) => {
+                tracing::warn!(%error, "a frame could not be converted for the recogniser");
+                Ok(())
+            }
+        }
+    }
+
+    fn start_recognition(&mut self) {
+        self.unrecognised = false;
+        let onset = self.endpointer.take_onset_frames();
+        match self.recognizer.start(self.options.clone()) {
+            Ok(recognition) => {
+                self.active = Some(recognition);
+                self.for_recognition.reset();
+                for frame in &onset {
+                    let _ = self.recognise(frame);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "speech could not be recognised");
+                self.active = None;
+                self.unrecognised = true;
+            }
+        }
+    }
+
+    fn end_utterance(&mut self, out: &mut Vec<CallerInput>) {
+        match self.active.take() {
+            Some(mut recognition) => {
+                recognition.finish();
+                if self.finishing.replace(recognition).is_some() {
+                    tracing::warn!("an utterance ended before the previous one was recognised");
+                }
+            }
+            None if self.unrecognised => {
+                self.unrecognised = false;
+                out.push(heard_nothing());
+            }
+            None => {}
+        }
+    }
+
+    /// The next recognition result: a partial of the utterance being spoken, or the final
+    /// transcript of the one that ended. Waits forever when nothing is being recognised.
+    /// Cancel-safe: nothing changes until a result has arrived.
+    pub async fn next_result(&mut self) -> CallerInput {
+        loop {
+            tokio::select! {
+                event = next_event(&mut self.finishing) => match event {
+                    // A late guess about an utterance already over: only its final counts.
+                    Some(Ok(AsrEvent::Partial(_))) => {}
+                    Some(Ok(AsrEvent::Final(transcript))) => {
+                        self.finishing = None;
+                        return CallerInput::Final { transcript };
+                    }
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, "recognition failed");
+                        self.finishing = None;
+                        return heard_nothing();
+                    }
+                    None => {
+                        self.finishing = None;
+                        return heard_nothing();
+                    }
+                },
+                event = next_event(&mut self.active) => match event {
+                    Some(Ok(AsrEvent::Partial(transcript))) => {
+                        return CallerInput::Partial { transcript };
+                    }
+                    Some(Ok(AsrEvent::Final(transcript))) => {
+                        // The backend ended the utterance itself.
+                        self.active = None;
+                        return CallerInput::Final { transcript };
+                    }
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, "recognition failed mid-utterance");
+                        self.active = None;
+                        self.unrecognised = true;
+                    }
+                    None => {
+                        self.active = None;
+                        self.unrecognised = true;
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn feed(recognition: &Recognition, frame: &[i16]) -> Result<(), AsrError> {
+    match recognition.feed(frame) {
+        // The worker stopped; its reason arrives as an event.
+        Err(AsrError::Finished) => Ok(()),
+        other => other,
+    }
+}
+
+async fn next_event(recognition: &mut Option<Recognition>) -> Option<Result<AsrEvent, AsrError>> {
+    match recognition {
+        Some(recognition) => recognition.next_event().await,
+        None => pending().await,
+    }
+}
+
+/// What an utterance nobody could recognise becomes.
+fn heard_nothing() -> CallerInput {
+    CallerInput::Final {
+        transcript: Transcript {
+            text: String::new(),
+            confidence: 0.0,
+            alternatives: Vec::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use huashu_media::g711::Law;
+    use huashu_media::pcm::test_signals::speech_like;
+    use huashu_media::pcm::{FRAME_SAMPLES, rms};
+    use huashu_speech::asr::Worker;
+
+    /// A recogniser that keeps each recognition's worker end, so a test can read what it
+    /// was fed.
+    #[derive(Default)]
+    struct Listening {
+        workers: Mutex<Vec<Worker>>,
+    }
+
+    impl SpeechRecognizer for Listening {
+        fn start(&self, _options: RecognitionOptions) -> Result<Recognition, AsrError> {
+            let (recognition, worker) = Recognition::channel();
+            self.workers.lock().expect("workers").push(worker);
+            Ok(recognition)
+        }
+    }
+
+    /// 1 s of silence, 1 s of speech, 1.5 s of silence, as a telephone line carries it:
+    /// 20 ms mu-law payloads.
+    fn telephone_call() -> Vec<Vec<u8>> {
+        let line = [vec![0; 8_000], speech_like(8_000, 8_000), vec![0; 12_000]].concat();
+        line.chunks_exact(160)
+            .map(|frame| {
+                let mut payload = Vec::new();
+                Law::Mu.encode(frame, &mut payload);
+                payload
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_telephone_utterance_reaches_the_recogniser_in_canonical_frames_and_silence_does_not() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Mulaw8k, recognizer.clone(), false).expect("audio");
+        let mut heard = Vec::new();
+        for (i, payload) in telephone_call().iter().enumerate() {
+            let recorded = inbound.push(payload, &mut heard).expect("decodes");
+            assert!(recorded.is_empty(), "nothing kept for an unrecorded call");
+            if i < 50 {
+                assert!(recognizer.workers.lock().expect("workers").is_empty());
+            }
+        }
+        assert_eq!(heard.len(), 1, "one turn: {heard:?}");
+        assert!(matches!(heard[0], CallerInput::SpeechStarted));
+        let mut workers = recognizer.workers.lock().expect("workers");
+        assert_eq!(workers.len(), 1, "one utterance recognised");
+        let mut fed = Vec::new();
+        while let Ok(frame) = workers[0].audio.try_recv() {
+            assert_eq!(frame.len(), FRAME_SAMPLES);
+            fed.push(frame);
+        }
+        // The second of speech plus the onset's pre-roll, then the 800 ms of silence that
+        // ended it: the rest of the call's silence is never converted.
+        assert!((88..=100).contains(&fed.len()), "{} frames fed", fed.len());
+        let speech = fed[5..50].concat();
+        assert!(rms(&speech) > 0.05, "the recogniser hears the speech");
+        assert!(inbound.finishing.is_some(), "the utterance was finished");
+    }
+
+    #[test]
+    fn a_recorded_call_keeps_every_frame_in_canonical_form() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Mulaw8k, recognizer, true).expect("audio");
+        let mut heard = Vec::new();
+        let mut kept = Vec::new();
+        for payload in telephone_call() {
+            kept.extend_from_slice(inbound.push(&payload, &mut heard).expect("decodes"));
+        }
+        assert_eq!(kept.len(), 175 * FRAME_SAMPLES);
+        let second = &kept[16_000 + 800..32_000];
+        assert!(rms(second) > 0.05);
+        assert!(rms(&kept[..15_000]) < 0.001);
+    }
+
+    #[test]
+    fn a_payload_the_codec_refuses_changes_nothing() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Pcm16k, recognizer, true).expect("audio");
+        let mut heard = Vec::new();
+        assert_eq!(
+            inbound.push(&[0; 3], &mut heard).err(),
+            Some(CodecError::OddPcmPayload(3))
+        );
+        assert_eq!(
+            inbound.push(&[0; 640], &mut heard).map(<[i16]>::len),
+            Ok(320)
+        );
+    }
+
+    #[test]
+    fn a_subscribed_script_gets_every_20_ms_at_its_rate_from_the_next_frame_on() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Mulaw8k, recognizer, false).expect("audio");
+        let call = telephone_call();
+        let mut heard = Vec::new();
+        let audio = |heard: &mut Vec<CallerInput>| -> Vec<AudioFrame> {
+            heard
+                .drain(..)
+                .filter_map(|input| match input {
+                    CallerInput::Audio { frame } => Some(frame),
+                    _ => None,
+                })
+                .collect()
+        };
+        inbound.push(&call[0], &mut heard).expect("decodes");
+        assert!(
+            audio(&mut heard).is_empty(),
+            "nothing before a subscription"
+        );
+        inbound.subscribe(Some(8_000)).expect("8 kHz");
+        inbound.push(&call[60], &mut heard).expect("decodes");
+        let narrow = audio(&mut heard);
+        let mut line = Vec::new();
+        Law::Mu.decode(&call[60], &mut line);
+        assert_eq!(narrow.len(), 1);
+        assert_eq!(narrow[0].sample_rate, 8_000);
+        assert_eq!(
+            narrow[0].samples, line,
+            "the line's own samples, unconverted"
+        );
+        inbound.subscribe(Some(16_000)).expect("16 kHz");
+        for payload in &call[61..75] {
+            inbound.push(payload, &mut heard).expect("decodes");
+        }
+        let wide = audio(&mut heard);
+        assert_eq!(wide.len(), 14);
+        assert!(
+            wide.iter()
+                .all(|f| f.sample_rate == 16_000 && f.samples.len() == 320)
+        );
+        assert!(rms(&wide[13].samples) > 0.05, "speech, resampled");
+        assert_eq!(
+            inbound
+                .subscribe(Some(11_025))
+                .err()
+                .map(|e| e.to_string().contains("11025")),
+            Some(true)
+        );
+        inbound.subscribe(None).expect("unsubscribed");
+        inbound.push(&call[80], &mut heard).expect("decodes");
+        assert!(audio(&mut heard).is_empty());
+    }
+}

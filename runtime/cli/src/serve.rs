@@ -1,0 +1,152 @@
+//! `huashu serve`: the multi-tenant server with its embedded store.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use clap::Args;
+
+use super::speech_engines::SpeechArgs;
+use huashu_calls::{CallService, ServiceConfig};
+use huashu_metrics::Metrics;
+use huashu_sandbox::{Sandbox, SandboxConfig};
+use huashu_store::Store;
+use huashu_store::secrets::{random_id, sha256_hex};
+use huashu_store_sled::SledStore;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    listen: SocketAddr,
+    /// Data directory of the embedded store (created if missing).
+    #[arg(long, default_value = "./huashu-data")]
+    data: PathBuf,
+    /// Calls that may run at once on this server (sizes the instance pool).
+    #[arg(long, default_value_t = 2_000)]
+    max_calls: u32,
+    /// On SIGTERM, how long live calls may go on before they are hung up.
+    #[arg(long, default_value_t = 30)]
+    shutdown_grace_secs: u64,
+    #[command(flatten)]
+    speech: SpeechArgs,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The operator token: from `HUASHU_OPERATOR_TOKEN`, or the stored one, or a new one
+/// printed once. Only its hash is stored.
+fn operator_token(store: &dyn Store) -> anyhow::Result<String> {
+    if let Ok(token) = std::env::var("HUASHU_OPERATOR_TOKEN") {
+        anyhow::ensure!(
+            token.len() >= 16,
+            "HUASHU_OPERATOR_TOKEN must be at least 16 characters"
+        );
+        let hash = sha256_hex(&token);
+        store.set_operator_token_sha256(&hash)?;
+        return Ok(hash);
+    }
+    if let Some(hash) = store.operator_token_sha256()? {
+        return Ok(hash);
+    }
+    let token = random_id("op_", 24)?;
+    let hash = sha256_hex(&token);
+    store.set_operator_token_sha256(&hash)?;
+    println!("operator token (shown once, keep it): {token}");
+    Ok(hash)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = Arc::new(
+        SledStore::open(&args.data)
+            .with_context(|| format!("cannot open the data directory {}", args.data.display()))?,
+    );
+    let operator_sha256 = operator_token(store.as_ref())?;
+    let sandbox = Arc::new(Sandbox::new(&SandboxConfig {
+        max_concurrent_calls: args.max_calls,
+        ..SandboxConfig::default()
+    })?);
+    let metrics = Arc::new(Metrics::default());
+    let mut service = CallService::new(
+        store.clone(),
+        store.clone(),
+        sandbox,
+        metrics,
+        ServiceConfig::default(),
+    );
+    if let Some(voice) = args.speech.voice_services(store.clone())? {
+        service = service.with_voice(voice);
+    }
+    let calls = Arc::new(service);
+    let interrupted = calls.mark_interrupted_calls()?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "calls that were live when the server stopped are marked interrupted"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    // Every connection sends small messages that must leave at once: a call's 20 ms audio
+    // frames. With Nagle's algorithm a frame would wait for the peer to acknowledge the
+    // one before it, a round trip, bunching the audio on any real network.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
+        }
+    });
+    println!(
+        "huashu listening on http://{address} (data in {})",
+        args.data.display()
+    );
+    tracing::info!(%address, "listening");
+
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    let draining = calls.clone();
+    axum::serve(
+        listener,
+        huashu_server::router(store.clone(), calls.clone(), operator_sha256),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new calls; waiting for live calls");
+        draining.drain(grace).await;
+    })
+    .await
+    .context("the server stopped with an error")?;
+    store.flush()?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,315 @@
+//! The scenario file format (`docs/scenarios.md`): parsing, validation, and the call it
+//! describes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use regex::Regex;
+use serde::{Deserialize, Deserializer};
+use thiserror::Error;
+
+use super::timestamp::parse_utc_timestamp;
+use huashu_contract::{CallStarted, Channel, Direction, IntentLevel};
+
+/// A scenario file could not be used. Messages point at the file and, where the YAML parser
+/// knows it, the line.
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid scenario:\n{message}")]
+    Invalid { path: String, message: String },
+}
+
+/// One imagined call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub call: CallSpec,
+    /// Playing time of recorded prompts, in ms.
+    #[serde(default)]
+    pub prompts: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub transfer: TransferBehaviour,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub outcome: Option<OutcomeSpec>,
+    /// The file's name, for reports.
+    #[serde(skip)]
+    pub name: String,
+}
+
+/// Who is called, with which variables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default)]
+    pub caller: String,
+    #[serde(default)]
+    pub callee: String,
+    #[serde(default, deserialize_with = "scalar_map")]
+    pub variables: BTreeMap<String, String>,
+    /// RFC 3339 UTC time, e.g. `2026-11-23T09:30:00Z`.
+    #[serde(default)]
+    pub started_at: Option<String>,
+}
+
+/// What a transfer does in this scenario.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferBehaviour {
+    #[default]
+    Connected,
+    Failed,
+}
+
+/// One thing that happens, or must happen, on the call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    BotSays(Pattern),
+    BotPlays(Pattern),
+    BotTransfers(Pattern),
+    BotHangsUp,
+    CustomerSays(String),
+    CustomerPresses(String),
+    CustomerInterrupts(Interruption),
+    CustomerSilentMs(u64),
+    CustomerHangsUp,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::BotSays(p) => write!(f, "the bot says /{p}/"),
+            Step::BotPlays(p) => write!(f, "the bot plays a prompt /{p}/"),
+            Step::BotTransfers(p) => write!(f, "the bot transfers to /{p}/"),
+            Step::BotHangsUp => write!(f, "the bot hangs up"),
+            Step::CustomerSays(text) => write!(f, "the customer says \"{text}\""),
+            Step::CustomerPresses(keys) => write!(f, "the customer presses {keys}"),
+            Step::CustomerInterrupts(i) => {
+                write!(f, "after {} ms the customer interrupts", i.after_ms)
+            }
+            Step::CustomerSilentMs(ms) => write!(f, "the customer is silent for {ms} ms"),
+            Step::CustomerHangsUp => write!(f, "the customer hangs up"),
+        }
+    }
+}
+
+/// The customer speaking or pressing keys while the bot may still be talking.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interruption {
+    pub after_ms: u64,
+    #[serde(default)]
+    pub says: Option<String>,
+    #[serde(default)]
+    pub presses: Option<String>,
+}
+
+/// What the call's outcome must contain.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSpec {
+    #[serde(default)]
+    pub intent: Option<IntentLevel>,
+    #[serde(default)]
+    pub disposition: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A regular expression from a scenario, compiled when the file is read.
+#[derive(Debug, Clone)]
+pub struct Pattern(pub Regex);
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Regex::new(&text)
+            .map(Pattern)
+            .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a valid regex: {e}")))
+    }
+}
+
+/// A map whose values may be any YAML scalar (`50`, `true`, `王芳`), kept as strings.
+fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Int(i64),
+        Float(f64),
+        Bool(bool),
+    }
+    let map = BTreeMap::<String, Scalar>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Scalar::Text(s) => s,
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Float(f) => f.to_string(),
+                Scalar::Bool(b) => b.to_string(),
+            };
+            (k, v)
+        })
+        .collect())
+}
+
+/// When a scenario's call starts if it does not say: 2026-01-01T09:00:00Z.
+const DEFAULT_START_MS: u64 = 1_767_258_000_000;
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut scenario = Self::parse(&text).map_err(|message| ScenarioError::Invalid {
+            path: shown.clone(),
+            message,
+        })?;
+        scenario.name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(shown);
+        Ok(scenario)
+    }
+
+    /// Parses and validates scenario YAML.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let scenario: Scenario = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.steps.is_empty() {
+            return Err("`steps` is empty: a scenario needs at least one step".into());
+        }
+        if let Some(at) = &self.call.started_at {
+            parse_utc_timestamp(at)?;
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            let n = i + 1;
+            match step {
+                Step::CustomerPresses(keys) if keys.is_empty() || !keys.chars().all(is_key) => {
+                    return Err(format!(
+                        "step {n}: `{keys}` are not keypad keys (0-9, *, #, A-D)"
+                    ));
+                }
+                Step::CustomerInterrupts(i) => match (&i.says, &i.presses) {
+                    (Some(_), None) => {}
+                    (None, Some(keys)) if !keys.is_empty() && keys.chars().all(is_key) => {}
+                    (None, Some(keys)) => {
+                        return Err(format!("step {n}: `{keys}` are not keypad keys"));
+                    }
+                    _ => {
+                        return Err(format!(
+                            "step {n}: `customer_interrupts` needs exactly one of `says` or `presses`"
+                        ));
+                    }
+                },
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The `call-started` event this scenario's call begins with.
+    pub fn call_started(&self, call_id: String) -> CallStarted {
+        let started_at_ms = self
+            .call
+            .started_at
+            .as_deref()
+            .and_then(|t| parse_utc_timestamp(t).ok())
+            .unwrap_or(DEFAULT_START_MS);
+        CallStarted {
+            call_id,
+            direction: self.call.direction,
+            caller: self.call.caller.clone(),
+            callee: self.call.callee.clone(),
+            channel: Channel::Text,
+            variables: self
+                .call
+                .variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            started_at_ms,
+            random_seed: 42,
+        }
+    }
+}
+
+fn is_key(c: char) -> bool {
+    matches!(c, '0'..='9' | '*' | '#' | 'A'..='D')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+description: accepts
+call:
+  variables:
+    name: 王芳
+    coupon_amount: 50
+  started_at: "2026-11-23T09:30:00Z"
+steps:
+  - bot_says: "生日快乐.*"
+  - customer_says: 好的
+  - customer_interrupts: { after_ms: 300, presses: "1#" }
+  - customer_silent_ms: 6000
+  - bot_hangs_up
+outcome:
+  intent: A
+  tags: [coupon-accepted]
+  fields: { coupon_amount: 50 }
+"#;
+
+    #[test]
+    fn parses_the_documented_format() {
+        let s = Scenario::parse(EXAMPLE).expect("valid");
+        assert_eq!(s.steps.len(), 5);
+        assert_eq!(s.call.variables["coupon_amount"], "50");
+        assert!(matches!(s.steps[4], Step::BotHangsUp));
+        let outcome = s.outcome.clone().expect("outcome");
+        assert_eq!(outcome.intent, Some(IntentLevel::A));
+        assert_eq!(outcome.fields["coupon_amount"], "50");
+        assert_eq!(s.call_started("c".into()).started_at_ms, 1_795_426_200_000);
+    }
+
+    #[test]
+    fn rejects_unknown_steps_bad_regexes_and_bad_keys_with_a_reason() {
+        let unknown = Scenario::parse("steps:\n  - bot_sings: la\n").unwrap_err();
+        assert!(unknown.contains("bot_sings"), "{unknown}");
+        let regex = Scenario::parse("steps:\n  - bot_says: \"(\"\n").unwrap_err();
+        assert!(regex.contains("not a valid regex"), "{regex}");
+        let keys = Scenario::parse("steps:\n  - customer_presses: \"12x\"\n").unwrap_err();
+        assert!(keys.contains("step 1"), "{keys}");
+        let empty = Scenario::parse("steps: []\n").unwrap_err();
+        assert!(empty.contains("at least one step"), "{empty}");
+    }
+}

@@ -1,0 +1,227 @@
+//! Replaying a recorded call against another module version: the same customer, at the same
+//! moments, saying the same things — and where the bot's behaviour diverges.
+//!
+//! The recorded inputs (speech, keys, transfer answers, hang-up) are fed to a fresh session
+//! at their original call times, with the original `call-started` (same variables, clock
+//! and random seed), so a module that behaves the same produces the same actions.
+
+use std::collections::BTreeMap;
+
+use huashu_contract::{Action, CallScript, Channel, Millis, Outcome, Play, Say};
+use huashu_session::{
+    CallRecord, EstimatedPlayout, InstantPlayout, PlaySource, Playout, Prepared, Session,
+    SessionConfig,
+};
+
+/// Where a replay first differs from the original.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Divergence {
+    /// The `index`-th action differs (or exists on one side only).
+    Action {
+        index: usize,
+        at_ms: Millis,
+        original: Option<Action>,
+        replayed: Option<Action>,
+        /// What the customer said last before it, for context.
+        after_customer: Option<String>,
+    },
+    /// Same actions, different outcome.
+    Outcome {
+        original: Outcome,
+        replayed: Outcome,
+    },
+}
+
+/// The result of a replay.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub record: CallRecord,
+    pub divergence: Option<Divergence>,
+}
+
+/// Playback timed as the recorded call timed it: the lengths in its record (a voice
+/// call's real audio), and the channel's own rule for anything the original never played;
+/// and the time the original spent getting replies' audio ready, at the same moments.
+struct RecordedPlayout {
+    lengths: BTreeMap<String, u32>,
+    preparing: BTreeMap<Millis, u32>,
+    otherwise: Box<dyn Playout>,
+}
+
+impl Playout for RecordedPlayout {
+    fn prepare<'a>(&'a mut self, now: Millis, _actions: &'a [Action]) -> Prepared<'a> {
+        Box::pin(std::future::ready(
+            self.preparing.remove(&now).unwrap_or_default(),
+        ))
+    }
+
+    fn prompt_ms(&self, play: &Play) -> Result<u32, String> {
+        let key = PlaySource::Prompt {
+            name: play.prompt.clone(),
+        }
+        .playout_key();
+        match self.lengths.get(&key) {
+            Some(ms) => Ok(*ms),
+            None => self.otherwise.prompt_ms(play),
+        }
+    }
+
+    fn speech_ms(&self, say: &Say) -> Result<u32, String> {
+        let key = PlaySource::Speech {
+            text: say.text.clone(),
+            voice: say.voice.clone(),
+        }
+        .playout_key();
+        match self.lengths.get(&key) {
+            Some(ms) => Ok(*ms),
+            None => self.otherwise.speech_ms(say),
+        }
+    }
+}
+
+/// The playout a recorded call used, so timings match.
+fn playout_for(original: &CallRecord) -> Box<dyn Playout> {
+    let otherwise: Box<dyn Playout> = match original.call.channel {
+        Channel::Text => Box::new(InstantPlayout),
+        Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
+    };
+    Box::new(RecordedPlayout {
+        lengths: original.playout_ms.clone(),
+        preparing: original.prepare_ms.clone(),
+        otherwise,
+    })
+}
+
+/// Re-runs `original`'s customer inputs against `script`.
+pub async fn replay<S: CallScript>(original: &CallRecord, script: S) -> Replay {
+    let mut session = Session::new(
+        script,
+        playout_for(original),
+        original.call.clone(),
+        SessionConfig::default(),
+    );
+    session.start().await;
+    for (at_ms, input) in original.inputs() {
+        if session.is_ended() {
+            break;
+        }
+        session.input(at_ms, input.clone()).await;
+    }
+    if let Some(end) = &original.end
+        && !session.is_ended()
+    {
+        session.advance(end.at_ms).await;
+        if !session.is_ended() {
+            session.hang_up(end.at_ms, &end.reason).await;
+        }
+    }
+    let record = session.into_record();
+    let divergence = compare(original, &record);
+    Replay { record, divergence }
+}
+
+fn compare(original: &CallRecord, replayed: &CallRecord) -> Option<Divergence> {
+    let a: Vec<(Millis, &Action)> = original.actions().collect();
+    let b: Vec<(Millis, &Action)> = replayed.actions().collect();
+    for index in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(index), b.get(index));
+        if x.map(|(_, act)| *act) != y.map(|(_, act)| *act) {
+            let at_ms = x.or(y).map_or(0, |(at, _)| *at);
+            let after_customer = original
+                .transcript
+                .iter()
+                .filter(|l| l.speaker == huashu_session::Speaker::Customer && l.at_ms <= at_ms)
+                .map(|l| l.text.clone())
+                .next_back();
+            return Some(Divergence::Action {
+                index,
+                at_ms,
+                original: x.map(|(_, act)| (*act).clone()),
+                replayed: y.map(|(_, act)| (*act).clone()),
+                after_customer,
+            });
+        }
+    }
+    if original.outcome != replayed.outcome {
+        return Some(Divergence::Outcome {
+            original: original.outcome.clone(),
+            replayed: replayed.outcome.clone(),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huashu_contract::{CallStarted, Event, ScriptFailure, ScriptReply};
+    use huashu_session::CallerInput;
+    use huashu_session::test_playouts::SlowPlayout;
+
+    /// Greets (interruptibly) and apologises when interrupted: whether the customer's
+    /// words landed on the greeting decides its actions.
+    struct Greeter;
+
+    impl CallScript for Greeter {
+        async fn handle(&mut self, event: &Event, _: Millis) -> Result<ScriptReply, ScriptFailure> {
+            let say = |text: &str| {
+                Action::Say(Say {
+                    text: text.into(),
+                    voice: String::new(),
+                    id: text.into(),
+                    barge_in: true,
+                })
+            };
+            let actions = match event {
+                Event::CallStarted(_) => vec![say("hello")],
+                Event::PlaybackFinished(p) if p.interrupted => vec![say("sorry, go on")],
+                _ => vec![],
+            };
+            Ok(ScriptReply {
+                actions,
+                ..ScriptReply::default()
+            })
+        }
+    }
+
+    #[test]
+    fn a_replay_waits_where_the_call_waited_for_its_audio() {
+        let call = CallStarted {
+            call_id: "c1".into(),
+            direction: huashu_contract::Direction::Outbound,
+            caller: String::new(),
+            callee: String::new(),
+            channel: Channel::Twilio,
+            variables: Vec::new(),
+            started_at_ms: 0,
+            random_seed: 1,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let original = runtime.block_on(async {
+            // The greeting's audio took 300 ms to synthesise: it played from 300 to 1,300,
+            // so words at 1,200 interrupted it.
+            let playout = SlowPlayout {
+                preparing_ms: 300,
+                length_ms: 1_000,
+            };
+            let mut session = Session::new(Greeter, playout, call, SessionConfig::default());
+            session.start().await;
+            session.input(1_200, CallerInput::SpeechStarted).await;
+            session.hang_up(3_000, "test over").await;
+            session.into_record()
+        });
+        assert_eq!(original.actions().count(), 2, "{:?}", original.timeline);
+        let replayed = runtime.block_on(replay(&original, Greeter));
+        assert_eq!(replayed.divergence, None);
+        assert_eq!(
+            replayed
+                .record
+                .actions()
+                .map(|(at, _)| at)
+                .collect::<Vec<_>>(),
+            vec![300, 1_200]
+        );
+    }
+}

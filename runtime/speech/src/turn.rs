@@ -1,0 +1,349 @@
+//! Turn-taking: when the customer starts speaking and when their utterance is over, from
+//! the voice activity detector's frame-by-frame verdicts.
+//!
+//! [`TurnDetector`] is the pure logic, with hysteresis both ways: speech starts when
+//! [`START_VOICED_FRAMES`] of the last [`START_WINDOW_FRAMES`] frames are voiced (a click
+//! or a cough is not a turn), and ends after `end_silence_ms` without a voiced frame (a
+//! pause between words is not the end), or is cut at `max_speech_ms`. [`Endpointer`] runs
+//! it behind a [`VoiceDetector`] on raw frames and keeps the frames since the onset, so
+//! the recogniser hears the utterance from its first syllable.
+//!
+//! Times are stream milliseconds: 20 ms per frame pushed, from 0 at the first frame. The
+//! session maps them to call time. `SpeechStarted` drives barge-in; `UtteranceEnded` tells
+//! the recogniser to finish; their absence lets the no-input timer run (both `session`'s).
+
+use std::collections::VecDeque;
+
+use super::vad::{VadError, VoiceDetector};
+use huashu_contract::Listen;
+use huashu_media::pcm::FRAME_MS;
+
+/// Voiced frames needed in the window to start a turn: 5 × 20 ms = 100 ms of speech, longer
+/// than a click or a line burst, short enough that barge-in feels instant.
+pub const START_VOICED_FRAMES: usize = 5;
+
+/// The window those frames are counted in: 8 frames (160 ms) tolerates the detector
+/// missing a frame or three inside a real onset.
+pub const START_WINDOW_FRAMES: usize = 8;
+
+/// End-of-speech silence when a listen says 0: 800 ms is past the pauses people leave
+/// between words and clauses on the phone (200–500 ms), yet not a noticeable wait.
+pub const DEFAULT_END_SILENCE_MS: u32 = 800;
+
+/// Utterance cap when a listen says 0: 15 s is more than any answer to a bot's question;
+/// past it the caller is talking to someone else or the line is noise.
+pub const DEFAULT_MAX_SPEECH_MS: u32 = 15_000;
+
+/// Frames kept before the onset the detector found: 60 ms, the soft start of a word
+/// (a fricative, an unvoiced stop) that the detector often scores as silence.
+const PRE_ROLL_FRAMES: usize = 3;
+
+/// The settings of one turn detector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TurnConfig {
+    pub end_silence_ms: u32,
+    pub max_speech_ms: u32,
+}
+
+impl Default for TurnConfig {
+    fn default() -> Self {
+        Self {
+            end_silence_ms: DEFAULT_END_SILENCE_MS,
+            max_speech_ms: DEFAULT_MAX_SPEECH_MS,
+        }
+    }
+}
+
+impl TurnConfig {
+    /// A listen's settings, with the host defaults where it says 0.
+    pub fn for_listen(listen: &Listen) -> Self {
+        let or = |value: u32, default: u32| if value == 0 { default } else { value };
+        Self {
+            end_silence_ms: or(listen.end_silence_ms, DEFAULT_END_SILENCE_MS),
+            max_speech_ms: or(listen.max_speech_ms, DEFAULT_MAX_SPEECH_MS),
+        }
+    }
+}
+
+/// Why an utterance ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// `end_silence_ms` of silence.
+    Silence,
+    /// It reached `max_speech_ms`.
+    MaxSpeech,
+}
+
+/// What the turn detector saw. Times in stream milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnEvent {
+    /// The customer started speaking at `onset_ms`; detected at `at_ms`.
+    SpeechStarted { onset_ms: u64, at_ms: u64 },
+    /// The utterance that started at `onset_ms` is over: speech last heard at
+    /// `speech_end_ms`; detected at `at_ms`.
+    UtteranceEnded {
+        onset_ms: u64,
+        speech_end_ms: u64,
+        at_ms: u64,
+        reason: EndReason,
+    },
+}
+
+#[derive(Debug)]
+enum State {
+    /// Waiting for speech: the verdicts of the last frames (oldest first).
+    Quiet {
+        recent: VecDeque<bool>,
+    },
+    Speaking {
+        onset_ms: u64,
+        speech_end_ms: u64,
+    },
+}
+
+/// Turn detection on voiced/unvoiced verdicts, one per 20 ms frame.
+#[derive(Debug)]
+pub struct TurnDetector {
+    config: TurnConfig,
+    frames: u64,
+    state: State,
+}
+
+impl TurnDetector {
+    pub fn new(config: TurnConfig) -> Self {
+        Self {
+            config,
+            frames: 0,
+            state: State::Quiet {
+                recent: VecDeque::with_capacity(START_WINDOW_FRAMES),
+            },
+        }
+    }
+
+    /// Stream time: the end of the last frame pushed.
+    pub fn now_ms(&self) -> u64 {
+        self.frames * u64::from(FRAME_MS)
+    }
+
+    /// New settings (the script listens again with other timings); an utterance under way
+    /// is judged by them from the next frame on.
+    pub fn set_config(&mut self, config: TurnConfig) {
+        self.config = config;
+    }
+
+    pub fn is_speaking(&self) -> bool {
+        matches!(self.state, State::Speaking { .. })
+    }
+
+    /// Takes the verdict on the next frame.
+    pub fn push(&mut self, voiced: bool) -> Option<TurnEvent> {
+        let frame_start = self.now_ms();
+        self.frames += 1;
+        let now = self.now_ms();
+        match &mut self.state {
+            State::Quiet { recent } => {
+                if recent.len() == START_WINDOW_FRAMES {
+                    recent.pop_front();
+                }
+                recent.push_back(voiced);
+                if recent.iter().filter(|v| **v).count() < START_VOICED_FRAMES {
+                    return None;
+                }
+                // The onset is the first voiced frame of the window.
+                let first_voiced = recent.iter().position(|v| *v).unwrap_or(0);
+                let window_start = now - recent.len() as u64 * u64::from(FRAME_MS);
+                let onset_ms = window_start + first_voiced as u64 * u64::from(FRAME_MS);
+                self.state = State::Speaking {
+                    onset_ms,
+                    speech_end_ms: now,
+                };
+                Some(TurnEvent::SpeechStarted {
+                    onset_ms,
+                    at_ms: now,
+                })
+            }
+            State::Speaking {
+                onset_ms,
+                speech_end_ms,
+            } => {
+                if voiced {
+                    *speech_end_ms = now;
+                }
+                let (onset_ms, speech_end_ms) = (*onset_ms, *speech_end_ms);
+                let reason = if now - onset_ms >= u64::from(self.config.max_speech_ms) {
+                    EndReason::MaxSpeech
+                } else if frame_start >= speech_end_ms
+                    && now - speech_end_ms >= u64::from(self.config.end_silence_ms)
+                {
+                    EndReason::Silence
+                } else {
+                    return None;
+                };
+                self.state = State::Quiet {
+                    recent: VecDeque::with_capacity(START_WINDOW_FRAMES),
+                };
+                Some(TurnEvent::UtteranceEnded {
+                    onset_ms,
+                    speech_end_ms,
+                    at_ms: now,
+                    reason,
+                })
+            }
+        }
+    }
+}
+
+/// A voice activity detector and a turn detector on one stream of 20 ms frames, at
+/// whatever rate the detector was made for (the line's own).
+pub struct Endpointer {
+    vad: VoiceDetector,
+    turns: TurnDetector,
+    /// The latest frames while quiet, to hand the recogniser the utterance's start.
+    recent: VecDeque<Vec<i16>>,
+    /// Buffers of frames that left `recent`, reused so a quiet line allocates nothing.
+    spare: Vec<Vec<i16>>,
+}
+
+impl Endpointer {
+    pub fn new(vad: VoiceDetector, config: TurnConfig) -> Self {
+        Self {
+            vad,
+            turns: TurnDetector::new(config),
+            recent: VecDeque::with_capacity(START_WINDOW_FRAMES + PRE_ROLL_FRAMES),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Judges the next 20 ms frame.
+    pub fn push_frame(&mut self, frame: &[i16]) -> Result<Option<TurnEvent>, VadError> {
+        let voiced = self.vad.is_voiced(frame)?;
+        if !self.turns.is_speaking() {
+            let mut kept = if self.recent.len() == START_WINDOW_FRAMES + PRE_ROLL_FRAMES {
+                self.recent.pop_front().unwrap_or_default()
+            } else {
+                self.spare.pop().unwrap_or_default()
+            };
+            kept.clear();
+            kept.extend_from_slice(frame);
+            self.recent.push_back(kept);
+        }
+        let event = self.turns.push(voiced);
+        if let Some(TurnEvent::SpeechStarted { onset_ms, at_ms }) = event {
+            // Keep the frames from the pre-roll before the onset up to now.
+            let since_onset = ((at_ms - onset_ms) / u64::from(FRAME_MS)) as usize;
+            let keep = (since_onset + PRE_ROLL_FRAMES).min(self.recent.len());
+            let older = self.recent.drain(..self.recent.len() - keep);
+            self.spare.extend(older);
+        }
+        Ok(event)
+    }
+
+    /// Right after `SpeechStarted`: the frames from just before the onset through the
+    /// current one, which the recogniser needs first. Empties the buffer.
+    pub fn take_onset_frames(&mut self) -> Vec<Vec<i16>> {
+        self.recent.drain(..).collect()
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.turns.now_ms()
+    }
+
+    pub fn is_speaking(&self) -> bool {
+        self.turns.is_speaking()
+    }
+
+    /// See [`TurnDetector::set_config`].
+    pub fn set_config(&mut self, config: TurnConfig) {
+        self.turns.set_config(config);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(detector: &mut TurnDetector, pattern: &str) -> Vec<TurnEvent> {
+        pattern
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .filter_map(|c| detector.push(c == '#'))
+            .collect()
+    }
+
+    fn config(end_silence_ms: u32, max_speech_ms: u32) -> TurnConfig {
+        TurnConfig {
+            end_silence_ms,
+            max_speech_ms,
+        }
+    }
+
+    #[test]
+    fn speech_starts_after_enough_voiced_frames_in_the_window() {
+        let mut d = TurnDetector::new(TurnConfig::default());
+        // Two clicks and a four-frame burst: no turn.
+        assert!(run(&mut d, "..#......#......####..........").is_empty());
+        let mut d = TurnDetector::new(TurnConfig::default());
+        // Onset at frame 2 (40 ms), with a missed frame; detected at frame 7's end.
+        let events = run(&mut d, "..##.###");
+        assert_eq!(
+            events,
+            [TurnEvent::SpeechStarted {
+                onset_ms: 40,
+                at_ms: 160
+            }]
+        );
+    }
+
+    #[test]
+    fn the_utterance_ends_after_the_configured_silence() {
+        let mut d = TurnDetector::new(config(100, 10_000));
+        // Speech 0–200 ms, a 60 ms pause, more speech to 400 ms, then silence.
+        let events = run(&mut d, "##########...##########..........");
+        assert_eq!(
+            events[1],
+            TurnEvent::UtteranceEnded {
+                onset_ms: 0,
+                speech_end_ms: 460,
+                at_ms: 560,
+                reason: EndReason::Silence
+            }
+        );
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
+    fn long_speech_is_cut_at_the_cap_and_a_new_turn_can_follow() {
+        let mut d = TurnDetector::new(config(100, 200));
+        let events = run(&mut d, &"#".repeat(20));
+        assert_eq!(
+            events[1],
+            TurnEvent::UtteranceEnded {
+                onset_ms: 0,
+                speech_end_ms: 200,
+                at_ms: 200,
+                reason: EndReason::MaxSpeech
+            }
+        );
+        // Speech goes on: a new turn starts after the start hysteresis again.
+        assert_eq!(
+            events[2],
+            TurnEvent::SpeechStarted {
+                onset_ms: 200,
+                at_ms: 300
+            }
+        );
+    }
+
+    #[test]
+    fn listens_zeros_take_the_host_defaults() {
+        let listen = Listen {
+            end_silence_ms: 0,
+            max_speech_ms: 5_000,
+            ..Listen::default()
+        };
+        assert_eq!(
+            TurnConfig::for_listen(&listen),
+            config(DEFAULT_END_SILENCE_MS, 5_000)
+        );
+    }
+}

@@ -1,0 +1,364 @@
+//! The embedded backend: [`Store`] and [`KeyValueStore`] on one sled database (one
+//! directory, `--data`).
+//!
+//! # Layout
+//!
+//! One sled tree per kind of record, so a scan of one kind never walks another:
+//!
+//! - [`keys`] — how keys are built (every per-tenant key starts with the tenant id and a
+//!   0 byte), list cursors, and the JSON/error conversions every part shares.
+//! - [`tenants`] — the operator token, tenants, API keys and their two indexes.
+//! - [`modules`] — module versions: metadata, component bytes, precompiled artifacts, and
+//!   each module's head (latest version number and pin).
+//! - [`prompts`] — recorded prompts: metadata and WAV bytes.
+//! - [`calls`] — call summaries and records, the newest-first index and the live index.
+//! - [`recordings`] — calls' recorded audio (WAV bytes).
+//! - [`kv`] — the tenants' key-value space and its per-tenant byte usage.
+//! - `durability_tests` — acknowledged writes survive a reopen and a process abort.
+//!
+//! This file does not own any layout: it opens the database, hands each part its trees, and
+//! makes every write durable. Each part returns as soon as its (transactional) write is
+//! applied; the trait methods below flush the whole database before they report success,
+//! so a client that got a 2xx keeps its data through a `kill -9`. Concurrent writers share
+//! flushes (`group_commit`). Writes block until durable: call them off the async workers.
+//!
+//! Not here: validation a client should hear about as a 400 (the API checks names, sizes
+//! and pins first); the store's own checks only keep its key structure sound.
+
+mod calls;
+mod group_commit;
+mod keys;
+mod kv;
+mod modules;
+mod prompts;
+mod recordings;
+mod tenants;
+
+use std::path::Path;
+
+use calls::CallTrees;
+use huashu_store::{
+    ApiKey, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError, ModuleSummary, ModuleVersion,
+    Page, PageRequest, PromptMeta, Store, StoreError, Tenant,
+};
+use keys::backend;
+use kv::KvTrees;
+use modules::ModuleTrees;
+use prompts::PromptTrees;
+use recordings::RecordingTree;
+use tenants::TenantTrees;
+
+/// The on-disk layout this code reads and writes, kept in the `meta` tree so a future
+/// layout can refuse (or migrate) an older directory instead of misreading it.
+const LAYOUT_VERSION: &[u8] = b"1";
+const LAYOUT_KEY: &[u8] = b"layout";
+
+/// Most memory sled's page cache may grow to. Its default is 1 GiB; here the hot data is
+/// small (tenants, keys, heads, the newest call summaries), module bytes are read once per
+/// process because the sandbox keeps compiled modules, and call records are written far
+/// more than read. 256 MiB keeps reads of recent data cached and leaves memory to calls.
+const CACHE_BYTES: u64 = 256 << 20;
+
+/// Tenants, keys, modules, prompts, calls and tenant key-value in one sled database.
+pub struct SledStore {
+    db: sled::Db,
+    /// Concurrent durable writes share flushes.
+    commit: group_commit::GroupCommit,
+    tenants: TenantTrees,
+    modules: ModuleTrees,
+    prompts: PromptTrees,
+    calls: CallTrees,
+    recordings: RecordingTree,
+    kv: KvTrees,
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the database in `dir`. Fails if another process has it
+    /// open: sled takes an exclusive lock on the directory.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let cannot =
+            |e: &dyn std::fmt::Display| StoreError::Open(format!("{}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(|e| cannot(&e))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|e| cannot(&e))?;
+        Self::with_db(db)
+    }
+
+    /// A database in a temporary location, deleted when dropped. For tests.
+    pub fn temporary() -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .map_err(|e| StoreError::Open(format!("temporary database: {e}")))?;
+        Self::with_db(db)
+    }
+
+    fn with_db(db: sled::Db) -> Result<Self, StoreError> {
+        let tree = |name: &str| db.open_tree(name).map_err(backend);
+        let meta = tree("meta")?;
+        match meta.get(LAYOUT_KEY).map_err(backend)? {
+            Some(found) if found.as_ref() != LAYOUT_VERSION => {
+                return Err(StoreError::Open(format!(
+                    "the data directory has storage layout {}; this build reads layout {}",
+                    String::from_utf8_lossy(&found),
+                    String::from_utf8_lossy(LAYOUT_VERSION)
+                )));
+            }
+            Some(_) => {}
+            None => {
+                meta.insert(LAYOUT_KEY, LAYOUT_VERSION).map_err(backend)?;
+                db.flush().map_err(backend)?;
+            }
+        }
+        let tenants_tree = tree("tenants")?;
+        Ok(Self {
+            tenants: TenantTrees {
+                meta,
+                tenants: tenants_tree.clone(),
+                api_keys: tree("api_keys")?,
+                api_keys_by_secret: tree("api_keys_by_secret")?,
+                api_keys_by_tenant: tree("api_keys_by_tenant")?,
+            },
+            modules: ModuleTrees {
+                heads: tree("module_heads")?,
+                versions: tree("module_versions")?,
+                wasm: tree("module_wasm")?,
+                artifacts: tree("module_artifacts")?,
+            },
+            prompts: PromptTrees {
+                meta: tree("prompts")?,
+                wav: tree("prompt_wav")?,
+            },
+            calls: CallTrees {
+                summaries: tree("calls")?,
+                records: tree("call_records")?,
+                newest_first: tree("calls_newest_first")?,
+                live: tree("calls_live")?,
+            },
+            recordings: RecordingTree {
+                wav: tree("call_recordings")?,
+            },
+            kv: KvTrees {
+                values: tree("kv")?,
+                usage: tree("kv_usage")?,
+                tenants: tenants_tree,
+            },
+            db,
+            commit: group_commit::GroupCommit::default(),
+        })
+    }
+
+    /// Passes `result` on once everything written so far is on disk.
+    fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        let value = result?;
+        self.flush()?;
+        Ok(value)
+    }
+}
+
+impl Store for SledStore {
+    fn operator_token_sha256(&self) -> Result<Option<String>, StoreError> {
+        self.tenants.operator_token_sha256()
+    }
+
+    fn set_operator_token_sha256(&self, sha256: &str) -> Result<(), StoreError> {
+        self.durable(self.tenants.set_operator_token_sha256(sha256))
+    }
+
+    fn create_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        self.durable(self.tenants.create(tenant))
+    }
+
+    fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError> {
+        self.tenants.get(id)
+    }
+
+    fn update_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        self.durable(self.tenants.update(tenant))
+    }
+
+    fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError> {
+        self.tenants.list(page)
+    }
+
+    fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        self.durable(self.tenants.put_api_key(key))
+    }
+
+    fn api_key_by_secret_sha256(&self, sha256: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.tenants.api_key_by_secret_sha256(sha256)
+    }
+
+    fn api_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.tenants.api_key(id)
+    }
+
+    fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>, StoreError> {
+        self.tenants.list_api_keys(tenant_id)
+    }
+
+    fn add_module_version(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        digest: &str,
+        created_at_ms: u64,
+        wasm: &[u8],
+        artifact: &[u8],
+    ) -> Result<ModuleVersion, StoreError> {
+        self.durable(self.modules.add_version(
+            tenant_id,
+            name,
+            digest,
+            created_at_ms,
+            wasm,
+            artifact,
+        ))
+    }
+
+    fn module(&self, tenant_id: &str, name: &str) -> Result<Option<ModuleSummary>, StoreError> {
+        self.modules.summary(tenant_id, name)
+    }
+
+    fn list_modules(&self, tenant_id: &str) -> Result<Vec<ModuleSummary>, StoreError> {
+        self.modules.list(tenant_id)
+    }
+
+    fn pin_module_version(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<(), StoreError> {
+        self.durable(self.modules.pin(tenant_id, name, version))
+    }
+
+    fn module_wasm(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.modules.wasm(tenant_id, name, version)
+    }
+
+    fn module_artifact(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.modules.artifact(tenant_id, name, version)
+    }
+
+    fn replace_module_artifact(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        version: u32,
+        artifact: &[u8],
+    ) -> Result<(), StoreError> {
+        self.durable(
+            self.modules
+                .replace_artifact(tenant_id, name, version, artifact),
+        )
+    }
+
+    fn put_prompt(&self, meta: &PromptMeta, wav: &[u8]) -> Result<(), StoreError> {
+        self.durable(self.prompts.put(meta, wav))
+    }
+
+    fn prompt(
+        &self,
+        tenant_id: &str,
+        name: &str,
+    ) -> Result<Option<(PromptMeta, Vec<u8>)>, StoreError> {
+        self.prompts.get(tenant_id, name)
+    }
+
+    fn list_prompts(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<PromptMeta>, StoreError> {
+        self.prompts.list(tenant_id, page)
+    }
+
+    fn delete_prompt(&self, tenant_id: &str, name: &str) -> Result<bool, StoreError> {
+        self.durable(self.prompts.delete(tenant_id, name))
+    }
+
+    fn put_call(&self, summary: &CallSummary, record_json: &[u8]) -> Result<(), StoreError> {
+        self.durable(self.calls.put(summary, record_json))
+    }
+
+    fn call(
+        &self,
+        tenant_id: &str,
+        call_id: &str,
+    ) -> Result<Option<(CallSummary, Vec<u8>)>, StoreError> {
+        self.calls.get(tenant_id, call_id)
+    }
+
+    fn list_calls(
+        &self,
+        tenant_id: &str,
+        filter: &CallFilter,
+        page: &PageRequest,
+    ) -> Result<Page<CallSummary>, StoreError> {
+        self.calls.list(tenant_id, filter, page)
+    }
+
+    fn live_calls(&self) -> Result<Vec<CallSummary>, StoreError> {
+        self.calls.live()
+    }
+
+    fn put_recording(&self, tenant_id: &str, call_id: &str, wav: &[u8]) -> Result<(), StoreError> {
+        self.durable(self.recordings.put(tenant_id, call_id, wav))
+    }
+
+    fn recording(&self, tenant_id: &str, call_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.recordings.get(tenant_id, call_id)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.commit
+            .commit(|| self.db.flush().map(drop))
+            .map_err(backend)
+    }
+}
+
+impl KeyValueStore for SledStore {
+    fn get(&self, tenant: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.kv.get(tenant, key)
+    }
+
+    fn set(&self, tenant: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.kv.set(tenant, key, value)?;
+        Store::flush(self).map_err(|e| KvError::Unavailable(e.to_string()))
+    }
+
+    fn delete(&self, tenant: &str, key: &str) -> Result<(), KvError> {
+        self.kv.delete(tenant, key)?;
+        Store::flush(self).map_err(|e| KvError::Unavailable(e.to_string()))
+    }
+
+    fn list(
+        &self,
+        tenant: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<KvEntry>, KvError> {
+        self.kv.list(tenant, prefix, page)
+    }
+
+    fn used_bytes(&self, tenant: &str) -> Result<u64, KvError> {
+        self.kv.used_bytes(tenant)
+    }
+}
+
+#[cfg(test)]
+mod durability_tests;

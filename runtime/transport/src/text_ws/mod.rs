@@ -1,0 +1,246 @@
+//! The console's call WebSocket, `GET /v1/calls/{id}/ws?token=…[&audio=pcm16|opus]`: the
+//! customer types, the bot's actions and every session event come back as JSON. With
+//! `audio=` it is a voice call as well ([`voice`]): binary frames carry 20 ms of audio each
+//! way. The browser console and the end-to-end tests speak it;
+//! `docs/protocols/text-websocket.md` is its reference.
+//!
+//! Close codes: 1000 the call ended (reason says how), 1001 the server is shutting down,
+//! 1003 an `audio=` this server does not speak, 4001 wrong token, 4004 no call waiting
+//! under that id (unknown, expired or already connected), 1011 the call could not be
+//! started.
+
+mod messages;
+mod voice;
+
+pub use messages::{ClientMessage, ServerMessage};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use tracing::Instrument;
+
+use std::sync::Arc;
+
+use huashu_calls::CallService;
+use huashu_calls::{CallDriver, CallError, DriverUpdate};
+use huashu_contract::{Transcript, TransferResult};
+use huashu_session::CallerInput;
+
+use super::close;
+pub use super::{
+    CLOSE_BAD_TOKEN, CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_NOT_WAITING,
+    CLOSE_UNSUPPORTED,
+};
+
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+    /// `pcm16` or `opus` for a voice call; absent for text.
+    #[serde(default)]
+    audio: Option<String>,
+}
+
+pub async fn connect(
+    ws: WebSocketUpgrade,
+    Path(call_id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    State(calls): State<Arc<CallService>>,
+) -> Response {
+    super::call_socket(ws).on_upgrade(move |socket| serve(socket, calls, call_id, query))
+}
+
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
+    match serde_json::to_string(message) {
+        Ok(json) => socket.send(Message::Text(json.into())).await.is_ok(),
+        Err(_) => true,
+    }
+}
+
+/// Sends an update; false if the socket is gone.
+async fn send_update(socket: &mut WebSocket, update: DriverUpdate) -> bool {
+    for entry in update.timeline {
+        if let Some(message) = ServerMessage::from_timeline(entry)
+            && !send(socket, &message).await
+        {
+            return false;
+        }
+    }
+    for output in update.outputs {
+        if let Some(message) = ServerMessage::from_output(output)
+            && !send(socket, &message).await
+        {
+            return false;
+        }
+    }
+    true
+}
+
+async fn serve(mut socket: WebSocket, calls: Arc<CallService>, call_id: String, query: TokenQuery) {
+    let codec = match query.audio.as_deref().map(voice::codec).transpose() {
+        Ok(codec) => codec,
+        Err(why) => return close(&mut socket, CLOSE_UNSUPPORTED, &why).await,
+    };
+    let pending = match calls.claim(&call_id, &query.token).await {
+        Ok(pending) => pending,
+        Err(error @ CallError::Store(_)) => {
+            return close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;
+        }
+        Err(CallError::BadToken) => {
+            return close(&mut socket, CLOSE_BAD_TOKEN, "invalid call token").await;
+        }
+        Err(error) => return close(&mut socket, CLOSE_NOT_WAITING, &error.to_string()).await,
+    };
+    if let Some(codec) = codec {
+        return match calls.start_voice(pending, codec).await {
+            Ok(mut call) => {
+                let span = call.driver().span().clone();
+                voice::run(socket, &mut call).instrument(span).await;
+            }
+            Err(error) => {
+                tracing::error!(%call_id, %error, "cannot start a voice call");
+                close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;
+            }
+        };
+    }
+    let driver = match calls.start(pending).await {
+        Ok(driver) => driver,
+        Err(error) => {
+            tracing::error!(%call_id, %error, "cannot start a call");
+            return close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;
+        }
+    };
+    let span = driver.span().clone();
+    run(socket, driver).instrument(span).await;
+}
+
+/// Turns a client message into session input.
+fn inputs(message: ClientMessage) -> Result<Vec<CallerInput>, String> {
+    Ok(match message {
+        ClientMessage::Text { text } => {
+            let text = text.trim().to_owned();
+            if text.is_empty() {
+                return Err("`text` is empty".into());
+            }
+            vec![
+                CallerInput::SpeechStarted,
+                CallerInput::Final {
+                    transcript: Transcript::typed(text),
+                },
+            ]
+        }
+        ClientMessage::Dtmf { digit } => {
+            if digit.is_empty() || digit.chars().count() > 32 {
+                return Err("`digit` must be 1 to 32 keys".into());
+            }
+            digit
+                .chars()
+                .map(|digit| CallerInput::Dtmf { digit })
+                .collect()
+        }
+        ClientMessage::Hangup => vec![CallerInput::HangUp {
+            reason: "customer-hung-up".into(),
+        }],
+        ClientMessage::TransferResult { connected, reason } => vec![CallerInput::TransferResult {
+            result: if connected {
+                TransferResult::Connected
+            } else {
+                TransferResult::Failed(reason)
+            },
+        }],
+    })
+}
+
+async fn run(mut socket: WebSocket, mut driver: CallDriver) {
+    let mut shutdown = driver.shutdown_signal();
+    let update = driver.start().await;
+    let mut alive = send_update(&mut socket, update).await;
+    while alive && !driver.is_ended() {
+        let deadline = driver.deadline();
+        let update = tokio::select! {
+            message = socket.recv() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    match serde_json::from_str::<ClientMessage>(&text).map_err(|e| e.to_string()).and_then(inputs) {
+                        Ok(inputs) => {
+                            let mut merged = DriverUpdate::default();
+                            for input in inputs {
+                                let update = driver.input(input).await;
+                                merged.outputs.extend(update.outputs);
+                                merged.timeline.extend(update.timeline);
+                            }
+                            merged
+                        }
+                        Err(why) => {
+                            alive = send(&mut socket, &ServerMessage::BadMessage {
+                                message: format!("ignored a message: {why}"),
+                            }).await;
+                            continue;
+                        }
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    alive = send(&mut socket, &ServerMessage::BadMessage {
+                        message: "binary frames are audio; this is a text call".into(),
+                    }).await;
+                    continue;
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                    alive = false;
+                    driver.hang_up("connection-closed").await
+                }
+            },
+            () = sleep_until(deadline) => driver.tick().await,
+            _ = shutdown.changed() => {
+                let update = driver.hang_up("server-shutdown").await;
+                send_update(&mut socket, update).await;
+                send_outcome(&mut socket, driver.record().outcome.clone()).await;
+                return close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
+            }
+        };
+        if alive {
+            alive = send_update(&mut socket, update).await;
+        }
+    }
+    if !driver.is_ended() {
+        driver.hang_up("connection-closed").await;
+        return;
+    }
+    if alive {
+        send_outcome(&mut socket, driver.record().outcome.clone()).await;
+        let reason = driver
+            .record()
+            .end
+            .as_ref()
+            .map_or("ended".to_owned(), |end| {
+                format!("call ended: {}", end.reason)
+            });
+        close(&mut socket, CLOSE_NORMAL, &reason).await;
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn send_outcome(socket: &mut WebSocket, outcome: huashu_contract::Outcome) {
+    let fields = outcome
+        .fields
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    send(
+        socket,
+        &ServerMessage::Outcome {
+            intent: outcome.intent,
+            disposition: outcome.disposition,
+            tags: outcome.tags,
+            fields,
+        },
+    )
+    .await;
+}
