@@ -107,10 +107,7 @@ fn child_dir() -> Option<std::path::PathBuf> {
 fn run_aborting_child(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            &format!("store::sled_store::durability_tests::{name}"),
-        ])
+        .args(["--exact", &format!("durability_tests::{name}")])
         .env(CHILD_DIR_VAR, dir.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
