@@ -10,14 +10,20 @@ use huashu_calls::CallError;
 use huashu_sandbox::ModuleError;
 use huashu_store::StoreError;
 
+/// A failed request, answered as `{"error": {"code": …, "message": …}}` with its status.
 #[derive(Debug)]
 pub struct ApiError {
+    /// The HTTP status of the answer.
     pub status: StatusCode,
+    /// A stable machine-readable code (`not_found`, `quota_exceeded`, …), as documented in
+    /// the OpenAPI document.
     pub code: &'static str,
+    /// What went wrong, in words a tenant or operator can act on.
     pub message: String,
 }
 
 impl ApiError {
+    /// An error with any status and code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -26,14 +32,17 @@ impl ApiError {
         }
     }
 
+    /// 400: the request is malformed or breaks a rule the message names.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// 404: `what` does not exist (or belongs to another tenant).
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", what)
     }
 
+    /// 401: no valid credentials for this endpoint.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }

@@ -81,6 +81,7 @@ pub async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint; see /v1/openapi.json")
 }
 
+/// A known path asked with a method it does not take: 405, in JSON.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,

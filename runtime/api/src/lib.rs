@@ -38,7 +38,9 @@ pub const MAX_BODY_BYTES: usize = 64 << 20;
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
+    /// Tenants, keys, modules, prompts and call records.
     pub store: Arc<dyn Store>,
+    /// Creating, listing and inspecting calls, and the sandbox that compiles uploads.
     pub calls: Arc<CallService>,
     /// Hex SHA-256 of the operator token.
     pub operator_sha256: String,

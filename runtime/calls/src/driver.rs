@@ -30,9 +30,11 @@ pub(crate) type Recording = Box<dyn FnOnce() -> Option<Vec<u8>> + Send>;
 /// What happened since the last update: for the transport to send on.
 #[derive(Debug, Default)]
 pub struct DriverUpdate {
+    /// What the session asks the transport to do (say, play, stop, transfer, hang up…).
     pub outputs: Vec<Output>,
     /// New timeline entries (events, actions, logs, failures), in order.
     pub timeline: Vec<TimelineEntry>,
+    /// The call has ended (its record is being stored).
     pub ended: bool,
 }
 
@@ -79,6 +81,7 @@ impl CallDriver {
         }
     }
 
+    /// The call's id.
     pub fn call_id(&self) -> &str {
         &self.summary.call_id
     }
@@ -146,6 +149,7 @@ impl CallDriver {
         self.settled(outputs).await
     }
 
+    /// Hands the session something the customer did (speech, a key, a hang-up…).
     pub async fn input(&mut self, input: CallerInput) -> DriverUpdate {
         let now = self.now();
         let outputs = self.session.input(now, input).await;
@@ -191,10 +195,12 @@ impl CallDriver {
         self.shutdown.clone()
     }
 
+    /// Whether the call has ended.
     pub fn is_ended(&self) -> bool {
         self.session.is_ended()
     }
 
+    /// The call's record so far (final once the call has ended).
     pub fn record(&self) -> &CallRecord {
         self.session.record()
     }

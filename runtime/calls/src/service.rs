@@ -25,6 +25,7 @@ use huashu_store::{CallStatus, CallSummary, KeyValueStore, Store, StoreError, Te
 pub struct ServiceConfig {
     /// How long a created call waits for its transport to connect.
     pub connect_timeout: Duration,
+    /// The telephony rules every session keeps (call length, no-input, fallback).
     pub session: SessionConfig,
 }
 
@@ -40,23 +41,32 @@ impl Default for ServiceConfig {
 /// What a tenant asks for when creating a call.
 #[derive(Debug, Clone)]
 pub struct NewCall {
+    /// The module (script) to run, by name.
     pub module: String,
     /// A specific version; default the module's active one.
     pub version: Option<u32>,
+    /// Key/value pairs the script reads in `call-started` (a contact's name, an amount…).
     pub variables: Vec<(String, String)>,
+    /// How the call reaches the server (console socket, Twilio…).
     pub channel: Channel,
+    /// Whether the customer called in or the bot called out.
     pub direction: Direction,
+    /// The calling party's number or name, as the script sees it.
     pub caller: String,
+    /// The called party's number or name.
     pub callee: String,
 }
 
 /// A call created and waiting for its transport.
 #[derive(Debug, Clone)]
 pub struct CreatedCall {
+    /// The call's id (`c_…`), for its record.
     pub call_id: String,
     /// The single-use secret the transport presents to connect.
     pub token: String,
+    /// The module version the call will run.
     pub module_version: u32,
+    /// When the token expires unused (ms since the Unix epoch).
     pub expires_at_ms: u64,
 }
 
@@ -64,35 +74,58 @@ pub struct CreatedCall {
 /// close code at the edge.
 #[derive(Debug, Error)]
 pub enum CallError {
+    /// The tenant has no module of that name.
     #[error("no module named `{0}`")]
     ModuleNotFound(String),
+    /// The module exists but not in that version.
     #[error("module `{module}` has no version {version}")]
-    VersionNotFound { module: String, version: u32 },
+    VersionNotFound {
+        /// The module's name.
+        module: String,
+        /// The version asked for.
+        version: u32,
+    },
+    /// The operator disabled the tenant.
     #[error("the tenant is disabled")]
     TenantDisabled,
+    /// The tenant is at its concurrent-call quota.
     #[error("the tenant already has {limit} live calls, its quota")]
-    QuotaExceeded { limit: u32 },
+    QuotaExceeded {
+        /// The tenant's `max_concurrent_calls`.
+        limit: u32,
+    },
+    /// No call with that id is waiting (unknown, expired or already connected).
     #[error("no call `{0}` is waiting to connect")]
     NotWaiting(String),
+    /// The connect token does not match the call.
     #[error("the call token is wrong")]
     BadToken,
+    /// The server takes no new calls while it drains.
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// The module's component could not be loaded into the sandbox.
     #[error("the module could not be loaded: {0}")]
     Load(String),
+    /// A voice call on a server started without speech engines.
     #[error("this server has no speech engines configured, so it takes no voice calls")]
     VoiceUnavailable,
+    /// The call's codec, recogniser or pacer could not be set up.
     #[error("the call's audio could not be set up: {0}")]
     Media(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// A call whose connect token was accepted.
 pub struct PendingCall {
+    /// The call's id.
     pub call_id: String,
+    /// The tenant whose call it is.
     pub tenant: Tenant,
+    /// The module it runs, by name.
     pub module: String,
+    /// The module version it runs.
     pub version: u32,
     digest: String,
     token_sha256: String,
@@ -118,6 +151,7 @@ pub struct CallService {
 }
 
 impl CallService {
+    /// A service that takes text calls; [`Self::with_voice`] adds voice calls.
     pub fn new(
         store: Arc<dyn Store>,
         kv: Arc<dyn KeyValueStore>,
@@ -156,6 +190,7 @@ impl CallService {
         &self.config.session
     }
 
+    /// The store calls and their records live in.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
@@ -165,10 +200,12 @@ impl CallService {
         &self.kv
     }
 
+    /// The sandbox calls' scripts run in (and uploads compile in).
     pub fn sandbox(&self) -> &Arc<Sandbox> {
         &self.sandbox
     }
 
+    /// The server's metrics.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
     }

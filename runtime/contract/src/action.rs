@@ -7,36 +7,52 @@ use super::Outcome;
 /// Queue a recorded prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Play {
+    /// Name the prompt was uploaded under.
     pub prompt: String,
+    /// Reported back in `playback-finished`; empty lets the host number it (`p1`, `p2`…).
     pub id: String,
+    /// If true, the customer speaking (or pressing a key) stops it at once.
     pub barge_in: bool,
 }
 
 /// Queue text-to-speech.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Say {
+    /// What the bot says, spoken by text-to-speech; must not be blank.
     pub text: String,
+    /// Voice name (e.g. `en-us`, `cmn`); empty means the tenant's default voice.
     pub voice: String,
+    /// Reported back in `playback-finished`; empty lets the host number it (`p1`, `p2`…).
     pub id: String,
+    /// If true, the customer speaking (or pressing a key) stops it at once.
     pub barge_in: bool,
 }
 
 /// Keypad collection while listening.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DtmfOptions {
+    /// Deliver the digits once this many were pressed (1 to 32).
     pub max_digits: u8,
+    /// One key that ends collection early (`#` usually) and is not delivered; empty for none.
     pub terminator: String,
+    /// Deliver what was collected after this many milliseconds without a key press.
     pub inter_digit_timeout_ms: u32,
 }
 
 /// Wait for the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Listen {
+    /// Raise `no-input` if the customer neither speaks nor presses a key this many
+    /// milliseconds after the prompts finished; 0 disables it.
     pub no_input_ms: u32,
+    /// Silence that ends an utterance, in milliseconds; 0 for the host default.
     pub end_silence_ms: u32,
+    /// Cut an utterance off after this many milliseconds; 0 for the host default.
     pub max_speech_ms: u32,
+    /// Words and phrases the customer is likely to say; the recogniser favours them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
+    /// Collect keypad input; `None` delivers each key on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtmf: Option<DtmfOptions>,
 }
@@ -44,14 +60,18 @@ pub struct Listen {
 /// A script timer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timer {
+    /// Names the timer in `timer-fired` and `cancel-timer`; must not be empty.
     pub id: String,
+    /// Fires this many milliseconds after the action runs (1 ms to 1 hour).
     pub after_ms: u32,
 }
 
 /// Hand the customer to a human.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {
+    /// Phone number, SIP URI or agent queue name, as the operator's gateway understands it.
     pub target: String,
+    /// Shown to the agent and kept in the call record.
     pub reason: String,
 }
 
@@ -59,18 +79,42 @@ pub struct Transfer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
+    /// Queue a recorded prompt.
     Play(Play),
+    /// Queue text-to-speech.
     Say(Say),
+    /// Stop what is playing and drop everything queued (those report `interrupted`).
     StopPlayback,
+    /// Wait for the customer's answer (speech or keys), with no-input handling.
     Listen(Listen),
+    /// Start a timer; starting one with an id already running restarts it.
     StartTimer(Timer),
-    CancelTimer { id: String },
-    SubscribeAudio { sample_rate: u32 },
+    /// Cancel a timer by id; unknown ids are ignored.
+    CancelTimer {
+        /// The id the timer was started with.
+        id: String,
+    },
+    /// Receive the customer's audio as `audio-frame` events.
+    SubscribeAudio {
+        /// Rate to deliver the audio at, in Hz: 8000 or 16000.
+        sample_rate: u32,
+    },
+    /// Stop `audio-frame` events.
     UnsubscribeAudio,
+    /// Transfer the call; `transfer-result` answers.
     Transfer(Transfer),
-    HangUp { reason: String },
+    /// End the call once queued prompts have played.
+    HangUp {
+        /// Why, for the call record; empty is recorded as `completed`.
+        reason: String,
+    },
+    /// Record (part of) the outcome.
     SetOutcome(Outcome),
-    SendDtmf { digits: String },
+    /// Send keypad tones to the other side.
+    SendDtmf {
+        /// `0`-`9`, `*`, `#`, `A`-`D`, and `w` for a 0.5 s pause; at least one.
+        digits: String,
+    },
 }
 
 impl Action {

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
+    /// The platform called the customer (智能外呼, the usual case).
     #[default]
     Outbound,
+    /// The customer called in.
     Inbound,
 }
 
@@ -15,8 +17,11 @@ pub enum Direction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
+    /// A test call from the browser console.
     Browser,
+    /// A telephony gateway speaking the Twilio Media Streams protocol.
     Twilio,
+    /// The offline `huashu test` runner: customer turns are text.
     #[default]
     Text,
 }
@@ -24,29 +29,43 @@ pub enum Channel {
 /// The first event of every call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallStarted {
+    /// Unique id of this call; appears in the call record and the logs.
     pub call_id: String,
+    /// Which way the call was placed.
     pub direction: Direction,
+    /// The calling party (for outbound calls, the campaign's number).
     pub caller: String,
+    /// The called party (for outbound calls, the customer's number).
     pub callee: String,
+    /// What carries the call's audio.
     pub channel: Channel,
+    /// Campaign and contact variables (`name`, `amount`, `due-date`…), as the tenant
+    /// supplied them when the call was created. Keys are unique.
     #[serde(with = "super::pairs")]
     pub variables: Vec<(String, String)>,
+    /// Wall-clock time the call started, in milliseconds since the Unix epoch (UTC).
     pub started_at_ms: u64,
+    /// The call's seed for any randomness the script wants; replays deliver the same seed.
     pub random_seed: u64,
 }
 
 /// One alternative reading of an utterance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alternative {
+    /// This reading's words.
     pub text: String,
+    /// 0.0 (a guess) to 1.0 (certain).
     pub confidence: f32,
 }
 
 /// What the recogniser heard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transcript {
+    /// The best reading; may be empty if the recogniser heard speech but no words.
     pub text: String,
+    /// 0.0 to 1.0; typed text from the console and the test runner has 1.0.
     pub confidence: f32,
+    /// Other readings, best first; often empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Alternative>,
 }
@@ -65,6 +84,7 @@ impl Transcript {
 /// No answer in time; `count` no-inputs in a row, this one included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoInput {
+    /// No-inputs in a row, this one included (1 the first time); speech or a key resets it.
     pub count: u32,
 }
 
@@ -72,25 +92,35 @@ pub struct NoInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DtmfEnd {
+    /// `max-digits` keys were pressed.
     MaxDigits,
+    /// The terminator key was pressed (it is not part of `digits`).
     Terminator,
+    /// The customer stopped pressing keys for the inter-digit timeout.
     Timeout,
+    /// No DTMF collection was configured: every key arrives on its own.
     Single,
 }
 
 /// Keys pressed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dtmf {
+    /// `0`-`9`, `*`, `#`, `A`-`D`, in the order pressed.
     pub digits: String,
+    /// Why the collection finished.
     pub ended_by: DtmfEnd,
 }
 
 /// A play or say finished or was stopped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaybackFinished {
+    /// The id given in the action, or the one the host assigned (`p1`, `p2`…).
     pub id: String,
+    /// True if it stopped early: the customer barged in, or the script stopped it.
     pub interrupted: bool,
+    /// How much of it the customer heard, in milliseconds.
     pub played_ms: u32,
+    /// Its full length in milliseconds.
     pub total_ms: u32,
 }
 
@@ -101,8 +131,10 @@ pub struct PlaybackFinished {
 /// larger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudioFrame {
+    /// Mono 16-bit samples at `sample_rate`.
     #[serde(with = "samples_base64")]
     pub samples: Vec<i16>,
+    /// Samples per second (Hz): the rate the script subscribed with, 8000 or 16000.
     pub sample_rate: u32,
 }
 
@@ -137,7 +169,10 @@ mod samples_base64 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status", content = "reason")]
 pub enum TransferResult {
+    /// The call was bridged; the script's part is over and `hang-up` follows.
     Connected,
+    /// The target did not take the call (the string says why); the script is still talking
+    /// to the customer.
     Failed(String),
 }
 
@@ -145,15 +180,21 @@ pub enum TransferResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
+    /// The customer hung up (or the line dropped).
     Customer,
+    /// The script's `hang-up` action.
     Script,
+    /// The host: the maximum call length, a transfer that connected, a script failure, or
+    /// the server shutting down.
     Host,
 }
 
 /// The call is over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HangUp {
+    /// Who ended the call.
     pub by: Party,
+    /// Free text such as `customer-hung-up`, `max-call-length`, `transferred`.
     pub reason: String,
 }
 
@@ -161,16 +202,30 @@ pub struct HangUp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum Event {
+    /// The call is connected. The first event, exactly once.
     CallStarted(CallStarted),
+    /// The customer started speaking (voice activity detected).
     SpeechStarted,
+    /// A running guess of what the customer is saying; may change.
     PartialTranscript(Transcript),
+    /// What the customer said, final.
     FinalTranscript(Transcript),
+    /// The customer said nothing in time while the script was listening.
     NoInput(NoInput),
+    /// The customer pressed keys.
     Dtmf(Dtmf),
+    /// A play or say action finished or was interrupted.
     PlaybackFinished(PlaybackFinished),
-    TimerFired { id: String },
+    /// A script timer fired.
+    TimerFired {
+        /// The id the timer was started with.
+        id: String,
+    },
+    /// Customer audio (only after `subscribe-audio`).
     AudioFrame(AudioFrame),
+    /// The answer to a `transfer` action.
     TransferResult(TransferResult),
+    /// The call ended. The last event.
     HangUp(HangUp),
 }
 

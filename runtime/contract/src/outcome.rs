@@ -9,11 +9,17 @@ use serde::{Deserialize, Serialize};
 /// The industry's usual grades of a customer's interest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum IntentLevel {
+    /// A: clearly interested / agreed.
     A,
+    /// B: interested, needs follow-up.
     B,
+    /// C: unclear or neutral.
     C,
+    /// D: not interested / refused.
     D,
+    /// E: could not be reached properly (voicemail, wrong person, busy).
     E,
+    /// F: invalid (no such number, hostile, robot).
     F,
 }
 
@@ -42,12 +48,18 @@ impl FromStr for IntentLevel {
 /// The result of a call, or a partial update of it from one `set-outcome` action.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Outcome {
+    /// The customer's grade of interest; `None` is not set (in an update: unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<IntentLevel>,
+    /// A short machine-readable result, e.g. `coupon-accepted`, `promise-to-pay`; `None` is
+    /// not set (in an update: unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disposition: Option<String>,
+    /// Free-form labels such as `coupon-accepted`; updates add to them, without duplicates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Details the campaign reads from the call record (`rating`, `promise_date`…), as
+    /// key/value pairs in the order first set; keys are unique and updates replace by key.
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "super::pairs")]
     pub fields: Vec<(String, String)>,
 }

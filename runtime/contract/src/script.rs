@@ -16,22 +16,29 @@ use super::{Action, Event, Millis};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
+    /// Detail for the script's author while developing it.
     Debug,
+    /// Normal progress; also the level of the script's stdout.
     Info,
+    /// Something unexpected that the script coped with; also the level of its stderr.
     Warn,
+    /// Something went wrong in the script.
     Error,
 }
 
 /// One line the script logged (through the `log` import, or stdout/stderr).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
+    /// Severity: as given to the `log` import; `info` for stdout, `warn` for stderr.
     pub level: LogLevel,
+    /// The line's text, cut (with `…`) at the sandbox's string limit.
     pub message: String,
 }
 
 /// What the script answered to one event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScriptReply {
+    /// What the host is to do, carried out in order.
     pub actions: Vec<Action>,
     /// Lines logged while handling the event, in order.
     pub logs: Vec<LogLine>,
@@ -47,26 +54,62 @@ pub enum ScriptFailure {
     /// The guest trapped: a panic, `unreachable`, an out-of-bounds access, a stack overflow…
     #[error("the script crashed: {message}")]
     Trap {
+        /// What went wrong, in the guest's words when it said (e.g. a panic message).
         message: String,
         /// The guest's own call stack, innermost first (no host frames).
         backtrace: Vec<String>,
     },
+    /// One `handle` call ran over its CPU budget.
     #[error("the script used more than {limit_ms} ms of CPU handling one event")]
-    CpuPerEvent { limit_ms: u64 },
+    CpuPerEvent {
+        /// The per-event budget, in milliseconds of CPU time.
+        limit_ms: u64,
+    },
+    /// The call's handlers together ran over the per-call CPU budget.
     #[error("the script used more than {limit_ms} ms of CPU in total on this call")]
-    CpuPerCall { limit_ms: u64 },
+    CpuPerCall {
+        /// The per-call budget, in milliseconds of CPU time.
+        limit_ms: u64,
+    },
+    /// The guest asked to grow its memory past the cap.
     #[error("the script tried to use more than {limit_bytes} bytes of memory")]
-    Memory { limit_bytes: u64 },
+    Memory {
+        /// The memory cap, in bytes.
+        limit_bytes: u64,
+    },
+    /// One reply held more actions than allowed.
     #[error("the script answered one event with {count} actions; the limit is {limit}")]
-    TooManyActions { count: usize, limit: usize },
+    TooManyActions {
+        /// How many actions the reply held.
+        count: usize,
+        /// Most actions one reply may hold.
+        limit: usize,
+    },
+    /// An action carried a string longer than allowed.
     #[error("the script sent a string of {bytes} bytes; the limit is {limit}")]
-    StringTooLong { bytes: usize, limit: usize },
+    StringTooLong {
+        /// The string's length, in bytes.
+        bytes: usize,
+        /// Longest string allowed, in bytes.
+        limit: usize,
+    },
+    /// The script's log lines (and stdout/stderr) ran over the call's log budget.
     #[error("the script logged more than {limit_bytes} bytes on this call")]
-    LogFlood { limit_bytes: usize },
+    LogFlood {
+        /// The call's log budget, in bytes.
+        limit_bytes: usize,
+    },
+    /// The script made more key-value calls than the call's budget.
     #[error("the script made more than {limit} key-value calls on this call")]
-    KvFlood { limit: u32 },
+    KvFlood {
+        /// Most key-value operations one call may make.
+        limit: u32,
+    },
+    /// The session could not carry out an action (an empty `say`, a timer of 0 ms, an
+    /// unknown prompt…); the string says why.
     #[error("the script asked for something impossible: {0}")]
     InvalidAction(String),
+    /// The module could not be instantiated for this call; the string says why.
     #[error("the script could not be started: {0}")]
     Instantiate(String),
 }

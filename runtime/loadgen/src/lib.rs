@@ -51,6 +51,8 @@ use process_usage::{Snapshot, UsageFigures};
 use report::{Report, Server, Settings, Usage};
 use twilio_client::{Auth, CallResult, Plan, SharedFigures};
 
+/// The options of `huashu loadgen`: the target server, the calls to open and how the
+/// customer behaves on them.
 #[derive(Debug, Args)]
 pub struct LoadgenArgs {
     /// The server's base URL (plain HTTP; the calls connect to ws://HOST/v1/calls/twilio).
@@ -105,6 +107,9 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 /// closing scrape.
 const SETTLE: Duration = Duration::from_millis(500);
 
+/// Runs the load test and prints the report (a table, or JSON with `--json`). Exit code 0
+/// when the verdict passed and 1 when not; an error when the run could not start (the CLI
+/// then exits with 2).
 pub fn run(args: LoadgenArgs) -> anyhow::Result<ExitCode> {
     if args.calls == 0 {
         bail!("--calls must be at least 1");

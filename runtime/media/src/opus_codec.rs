@@ -38,7 +38,12 @@ pub enum OpusError {
     BadPacket(String),
     /// Our own caller passed a frame of the wrong length.
     #[error("an Opus frame is {expected} samples at 48 kHz, got {got}")]
-    FrameLength { expected: usize, got: usize },
+    FrameLength {
+        /// Samples a frame must have: [`OPUS_FRAME_SAMPLES`] (20 ms at 48 kHz).
+        expected: usize,
+        /// Samples the caller passed.
+        got: usize,
+    },
     /// libopus refused to set up or run a codec.
     #[error("the Opus codec failed: {0}")]
     Codec(String),
@@ -117,6 +122,7 @@ impl std::fmt::Debug for OpusDecoder {
 }
 
 impl OpusDecoder {
+    /// A mono decoder at 48 kHz, with room for the longest packet Opus allows (120 ms).
     pub fn new() -> Result<Self, OpusError> {
         Ok(Self {
             inner: opus::Decoder::new(OPUS_RATE, opus::Channels::Mono).map_err(codec_error)?,
@@ -158,6 +164,8 @@ impl OpusDecoder {
         Ok(samples)
     }
 
+    /// Forgets the decoder's state, so the next packet is decoded as the start of a new
+    /// stream and concealment has no past audio to continue.
     pub fn reset(&mut self) -> Result<(), OpusError> {
         self.inner.reset_state().map_err(codec_error)
     }

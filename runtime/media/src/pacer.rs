@@ -82,7 +82,11 @@ impl Default for PacerConfig {
 /// encoded for this call's codec (from the prompt cache).
 #[derive(Debug, Clone)]
 pub enum PacerAudio {
+    /// Canonical 16 kHz mono samples, encoded for the call a frame at a time as they are
+    /// sent; the last frame is padded with silence.
     Canonical(Arc<[i16]>),
+    /// A clip already encoded for the call's codec, its frames sent without a copy; the
+    /// codec must match the pacer's ([`PacerError::CodecMismatch`]).
     Encoded(Arc<EncodedAudio>),
 }
 
@@ -109,12 +113,16 @@ pub enum FramePayload {
     Owned(Vec<u8>),
     /// A frame of a shared clip: no copy.
     Shared {
+        /// The clip the frame belongs to.
         audio: Arc<EncodedAudio>,
+        /// The frame's position in the clip, from 0.
         index: usize,
     },
 }
 
 impl FramePayload {
+    /// The encoded frame as the transport sends it (empty if a shared clip has no frame
+    /// `index`).
     pub fn bytes(&self) -> &[u8] {
         match self {
             Self::Owned(bytes) => bytes,
@@ -127,7 +135,12 @@ impl FramePayload {
 #[derive(Debug, Clone)]
 pub enum PacerEvent {
     /// Send this frame now; `due` is its slot.
-    Frame { due: Instant, payload: FramePayload },
+    Frame {
+        /// The frame's slot on the 20 ms grid (it may be sent a little after it).
+        due: Instant,
+        /// The encoded frame.
+        payload: FramePayload,
+    },
     /// Everything queued before this mark has been sent (Twilio: send a `mark`).
     Mark(String),
 }
@@ -135,9 +148,11 @@ pub enum PacerEvent {
 /// The item a `clear` interrupted and how far it got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interrupted {
+    /// The id the item was pushed with.
     pub id: String,
     /// Time of the item already sent (or skipped): whole frames, capped at its length.
     pub played_ms: u32,
+    /// The item's own length in ms, before padding to whole frames.
     pub total_ms: u32,
 }
 
@@ -155,6 +170,7 @@ pub struct ClearReport {
 /// Counters for one call's outbound audio.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PacerStats {
+    /// Frames handed to the transport, late or not.
     pub frames_sent: u64,
     /// Sent at least [`PacerConfig::late_after`] past their slot.
     pub frames_late: u64,
@@ -162,7 +178,9 @@ pub struct PacerStats {
     pub frames_dropped: u64,
     /// Of the dropped frames, those the encoder failed on.
     pub encode_failures: u64,
+    /// The worst lateness of a sent frame past its slot.
     pub max_lateness: Duration,
+    /// Lateness of all sent frames added up (see [`Self::mean_lateness`]).
     pub total_lateness: Duration,
     /// Sent frames by lateness, bucketed by [`LATENESS_BUCKETS_MS`] plus one overflow
     /// bucket.
@@ -170,6 +188,7 @@ pub struct PacerStats {
 }
 
 impl PacerStats {
+    /// Average lateness of a sent frame past its slot; zero before any frame is sent.
     pub fn mean_lateness(&self) -> Duration {
         match u32::try_from(self.frames_sent) {
             Ok(0) => Duration::ZERO,
@@ -197,11 +216,15 @@ impl PacerStats {
 /// Why audio could not be queued.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum PacerError {
+    /// An [`PacerAudio::Encoded`] clip was encoded for another codec than the call's.
     #[error("audio encoded for {audio:?} cannot play on a {call:?} call")]
     CodecMismatch {
+        /// The codec the clip was encoded for.
         audio: TransportCodec,
+        /// The call's codec.
         call: TransportCodec,
     },
+    /// The call's outbound encoder could not be set up.
     #[error(transparent)]
     Codec(#[from] CodecError),
 }
@@ -241,6 +264,8 @@ pub struct Pacer {
 }
 
 impl Pacer {
+    /// An idle pacer for a call on `codec`, with its own outbound encoder; fails if the
+    /// encoder (resampler or Opus) cannot be set up.
     pub fn new(codec: TransportCodec, config: PacerConfig) -> Result<Self, PacerError> {
         Ok(Self {
             config,
@@ -256,6 +281,7 @@ impl Pacer {
         })
     }
 
+    /// The call's codec: what every frame is encoded as.
     pub fn codec(&self) -> TransportCodec {
         self.encoder.codec()
     }
@@ -265,6 +291,7 @@ impl Pacer {
         self.config.late_after
     }
 
+    /// Counters for the call's outbound audio so far.
     pub fn stats(&self) -> &PacerStats {
         &self.stats
     }

@@ -117,9 +117,9 @@ pub fn rms(samples: &[i16]) -> f64 {
     (sum / samples.len() as f64).sqrt()
 }
 
-/// Synthetic signals for tests and benchmarks of this and later stages.
 pub mod test_signals {
-    //! Signals the media tests share.
+    //! Synthetic signals for the tests and benchmarks of this stage and of the stages
+    //! after it.
 
     /// A sine of `freq` Hz at `amplitude` (0..1 of full scale), `samples` long.
     pub fn sine(freq: f64, rate: u32, amplitude: f64, samples: usize) -> Vec<i16> {

@@ -35,14 +35,23 @@ pub const DEFAULT_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 /// been saying it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AudioKey {
+    /// An uploaded WAV prompt.
     Prompt {
+        /// The tenant that uploaded it.
         tenant: String,
+        /// The prompt's name within the tenant.
         name: String,
+        /// Which upload: the stored prompt's digest, so a new upload is a new entry. Empty
+        /// when the caller instead [`PromptCache::remove`]s changed prompts.
         version: String,
     },
+    /// A TTS result.
     Speech {
+        /// The tenant whose call asked for it.
         tenant: String,
+        /// The TTS voice it was synthesised with.
         voice: String,
+        /// The text spoken, exactly as synthesised.
         text: String,
     },
 }
@@ -50,8 +59,10 @@ pub enum AudioKey {
 /// Why cached audio could not be produced.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum CacheError {
+    /// The loader failed (prompt missing or not a valid WAV, TTS failed); carries why.
     #[error("could not load the audio: {0}")]
     Load(String),
+    /// Encoding for the transport codec failed; carries why.
     #[error("could not encode the audio: {0}")]
     Encode(String),
 }
@@ -71,9 +82,13 @@ pub struct CacheStats {
     pub misses: u64,
     /// Canonical audio that had to be loaded (decoded or synthesised).
     pub loads: u64,
+    /// Entries dropped, least recently used first, to stay within the budget.
     pub evictions: u64,
+    /// Entries held now, canonical and encoded alike.
     pub entries: usize,
+    /// Bytes held now, counted against the budget.
     pub bytes: usize,
+    /// The byte budget the cache was created with.
     pub budget: usize,
 }
 
@@ -94,7 +109,7 @@ enum Cached {
 impl Cached {
     fn size_bytes(&self) -> usize {
         match self {
-            Self::Canonical(samples) => std::mem::size_of_val::<[i16]>(samples),
+            Self::Canonical(samples) => size_of_val::<[i16]>(samples),
             Self::Encoded(audio) => audio.size_bytes(),
         }
     }
@@ -149,6 +164,8 @@ impl Default for PromptCache {
 }
 
 impl PromptCache {
+    /// An empty cache holding at most `budget_bytes` of audio (canonical and encoded); a
+    /// clip larger than the whole budget is played but never kept.
     pub fn new(budget_bytes: usize) -> Self {
         Self {
             budget: budget_bytes,
@@ -234,6 +251,7 @@ impl PromptCache {
         }
     }
 
+    /// The counters so far, and what the cache holds now.
     pub fn stats(&self) -> CacheStats {
         let inner = self.lock();
         CacheStats {

@@ -71,8 +71,18 @@ const ODD_RATE_OVERSAMPLING: usize = 128;
 /// Why audio could not be resampled.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ResampleError {
+    /// The pair of rates cannot be converted (out of range, or not whole 20 ms frames for
+    /// streaming).
     #[error("cannot resample from {from} Hz to {to} Hz: {reason}")]
-    Unsupported { from: u32, to: u32, reason: String },
+    Unsupported {
+        /// Input sample rate, in Hz.
+        from: u32,
+        /// Output sample rate, in Hz.
+        to: u32,
+        /// Which rule the pair breaks.
+        reason: String,
+    },
+    /// rubato failed while converting; carries its message.
     #[error("the resampler failed: {0}")]
     Failed(String),
 }
@@ -142,10 +152,12 @@ impl StreamResampler {
         })
     }
 
+    /// Sample rate of the input, in Hz.
     pub fn input_rate(&self) -> u32 {
         self.from
     }
 
+    /// Sample rate of the output, in Hz.
     pub fn output_rate(&self) -> u32 {
         self.to
     }

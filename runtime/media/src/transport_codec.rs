@@ -60,12 +60,16 @@ impl TransportCodec {
 /// Why audio could not be converted to or from a transport's codec.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum CodecError {
+    /// Converting between the canonical 16 kHz and the codec's rate failed.
     #[error(transparent)]
     Resample(#[from] ResampleError),
+    /// Opus could not be set up, or a packet could not be decoded.
     #[error(transparent)]
     Opus(#[from] OpusError),
+    /// A frame passed in was not 20 ms long; carries the samples it had.
     #[error("a canonical frame is {FRAME_SAMPLES} samples, got {0}")]
     FrameLength(usize),
+    /// An inbound 16-bit PCM payload had an odd length; carries its length in bytes.
     #[error("a 16-bit PCM payload must have an even number of bytes, got {0}")]
     OddPcmPayload(usize),
 }
@@ -81,6 +85,7 @@ pub struct OutboundEncoder {
 }
 
 impl OutboundEncoder {
+    /// An encoder for `codec`, with a streaming resampler when its rate is not 16 kHz.
     pub fn new(codec: TransportCodec) -> Result<Self, CodecError> {
         let resampler = match codec.rate() {
             CANONICAL_RATE => None,
@@ -98,6 +103,7 @@ impl OutboundEncoder {
         })
     }
 
+    /// The codec each frame is encoded to.
     pub fn codec(&self) -> TransportCodec {
         self.codec
     }
@@ -165,6 +171,7 @@ pub struct LineDecoder {
 }
 
 impl LineDecoder {
+    /// A decoder for one call's inbound payloads in `codec`.
     pub fn new(codec: TransportCodec) -> Result<Self, CodecError> {
         let opus = match codec {
             TransportCodec::Opus48k => Some(OpusDecoder::new()?),
@@ -173,6 +180,7 @@ impl LineDecoder {
         Ok(Self { codec, opus })
     }
 
+    /// The codec the payloads are in; its rate is the line rate of the output.
     pub fn codec(&self) -> TransportCodec {
         self.codec
     }
@@ -333,10 +341,12 @@ impl EncodedAudio {
         })
     }
 
+    /// The codec the clip is encoded for.
     pub fn codec(&self) -> TransportCodec {
         self.codec
     }
 
+    /// How many 20 ms frames the clip holds, padding included.
     pub fn frame_count(&self) -> usize {
         self.ends.len()
     }
@@ -365,9 +375,7 @@ impl EncodedAudio {
 
     /// Memory held, for the cache's byte budget.
     pub fn size_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.bytes.capacity()
-            + self.ends.capacity() * std::mem::size_of::<usize>()
+        size_of::<Self>() + self.bytes.capacity() + self.ends.capacity() * size_of::<usize>()
     }
 }
 

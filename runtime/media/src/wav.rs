@@ -11,14 +11,21 @@ use super::{pcm, resample};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WavInfo {
     /// 1 PCM, 3 IEEE float, 6 A-law, 7 mu-law.
+    /// For `WAVE_FORMAT_EXTENSIBLE` files, the sub-format's code.
     pub format: u16,
+    /// Interleaved channels: 1 (mono) or 2 (stereo).
     pub channels: u16,
+    /// Sample rate, in Hz (8,000–192,000).
     pub sample_rate: u32,
+    /// Bits per sample of one channel: 8, 16, 24 or 32 for PCM, 32 or 64 for float, 8 for
+    /// A-law and mu-law.
     pub bits_per_sample: u16,
+    /// Length of the `data` chunk, in bytes.
     pub data_bytes: u32,
 }
 
 impl WavInfo {
+    /// Playing time of the `data` chunk, in ms, rounded down.
     pub fn duration_ms(&self) -> u32 {
         let bytes_per_second = u64::from(self.sample_rate)
             * u64::from(self.channels)
@@ -30,14 +37,21 @@ impl WavInfo {
 /// Why bytes are not a usable WAV file; shown to the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum WavError {
+    /// The bytes do not start with a RIFF/WAVE header.
     #[error("not a WAV file (no RIFF/WAVE header)")]
     NotWav,
+    /// A chunk the file needs (`fmt ` or `data`) is absent, or `data` comes before `fmt `;
+    /// carries the chunk's id.
     #[error("the WAV file has no `{0}` chunk")]
     MissingChunk(&'static str),
+    /// The file ends before a header field or the `data` chunk it announces.
     #[error("the WAV file is cut short")]
     Truncated,
+    /// A format code, sample width, channel count or rate the upload does not accept;
+    /// carries which.
     #[error("unsupported WAV encoding: {0}")]
     Unsupported(String),
+    /// Resampling to canonical 16 kHz failed; carries why.
     #[error("could not convert the audio to 16 kHz: {0}")]
     Convert(String),
 }
@@ -273,7 +287,7 @@ mod tests {
         let body = &out[800..out.len() - 800];
         let freq = zero_crossing_freq(body, 16_000);
         assert!((freq - 1_000.0).abs() < 5.0, "{what}: {freq:.1} Hz");
-        let rms = crate::pcm::rms(body);
+        let rms = pcm::rms(body);
         let want_rms = amplitude / std::f64::consts::SQRT_2;
         assert!((rms / want_rms - 1.0).abs() < 0.05, "{what}: rms {rms:.3}");
     }

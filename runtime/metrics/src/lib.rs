@@ -182,19 +182,26 @@ fn label(tenant: &str) -> TenantLabel {
 }
 
 impl Metrics {
+    /// A call of `tenant`'s took a concurrent-call slot: one more active call.
     pub fn call_reserved(&self, tenant: &str) {
         self.calls_active.get_or_create(&label(tenant)).inc();
     }
 
+    /// A call of `tenant`'s gave its slot back (ended, or never connected): one fewer
+    /// active call.
     pub fn call_released(&self, tenant: &str) {
         self.calls_active.get_or_create(&label(tenant)).dec();
     }
 
+    /// A call of `tenant`'s had its script instantiated, which took `instantiate` (wall
+    /// time).
     pub fn call_started(&self, tenant: &str, instantiate: Duration) {
         self.calls_started.get_or_create(&label(tenant)).inc();
         self.instantiate_seconds.observe(instantiate.as_secs_f64());
     }
 
+    /// A call of `tenant`'s ended, however it ended; `failed` if its script failed and the
+    /// fallback ran.
     pub fn call_ended(&self, tenant: &str, failed: bool) {
         self.calls_ended.get_or_create(&label(tenant)).inc();
         if failed {
@@ -202,6 +209,8 @@ impl Metrics {
         }
     }
 
+    /// A script handled one event using `cpu` of CPU time. The tenant is not a label: the
+    /// histogram is server-wide.
     pub fn event_handled(&self, _tenant: &str, cpu: Duration) {
         self.event_cpu_seconds.observe(cpu.as_secs_f64());
     }

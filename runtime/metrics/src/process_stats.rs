@@ -25,7 +25,9 @@ pub fn own_cpu() -> Duration {
 /// This process's resident memory and thread count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OwnStatus {
+    /// Resident set size (`VmRSS`), in bytes.
     pub resident_bytes: u64,
+    /// OS threads in the process (`Threads`).
     pub threads: u64,
 }
 

@@ -32,7 +32,9 @@ impl WasiView for CallState {
 
 /// The tenant's key-value space as a call sees it.
 pub struct TenantKv {
+    /// Whose space it is: every key the script uses is inside this tenant's.
     pub tenant: String,
+    /// Where the space lives.
     pub store: Arc<dyn KeyValueStore>,
 }
 

@@ -17,8 +17,11 @@ use huashu_contract::{Action, CallScript, Event, LogLevel, Millis, ScriptFailure
 
 /// What the sandbox needs to know about a call to start its instance.
 pub struct CallSetup {
+    /// The call's id, for logs and trap messages.
     pub call_id: String,
+    /// The tenant's limits for this call (memory, CPU, output sizes).
     pub limits: Limits,
+    /// The tenant's key-value space, reached through the `kv` import.
     pub kv: TenantKv,
     /// Wall-clock start of the call (ms since the Unix epoch): the guest's WASI wall clock.
     pub started_at_ms: u64,

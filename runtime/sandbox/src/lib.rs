@@ -43,8 +43,10 @@ use self::engine::EpochTicker;
 /// The sandbox could not be set up (a host problem, not a tenant's).
 #[derive(Debug, Error)]
 pub enum SandboxError {
+    /// wasmtime refused the engine configuration.
     #[error("cannot configure the WebAssembly engine: {0}")]
     Engine(String),
+    /// The host functions could not be linked.
     #[error("cannot set up the host functions: {0}")]
     Linker(String),
 }
@@ -58,6 +60,7 @@ pub struct Sandbox {
 
 /// A module compiled from uploaded bytes, with the artifact to store for next time.
 pub struct Compiled {
+    /// The module, ready to instantiate.
     pub module: ScriptModule,
     /// Precompiled machine code. Only ever give it back to [`Sandbox::load_precompiled`] of
     /// the same build.
@@ -65,6 +68,8 @@ pub struct Compiled {
 }
 
 impl Sandbox {
+    /// The process's engine (with its instance pool and epoch ticker) and the host
+    /// functions every script may import.
     pub fn new(config: &SandboxConfig) -> Result<Self, SandboxError> {
         let engine = engine::build_engine(config)?;
         let mut linker = Linker::<CallState>::new(&engine);

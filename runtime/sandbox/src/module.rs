@@ -17,31 +17,50 @@ const EXPORT: &str = "huashu:dialogue/script@0.1.0";
 /// they are, so they say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ModuleError {
+    /// The bytes are not WebAssembly at all.
     #[error("this is not a WebAssembly file (it does not start with `\\0asm`)")]
     NotWasm,
+    /// A core module where a component is needed.
     #[error(
         "this is a core WebAssembly module, not a component: build for the `wasm32-wasip2` \
          target (or wrap it with `wasm-tools component new`)"
     )]
     CoreModule,
+    /// wasmtime could not parse or validate the component.
     #[error("the component is malformed: {0}")]
     Malformed(String),
+    /// The component imports something the sandbox does not offer.
     #[error(
         "the component imports `{name}`, which huashu does not provide (scripts may import \
          huashu:dialogue/log, huashu:dialogue/kv and WASI 0.2 interfaces)"
     )]
-    UnknownImport { name: String },
+    UnknownImport {
+        /// The import's name.
+        name: String,
+    },
+    /// The component was built against another version of the contract.
     #[error(
         "the component was built against huashu:dialogue@{found} (`{name}`); this server \
          speaks huashu:dialogue@{VERSION}"
     )]
-    WrongVersion { name: String, found: String },
+    WrongVersion {
+        /// The import or export that carries the version.
+        name: String,
+        /// The version it names.
+        found: String,
+    },
+    /// The component does not export the script interface.
     #[error(
         "the component does not export `{EXPORT}` (it exports: {exports}); is it built from the `dialogue` world?"
     )]
-    MissingExport { exports: String },
+    MissingExport {
+        /// What it exports instead, comma-separated.
+        exports: String,
+    },
+    /// The exports exist but their types do not match the contract.
     #[error("the component does not fit the `dialogue` world: {0}")]
     Mismatch(String),
+    /// A stored artifact from another build; the module must be compiled again.
     #[error("this precompiled artifact was made by another huashu or wasmtime version: {0}")]
     Incompatible(String),
 }

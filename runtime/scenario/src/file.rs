@@ -16,29 +16,44 @@ use huashu_contract::{CallStarted, Channel, Direction, IntentLevel};
 /// knows it, the line.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
+    /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file's path, as given.
         path: String,
+        /// What the operating system reported.
         source: std::io::Error,
     },
+    /// The file is not a valid scenario: bad YAML, an unknown key or step, a bad regex, a
+    /// key that is not on a keypad…
     #[error("{path} is not a valid scenario:\n{message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        /// The file's path, as given.
+        path: String,
+        /// What is wrong, with the line where the YAML parser knows it.
+        message: String,
+    },
 }
 
 /// One imagined call.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// What the scenario is about, for the reader; the runner does not use it.
     #[serde(default)]
     pub description: String,
+    /// Who is called, with which variables; every key is optional.
     #[serde(default)]
     pub call: CallSpec,
     /// Playing time of recorded prompts, in ms.
     #[serde(default)]
     pub prompts: BTreeMap<String, u32>,
+    /// What a `transfer` action does in this run; `connected` by default.
     #[serde(default)]
     pub transfer: TransferBehaviour,
+    /// What happens, or must happen, on the call, in order; at least one.
     pub steps: Vec<Step>,
+    /// What the outcome must contain once the call has ended; `None` checks nothing.
     #[serde(default)]
     pub outcome: Option<OutcomeSpec>,
     /// The file's name, for reports.
@@ -50,12 +65,16 @@ pub struct Scenario {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallSpec {
+    /// Which way the call is placed; outbound by default.
     #[serde(default)]
     pub direction: Direction,
+    /// The calling party (for outbound calls, the campaign's number); empty by default.
     #[serde(default)]
     pub caller: String,
+    /// The called party (for outbound calls, the customer's number); empty by default.
     #[serde(default)]
     pub callee: String,
+    /// Campaign and contact variables; any YAML scalar (`50`, `true`) is passed as a string.
     #[serde(default, deserialize_with = "scalar_map")]
     pub variables: BTreeMap<String, String>,
     /// RFC 3339 UTC time, e.g. `2026-11-23T09:30:00Z`.
@@ -67,8 +86,11 @@ pub struct CallSpec {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferBehaviour {
+    /// The call is bridged: the script gets `connected`, then the host hangs up
+    /// (`transferred`).
     #[default]
     Connected,
+    /// No agent answers: the script gets `failed` and is still talking to the customer.
     Failed,
 }
 
@@ -76,14 +98,27 @@ pub enum TransferBehaviour {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
+    /// `bot_says`: the bot says (TTS) something matching the regex in the current turn.
     BotSays(Pattern),
+    /// `bot_plays`: the bot plays a recorded prompt whose name matches the regex.
     BotPlays(Pattern),
+    /// `bot_transfers`: the bot transfers the call to a target matching the regex.
     BotTransfers(Pattern),
+    /// `bot_hangs_up`: the bot ends the call (a `hang-up` action, not the host's).
     BotHangsUp,
+    /// `customer_says`: once the bot has finished talking, the customer says this text (a
+    /// final transcript, confidence 1.0).
     CustomerSays(String),
+    /// `customer_presses`: once the bot has finished talking, the customer presses these
+    /// keypad keys (`0`-`9`, `*`, `#`, `A`-`D`), 250 ms apart.
     CustomerPresses(String),
+    /// `customer_interrupts`: the customer speaks or presses keys after a delay, while the
+    /// bot may still be talking; over a barge-in-able prompt this stops it.
     CustomerInterrupts(Interruption),
+    /// `customer_silent_ms`: the customer stays silent for this many milliseconds after the
+    /// bot has finished talking; timers (no-input, the script's own) fire meanwhile.
     CustomerSilentMs(u64),
+    /// `customer_hangs_up`: the customer hangs up.
     CustomerHangsUp,
 }
 
@@ -109,9 +144,13 @@ impl fmt::Display for Step {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Interruption {
+    /// How long after the previous step the customer cuts in, in milliseconds.
     pub after_ms: u64,
+    /// What the customer says; exactly one of `says` and `presses` is given.
     #[serde(default)]
     pub says: Option<String>,
+    /// Keypad keys the customer presses (`0`-`9`, `*`, `#`, `A`-`D`), 250 ms apart; exactly
+    /// one of `says` and `presses` is given.
     #[serde(default)]
     pub presses: Option<String>,
 }
@@ -120,12 +159,17 @@ pub struct Interruption {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeSpec {
+    /// The intent level (A to F) the outcome must have; `None` does not check it.
     #[serde(default)]
     pub intent: Option<IntentLevel>,
+    /// The disposition the outcome must have; `None` does not check it.
     #[serde(default)]
     pub disposition: Option<String>,
+    /// Tags that must each be present (others may be too).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Fields that must each be present with this value; YAML scalars are compared as
+    /// strings.
     #[serde(default, deserialize_with = "scalar_map")]
     pub fields: BTreeMap<String, String>,
 }

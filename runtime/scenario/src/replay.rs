@@ -18,16 +18,23 @@ use huashu_session::{
 pub enum Divergence {
     /// The `index`-th action differs (or exists on one side only).
     Action {
+        /// Position of the action among all the call's actions, from 0.
         index: usize,
+        /// When it was returned (the original's time if the original has it), in ms since
+        /// the call started.
         at_ms: Millis,
+        /// The original call's action there; `None` if the replay returned more actions.
         original: Option<Action>,
+        /// The replay's action there; `None` if it returned fewer actions.
         replayed: Option<Action>,
         /// What the customer said last before it, for context.
         after_customer: Option<String>,
     },
     /// Same actions, different outcome.
     Outcome {
+        /// The original call's outcome.
         original: Outcome,
+        /// The replay's outcome.
         replayed: Outcome,
     },
 }
@@ -35,7 +42,9 @@ pub enum Divergence {
 /// The result of a replay.
 #[derive(Debug, Clone)]
 pub struct Replay {
+    /// The replayed call's record.
     pub record: CallRecord,
+    /// Where the replay first differs from the original; `None` if it behaved the same.
     pub divergence: Option<Divergence>,
 }
 

@@ -19,10 +19,19 @@ const KEY_INTERVAL_MS: Millis = 250;
 /// Something the bot did that a `bot_*` step can match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BotAct {
+    /// Started saying this text with text-to-speech.
     Says(String),
+    /// Started playing the recorded prompt of this name.
     Plays(String),
+    /// Asked to transfer the call to this target.
     Transfers(String),
-    HungUp { by: Party, reason: String },
+    /// The call ended, whoever ended it (`bot_hangs_up` matches only the script).
+    HungUp {
+        /// Who ended the call.
+        by: Party,
+        /// Why, e.g. `completed`, `transferred`, `max-call-length`.
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for BotAct {
@@ -41,17 +50,27 @@ impl std::fmt::Display for BotAct {
 pub enum Mismatch {
     /// A `bot_*` step found nothing that matched.
     Step {
+        /// The step's number in the file, from 1.
         number: usize,
+        /// The step, in words (e.g. `the bot says /生日快乐.*/`).
         expected: String,
         /// What the bot did in that turn, with times.
         turn: Vec<(Millis, BotAct)>,
     },
     /// A customer step could not happen because the call was over.
-    CallEnded { number: usize, step: String },
+    CallEnded {
+        /// The step's number in the file, from 1.
+        number: usize,
+        /// The step, in words.
+        step: String,
+    },
     /// The outcome lacked something the scenario requires.
     Outcome {
+        /// Which part: `intent`, `disposition`, `tags` or `fields.KEY`.
         what: String,
+        /// What the scenario requires.
         expected: String,
+        /// What the outcome has (`(not set)` if nothing).
         actual: String,
     },
 }
@@ -59,14 +78,18 @@ pub enum Mismatch {
 /// The result of one scenario.
 #[derive(Debug, Clone)]
 pub struct ScenarioResult {
+    /// The scenario file's name.
     pub name: String,
+    /// Why it failed, empty if it passed; the run stops at the first failed step.
     pub mismatches: Vec<Mismatch>,
+    /// The record of the call the run made.
     pub record: CallRecord,
     /// Wall time the run took (virtual call time is in the record).
     pub wall: Duration,
 }
 
 impl ScenarioResult {
+    /// Whether every expectation held.
     pub fn passed(&self) -> bool {
         self.mismatches.is_empty()
     }

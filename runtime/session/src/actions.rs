@@ -134,7 +134,6 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         Ok(())
     }
 
-    /// Records a transfer or hang-up to carry out once queued prompts have played.
     /// Media delivers the customer's audio at `rate` from now on (`None`: no more).
     fn subscribe_audio(&mut self, rate: Option<u32>) {
         if self.audio_rate != rate {
@@ -146,6 +145,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         }
     }
 
+    /// Records a transfer or hang-up to carry out once queued prompts have played.
     fn finish_with(&mut self, next: AfterPlayback) -> Result<(), String> {
         if self.awaiting_transfer {
             return Err("a transfer is already under way".into());

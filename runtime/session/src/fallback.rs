@@ -12,9 +12,17 @@ use huashu_contract::{CallScript, Party, ScriptFailure, Transfer};
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Fallback {
     /// Say `text` (not interruptible) and hang up.
-    Apologize { text: String, voice: String },
-    /// Hand the customer to a human.
-    Transfer { target: String },
+    Apologize {
+        /// What the bot says before hanging up, spoken by text-to-speech.
+        text: String,
+        /// Voice name (e.g. `en-us`, `cmn`); empty means the tenant's default voice.
+        voice: String,
+    },
+    /// Hand the customer to a human; if the transfer fails, the host hangs up.
+    Transfer {
+        /// Phone number, SIP URI or agent queue name, as the operator's gateway understands it.
+        target: String,
+    },
 }
 
 impl Default for Fallback {

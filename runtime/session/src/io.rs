@@ -14,17 +14,35 @@ pub enum CallerInput {
     /// Voice activity started.
     SpeechStarted,
     /// A running guess of what is being said.
-    Partial { transcript: Transcript },
+    Partial {
+        /// The recogniser's current guess; later partials may change it.
+        transcript: Transcript,
+    },
     /// What was said (from the recogniser, or typed).
-    Final { transcript: Transcript },
+    Final {
+        /// The final reading; typed text has confidence 1.0.
+        transcript: Transcript,
+    },
     /// One keypad key.
-    Dtmf { digit: char },
+    Dtmf {
+        /// `0`-`9`, `*`, `#` or `A`-`D`; any other key is ignored (and recorded as such).
+        digit: char,
+    },
     /// Customer audio at the rate the script subscribed with.
-    Audio { frame: AudioFrame },
+    Audio {
+        /// A block of mono 16-bit audio; dropped unless its rate is the subscribed one.
+        frame: AudioFrame,
+    },
     /// The gateway's answer to a transfer.
-    TransferResult { result: TransferResult },
+    TransferResult {
+        /// Whether the call was bridged; ignored when no transfer is under way.
+        result: TransferResult,
+    },
     /// The customer hung up or the line dropped.
-    HangUp { reason: String },
+    HangUp {
+        /// Why, for the call record (e.g. `customer-hung-up`).
+        reason: String,
+    },
 }
 
 /// Something the session wants media or the transport to do.
@@ -32,21 +50,51 @@ pub enum CallerInput {
 #[serde(rename_all = "snake_case", tag = "output")]
 pub enum Output {
     /// Start playing this item now (it follows the previous one without a gap).
-    Play { at_ms: Millis, item: PlayItem },
+    Play {
+        /// Call time to start at, in ms since the call started.
+        at_ms: Millis,
+        /// What to play, with its id and length.
+        item: PlayItem,
+    },
     /// Stop playing at once and drop queued audio (Twilio `clear`).
-    StopPlayback { at_ms: Millis },
+    StopPlayback {
+        /// Call time to stop at, in ms since the call started.
+        at_ms: Millis,
+    },
     /// The script is listening with these settings (hints and timings for the recogniser).
-    Listen { at_ms: Millis, listen: Listen },
+    Listen {
+        /// Call time listening starts (everything queued before it has played), in ms since
+        /// the call started.
+        at_ms: Millis,
+        /// The `listen` action as the script gave it.
+        listen: Listen,
+    },
     /// Transfer the call; answer with [`CallerInput::TransferResult`].
-    Transfer { at_ms: Millis, transfer: Transfer },
+    Transfer {
+        /// Call time of the request (queued prompts have played), in ms since the call
+        /// started.
+        at_ms: Millis,
+        /// Where to transfer, and why.
+        transfer: Transfer,
+    },
     /// Send keypad tones.
-    SendDtmf { at_ms: Millis, digits: String },
+    SendDtmf {
+        /// Call time to send them at, in ms since the call started.
+        at_ms: Millis,
+        /// `0`-`9`, `*`, `#`, `A`-`D`, and `w` for a 0.5 s pause.
+        digits: String,
+    },
     /// Deliver the customer's audio as [`CallerInput::Audio`] 20 ms frames at this rate
     /// (`None`: stop). Frames at another rate are not passed to the script.
     AudioSubscription {
+        /// Call time the change takes effect, in ms since the call started.
         at_ms: Millis,
+        /// 8000 or 16000 Hz; `None` stops delivery.
         sample_rate: Option<u32>,
     },
     /// The call is over; close the line.
-    Ended { end: CallEnd },
+    Ended {
+        /// When, by whom and why the call ended.
+        end: CallEnd,
+    },
 }

@@ -45,6 +45,7 @@ use huashu_contract::{
 pub struct SessionConfig {
     /// The host hangs up after this long, whatever the script does.
     pub max_call_ms: Millis,
+    /// What the host does once the script has failed (it is never called again).
     pub fallback: Fallback,
 }
 
@@ -90,6 +91,7 @@ pub struct Session<S: CallScript, P: Playout> {
 }
 
 impl<S: CallScript, P: Playout> Session<S, P> {
+    /// A session for `call`, answered by `script`; nothing happens before [`Session::start`].
     pub fn new(script: S, playout: P, call: CallStarted, config: SessionConfig) -> Self {
         Self::with_script(Some(script), playout, call, config)
     }
@@ -189,6 +191,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         .min()
     }
 
+    /// Whether the call is over; from then on input is ignored and there are no deadlines.
     pub fn is_ended(&self) -> bool {
         self.ended
     }
@@ -203,10 +206,12 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         self.now
     }
 
+    /// The call record so far.
     pub fn record(&self) -> &CallRecord {
         &self.record
     }
 
+    /// The call record, ending the session (normally once the call is over).
     pub fn into_record(self) -> CallRecord {
         self.record
     }

@@ -9,8 +9,18 @@ use huashu_contract::{Millis, PlaybackFinished};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PlaySource {
-    Prompt { name: String },
-    Speech { text: String, voice: String },
+    /// One of the tenant's uploaded recordings.
+    Prompt {
+        /// Name the prompt was uploaded under.
+        name: String,
+    },
+    /// Text-to-speech.
+    Speech {
+        /// What the bot says.
+        text: String,
+        /// Voice name (e.g. `en-us`, `cmn`); empty means the tenant's default voice.
+        voice: String,
+    },
 }
 
 impl PlaySource {
@@ -26,9 +36,14 @@ impl PlaySource {
 /// One queued or playing item.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlayItem {
+    /// Reported back in `playback-finished`: the script's id, or the host's (`p1`, `p2`…).
     pub id: String,
+    /// What is played.
     pub source: PlaySource,
+    /// If true, the customer speaking or pressing a key stops it; if false, such input is
+    /// dropped while it plays.
     pub barge_in: bool,
+    /// Its full length in milliseconds, as the [`Playout`](crate::Playout) gave it.
     pub total_ms: u32,
 }
 

@@ -30,7 +30,11 @@ pub trait Playout: Send {
         let _ = (now, actions);
         Box::pin(std::future::ready(0))
     }
+    /// Length of a recorded prompt in milliseconds, or why it cannot be played (the script
+    /// then fails with an invalid action).
     fn prompt_ms(&self, play: &Play) -> Result<u32, String>;
+    /// Length of a `say` in milliseconds, or why it cannot be spoken (the script then fails
+    /// with an invalid action).
     fn speech_ms(&self, say: &Say) -> Result<u32, String>;
 }
 
@@ -38,7 +42,9 @@ pub trait Playout: Send {
 /// speaking rates), and configured or default prompt lengths.
 #[derive(Debug, Clone)]
 pub struct EstimatedPlayout {
+    /// Length of each prompt by name, in milliseconds.
     pub prompts: HashMap<String, u32>,
+    /// Length of a prompt not in `prompts`, in milliseconds (3000 by default).
     pub default_prompt_ms: u32,
 }
 
@@ -93,7 +99,9 @@ pub mod test_playouts {
     /// Every clip lasts `length_ms`; the first reply's audio takes `preparing_ms` to get
     /// ready, like text-to-speech on a cache miss.
     pub struct SlowPlayout {
+        /// Milliseconds the first `prepare` takes; later ones take none.
         pub preparing_ms: u32,
+        /// Length of every prompt and every `say`, in milliseconds.
         pub length_ms: u32,
     }
 

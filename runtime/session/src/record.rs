@@ -15,23 +15,50 @@ use huashu_contract::{Action, CallStarted, Event, LogLine, Millis, Outcome, Part
 pub enum TimelineEntry {
     /// Input from the customer's side, as it arrived: what a replay feeds to another
     /// module version.
-    Input { at_ms: Millis, input: CallerInput },
+    Input {
+        /// When it arrived, in ms since the call started.
+        at_ms: Millis,
+        /// The input as it arrived.
+        input: CallerInput,
+    },
     /// An event delivered to the script.
-    Event { at_ms: Millis, event: Event },
+    Event {
+        /// When it was delivered, in ms since the call started.
+        at_ms: Millis,
+        /// The event as the script got it.
+        event: Event,
+    },
     /// An action the script returned.
-    Action { at_ms: Millis, action: Action },
+    Action {
+        /// When it was carried out (after any wait for the reply's audio), in ms since the
+        /// call started.
+        at_ms: Millis,
+        /// The action as the script returned it.
+        action: Action,
+    },
     /// A line the script logged.
-    Log { at_ms: Millis, line: LogLine },
+    Log {
+        /// When the reply it came with was carried out (or the script failed), in ms since
+        /// the call started.
+        at_ms: Millis,
+        /// Its level and text.
+        line: LogLine,
+    },
     /// Customer input the host did not pass on, and why (e.g. speech over a prompt that
     /// cannot be interrupted).
     Ignored {
+        /// When it arrived, in ms since the call started.
         at_ms: Millis,
+        /// What was dropped, e.g. `speech`, `key press`, `transfer result`.
         what: String,
+        /// Why, e.g. `the prompt playing cannot be interrupted`.
         why: String,
     },
     /// The script failed; the fallback ran.
     Failure {
+        /// When it failed, in ms since the call started.
         at_ms: Millis,
+        /// Why it failed.
         failure: ScriptFailure,
     },
 }
@@ -40,31 +67,43 @@ pub enum TimelineEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Speaker {
+    /// The bot: what it said or played.
     Bot,
+    /// The customer: a final transcript or a key press.
     Customer,
 }
 
 /// One line of the conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscriptLine {
+    /// When it was said (for the bot, when it started playing), in ms since the call
+    /// started.
     pub at_ms: Millis,
+    /// Who said it.
     pub speaker: Speaker,
+    /// What was said; a prompt shows as `[录音 name]`, a key press as `[按键 digit]`.
     pub text: String,
 }
 
 /// How the call ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallEnd {
+    /// When the call ended, in ms since the call started.
     pub at_ms: Millis,
+    /// Who ended it.
     pub by: Party,
+    /// Why, e.g. `completed`, `customer-hung-up`, `max-call-length`, `transferred`.
     pub reason: String,
 }
 
 /// Where the script's time went.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScriptTimings {
+    /// How many events the script answered (a failed one is not counted).
     pub events: u32,
+    /// CPU time across all of them, in microseconds.
     pub total_cpu_us: u64,
+    /// CPU time of the slowest one, in microseconds.
     pub max_event_cpu_us: u64,
 }
 
@@ -80,13 +119,19 @@ impl ScriptTimings {
 /// Everything about one call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallRecord {
+    /// The `call-started` event the call began with: parties, variables, clock and seed.
     pub call: CallStarted,
+    /// Everything that happened, in order.
     pub timeline: Vec<TimelineEntry>,
+    /// The conversation as text, bot and customer, in order.
     pub transcript: Vec<TranscriptLine>,
+    /// The call's outcome, merged from every `set-outcome`.
     pub outcome: Outcome,
     /// The script's failure, if it failed.
     pub error: Option<ScriptFailure>,
+    /// How the call ended; `None` while it is still up.
     pub end: Option<CallEnd>,
+    /// Where the script's CPU time went.
     pub timings: ScriptTimings,
     /// How long each thing the bot played took (by [`super::PlaySource::playout_key`]):
     /// on a voice call, the real audio's length, which a replay needs to time playback the

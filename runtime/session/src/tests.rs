@@ -85,7 +85,7 @@ impl Harness {
     }
 }
 
-fn block<F: std::future::Future>(f: F) -> F::Output {
+fn block<F: Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime")

@@ -13,12 +13,16 @@ use huashu_media::resample;
 /// Why a speech engine's audio could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AudioError {
+    /// The bytes do not start with a RIFF/WAVE header.
     #[error("not a WAV file (no RIFF/WAVE header)")]
     NotWav,
+    /// A chunk the file needs (`fmt ` or `data`) is absent or cut short; carries its id.
     #[error("the WAV file has no `{0}` chunk")]
     MissingChunk(&'static str),
+    /// Not 16-bit PCM, or not mono or stereo at 8–48 kHz; carries what the header said.
     #[error("unsupported WAV audio: {0} (16-bit PCM, mono or stereo, 8–48 kHz only)")]
     Unsupported(String),
+    /// Resampling to canonical 16 kHz failed; carries why.
     #[error("cannot convert the audio to 16 kHz: {0}")]
     Resample(String),
 }

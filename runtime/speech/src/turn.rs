@@ -41,7 +41,9 @@ const PRE_ROLL_FRAMES: usize = 3;
 /// The settings of one turn detector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TurnConfig {
+    /// Silence after the last voiced frame that ends an utterance, in ms.
     pub end_silence_ms: u32,
+    /// Longest utterance, in ms from its onset; it is cut there.
     pub max_speech_ms: u32,
 }
 
@@ -78,13 +80,22 @@ pub enum EndReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TurnEvent {
     /// The customer started speaking at `onset_ms`; detected at `at_ms`.
-    SpeechStarted { onset_ms: u64, at_ms: u64 },
+    SpeechStarted {
+        /// Start of the first voiced frame of the onset window, in stream ms.
+        onset_ms: u64,
+        /// End of the frame that confirmed the onset, in stream ms.
+        at_ms: u64,
+    },
     /// The utterance that started at `onset_ms` is over: speech last heard at
     /// `speech_end_ms`; detected at `at_ms`.
     UtteranceEnded {
+        /// The `onset_ms` its `SpeechStarted` reported, in stream ms.
         onset_ms: u64,
+        /// End of the last voiced frame, in stream ms.
         speech_end_ms: u64,
+        /// End of the frame on which the end was decided, in stream ms.
         at_ms: u64,
+        /// Silence or the length cap.
         reason: EndReason,
     },
 }
@@ -110,6 +121,7 @@ pub struct TurnDetector {
 }
 
 impl TurnDetector {
+    /// A detector waiting for speech, at stream time 0.
     pub fn new(config: TurnConfig) -> Self {
         Self {
             config,
@@ -131,6 +143,7 @@ impl TurnDetector {
         self.config = config;
     }
 
+    /// Whether an utterance is under way (started and not yet ended).
     pub fn is_speaking(&self) -> bool {
         matches!(self.state, State::Speaking { .. })
     }
@@ -205,6 +218,7 @@ pub struct Endpointer {
 }
 
 impl Endpointer {
+    /// Turn detection with `config` on the verdicts of `vad`, at stream time 0.
     pub fn new(vad: VoiceDetector, config: TurnConfig) -> Self {
         Self {
             vad,
@@ -244,10 +258,12 @@ impl Endpointer {
         self.recent.drain(..).collect()
     }
 
+    /// Stream time: the end of the last frame pushed, in ms.
     pub fn now_ms(&self) -> u64 {
         self.turns.now_ms()
     }
 
+    /// Whether an utterance is under way (started and not yet ended).
     pub fn is_speaking(&self) -> bool {
         self.turns.is_speaking()
     }

@@ -19,6 +19,7 @@ use huashu_media::pcm::{self, CANONICAL_RATE};
 pub enum Aggressiveness {
     /// Calls almost anything with energy speech.
     Quality,
+    /// WebRTC mode 1: rejects somewhat more noise than [`Self::Quality`].
     LowBitrate,
     /// The default: telephone lines carry hiss and codec noise that mode 2 ignores, while
     /// it still catches soft onsets that mode 3 clips.
@@ -31,10 +32,18 @@ pub enum Aggressiveness {
 /// Why a frame could not be judged.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum VadError {
+    /// The frame is not 20 ms at the detector's rate.
     #[error("a frame has {got} samples; the detector takes {expected} (20 ms)")]
-    FrameSize { got: usize, expected: usize },
+    FrameSize {
+        /// Samples in the frame passed.
+        got: usize,
+        /// Samples in 20 ms at the detector's rate.
+        expected: usize,
+    },
+    /// The detector cannot run at this rate; carries the rate asked for, in Hz.
     #[error("the voice activity detector works at 8, 16, 32 or 48 kHz, not {0} Hz")]
     Rate(u32),
+    /// libfvad returned an error for the frame.
     #[error("the voice activity detector rejected a frame")]
     Rejected,
 }

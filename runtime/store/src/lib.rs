@@ -32,12 +32,16 @@ pub const MAX_VALUE_BYTES: usize = 64 << 10;
 /// Why a key-value operation failed; mirrors `kv-error` in `wit/world.wit`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum KvError {
+    /// The key is empty or longer than [`MAX_KEY_BYTES`].
     #[error("keys must be 1 to {MAX_KEY_BYTES} bytes")]
     InvalidKey,
+    /// The value is longer than [`MAX_VALUE_BYTES`].
     #[error("values must be at most {MAX_VALUE_BYTES} bytes")]
     ValueTooLarge,
+    /// The write would take the tenant's keys plus values past its `kv_bytes` quota.
     #[error("the tenant's key-value quota is used up")]
     QuotaExceeded,
+    /// The store failed; the script may try again later. Carries why.
     #[error("the key-value store is unavailable: {0}")]
     Unavailable(String),
 }
@@ -45,8 +49,11 @@ pub enum KvError {
 /// A key-value store partitioned by tenant. Implementations enforce the per-tenant quota;
 /// callers have already checked key and value sizes with [`check_key`] and [`check_value`].
 pub trait KeyValueStore: Send + Sync {
+    /// The value stored under `key` for `tenant`, if any.
     fn get(&self, tenant: &str, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    /// Stores `value` under `key`, replacing what was there, within the tenant's quota.
     fn set(&self, tenant: &str, key: &str, value: &[u8]) -> Result<(), KvError>;
+    /// Removes `key`; removing a key that is not there is not an error.
     fn delete(&self, tenant: &str, key: &str) -> Result<(), KvError>;
     /// The tenant's keys that start with `prefix`, in byte order, one page at a time (the
     /// cursor is the last key of the previous page): what the tenant inspects over the API.
@@ -63,7 +70,9 @@ pub trait KeyValueStore: Send + Sync {
 /// One key in a listing, with the size of its value.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct KvEntry {
+    /// The key, as the script set it.
     pub key: String,
+    /// Length of the value, in bytes (the key not counted).
     pub size_bytes: usize,
 }
 
@@ -96,12 +105,22 @@ pub fn check_value(value: &[u8]) -> Result<(), KvError> {
 /// The store failed. Not the client's fault: the API answers 500/503 with this message.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// The store could not be opened (directory unusable, locked by another process, or
+    /// written by an incompatible build); carries why.
     #[error("the data directory cannot be used: {0}")]
     Open(String),
+    /// A read or write failed, or was refused as invalid; carries why.
     #[error("storage failed: {0}")]
     Backend(String),
+    /// Stored data cannot be decoded, or an index points at something missing.
     #[error("stored data is corrupt ({what}): {detail}")]
-    Corrupt { what: String, detail: String },
+    Corrupt {
+        /// Which data, e.g. "tenant t_…" or "database files".
+        what: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Creating something that must be unique found it already there; carries what.
     #[error("{0} already exists")]
     Conflict(String),
 }
@@ -113,20 +132,28 @@ pub trait Store: Send + Sync {
     // ── operator ──
     /// Hex SHA-256 of the operator token, once one was set.
     fn operator_token_sha256(&self) -> Result<Option<String>, StoreError>;
+    /// Sets or replaces the operator token's hex SHA-256.
     fn set_operator_token_sha256(&self, sha256: &str) -> Result<(), StoreError>;
 
     // ── tenants ──
     /// Fails with `Conflict` if the id exists.
     fn create_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    /// The tenant with this id, if any (disabled ones included).
     fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError>;
+    /// Replaces the stored tenant that has `tenant.id`.
     fn update_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
     /// Ordered by id.
     fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError>;
 
     // ── API keys ──
+    /// Creates or replaces the key with `key.id`; fails with `Conflict` if another key has
+    /// the same secret hash.
     fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+    /// The key whose secret hashes to `sha256` (hex), revoked or not: the caller decides.
     fn api_key_by_secret_sha256(&self, sha256: &str) -> Result<Option<ApiKey>, StoreError>;
+    /// The key with this id, revoked or not.
     fn api_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError>;
+    /// The tenant's keys, ordered by id, revoked ones included.
     fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>, StoreError>;
 
     // ── modules ──
@@ -141,6 +168,7 @@ pub trait Store: Send + Sync {
         wasm: &[u8],
         artifact: &[u8],
     ) -> Result<ModuleVersion, StoreError>;
+    /// The module's versions and pin; `None` if it was never uploaded.
     fn module(&self, tenant_id: &str, name: &str) -> Result<Option<ModuleSummary>, StoreError>;
     /// Ordered by name.
     fn list_modules(&self, tenant_id: &str) -> Result<Vec<ModuleSummary>, StoreError>;
@@ -151,12 +179,14 @@ pub trait Store: Send + Sync {
         name: &str,
         version: Option<u32>,
     ) -> Result<(), StoreError>;
+    /// One version's component bytes, as uploaded; `None` if there is no such version.
     fn module_wasm(
         &self,
         tenant_id: &str,
         name: &str,
         version: u32,
     ) -> Result<Option<Vec<u8>>, StoreError>;
+    /// One version's precompiled artifact; `None` if there is no such version.
     fn module_artifact(
         &self,
         tenant_id: &str,
@@ -173,7 +203,9 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
 
     // ── prompts ──
+    /// Creates or replaces the prompt named in `meta`, with its WAV file's bytes.
     fn put_prompt(&self, meta: &PromptMeta, wav: &[u8]) -> Result<(), StoreError>;
+    /// A prompt's metadata and WAV bytes; `None` if the tenant has none by that name.
     fn prompt(
         &self,
         tenant_id: &str,
@@ -185,11 +217,13 @@ pub trait Store: Send + Sync {
         tenant_id: &str,
         page: &PageRequest,
     ) -> Result<Page<PromptMeta>, StoreError>;
+    /// Deletes a prompt and its WAV bytes; returns whether it existed.
     fn delete_prompt(&self, tenant_id: &str, name: &str) -> Result<bool, StoreError>;
 
     // ── calls ──
     /// Creates or replaces a call's summary and (JSON) record.
     fn put_call(&self, summary: &CallSummary, record_json: &[u8]) -> Result<(), StoreError>;
+    /// A call's summary and JSON record; `None` if the tenant has no such call.
     fn call(
         &self,
         tenant_id: &str,
@@ -209,6 +243,7 @@ pub trait Store: Send + Sync {
     /// Creates or replaces a call's recording (a WAV file). Stored before the call's final
     /// summary, so a summary with `has_recording` always has one to read.
     fn put_recording(&self, tenant_id: &str, call_id: &str, wav: &[u8]) -> Result<(), StoreError>;
+    /// A call's recording (WAV bytes); `None` if none was stored.
     fn recording(&self, tenant_id: &str, call_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Makes every write so far durable.

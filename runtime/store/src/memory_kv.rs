@@ -18,6 +18,7 @@ struct TenantSpace {
 }
 
 impl MemoryKeyValue {
+    /// An empty store allowing each tenant `quota_bytes` of keys plus values.
     pub fn new(quota_bytes: usize) -> Self {
         Self {
             quota_bytes,

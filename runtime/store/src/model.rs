@@ -40,10 +40,13 @@ impl Default for Quotas {
 pub struct Tenant {
     /// `t_` followed by 16 hex digits.
     pub id: String,
+    /// Display name, as the operator set it.
     pub name: String,
+    /// When the tenant was created, in ms since the Unix epoch.
     pub created_at_ms: u64,
     /// A disabled tenant's keys still authenticate, but its calls are refused.
     pub disabled: bool,
+    /// The tenant's limits.
     pub quotas: Quotas,
     /// Voice calls keep their mixed audio with the call record (set by the operator; off
     /// unless asked for, since a recording costs 32 KB per second of call).
@@ -56,31 +59,41 @@ pub struct Tenant {
 pub struct ApiKey {
     /// `k_` followed by 12 hex digits; shown in listings, not secret.
     pub id: String,
+    /// The tenant the key acts for.
     pub tenant_id: String,
     /// Hex SHA-256 of the full secret key.
     pub secret_sha256: String,
+    /// Free text from whoever issued the key, to tell keys apart (may be empty).
     pub label: String,
+    /// When the key was issued, in ms since the Unix epoch.
     pub created_at_ms: u64,
+    /// A revoked key no longer authenticates; it is kept for listings.
     pub revoked: bool,
 }
 
 /// One uploaded version of a module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleVersion {
+    /// The tenant that uploaded it.
     pub tenant_id: String,
+    /// The module's name, unique within the tenant.
     pub name: String,
     /// 1, 2, 3… per (tenant, name), assigned by the store.
     pub version: u32,
     /// Hex SHA-256 of the component bytes.
     pub digest: String,
+    /// Size of the component as uploaded, in bytes.
     pub size_bytes: u64,
+    /// When the version was uploaded, in ms since the Unix epoch.
     pub created_at_ms: u64,
 }
 
 /// A module and its versions, for listings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleSummary {
+    /// The module's name, unique within the tenant.
     pub name: String,
+    /// Every uploaded version.
     pub versions: Vec<ModuleVersion>,
     /// The pinned version, or `None` for "the latest".
     pub pinned: Option<u32>,
@@ -99,12 +112,19 @@ impl ModuleSummary {
 /// A recorded prompt's metadata (the WAV bytes are stored beside it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptMeta {
+    /// The tenant that uploaded it.
     pub tenant_id: String,
+    /// The name scripts play it by, unique within the tenant.
     pub name: String,
+    /// Size of the WAV file, in bytes.
     pub size_bytes: u64,
+    /// Playing time, in ms.
     pub duration_ms: u32,
+    /// The file's own sample rate, in Hz (played resampled to each call's codec).
     pub sample_rate: u32,
+    /// Channels in the file: 1 or 2 (stereo is mixed to mono for playing).
     pub channels: u16,
+    /// When it was uploaded, in ms since the Unix epoch.
     pub created_at_ms: u64,
 }
 
@@ -125,15 +145,23 @@ pub enum CallStatus {
 /// A call as listed: enough to filter and sort, without the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallSummary {
+    /// The call's id, unique within the tenant.
     pub call_id: String,
+    /// The tenant the call belongs to.
     pub tenant_id: String,
+    /// Name of the module (script) that ran the call.
     pub module: String,
+    /// Which version of that module ran it.
     pub module_version: u32,
+    /// Live, or how the call ended.
     pub status: CallStatus,
+    /// When the call was created, in ms since the Unix epoch.
     pub created_at_ms: u64,
+    /// When the call ended, in ms since the Unix epoch; `None` while live.
     pub ended_at_ms: Option<u64>,
     /// Intent level letter (`A`…`F`) if the script set one.
     pub intent: Option<String>,
+    /// The disposition the script set in its outcome (free text), if any.
     pub disposition: Option<String>,
     /// The call's audio was recorded and is stored beside its record.
     #[serde(default)]
@@ -143,9 +171,11 @@ pub struct CallSummary {
 /// Which calls to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallFilter {
+    /// Only calls run by the module of this name.
     pub module: Option<String>,
     /// Intent level letter.
     pub intent: Option<String>,
+    /// Only calls with this status.
     pub status: Option<CallStatus>,
     /// Created at or after (ms since the Unix epoch).
     pub since_ms: Option<u64>,
@@ -156,13 +186,17 @@ pub struct CallFilter {
 /// Cursor pagination: `limit` items after the opaque `after` cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
+    /// The `next` cursor of the previous page; `None` for the first page.
     pub after: Option<String>,
+    /// Most items to return; backends treat 0 as 1.
     pub limit: usize,
 }
 
 /// One page and the cursor for the next, if there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Page<T> {
+    /// At most `limit` items, in the listing's order.
     pub items: Vec<T>,
+    /// Cursor to pass as `after` for the next page; `None` on the last page.
     pub next: Option<String>,
 }

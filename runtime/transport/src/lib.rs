@@ -2,14 +2,14 @@
 //! customer input to a [`huashu_calls::CallDriver`] (or, with audio, a
 //! [`huashu_calls::VoiceCall`]) and sends back what the bot does.
 //!
-//! - [`text_ws`] — the console's call WebSocket: JSON for text calls, plus binary audio
+//! - `text_ws` — the console's call WebSocket: JSON for text calls, plus binary audio
 //!   frames (16 kHz PCM or Opus) for voice calls from the browser.
-//! - [`twilio`] — Twilio Media Streams, the protocol telephony gateways speak.
+//! - `twilio` — Twilio Media Streams, the protocol telephony gateways speak.
 //!
 //! Both close their sockets with the codes below, so a client reads them one way.
 
-pub mod text_ws;
-pub mod twilio;
+mod text_ws;
+mod twilio;
 
 use std::sync::Arc;
 

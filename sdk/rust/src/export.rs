@@ -36,8 +36,22 @@ use std::cell::RefCell;
 #[macro_export]
 macro_rules! export_dialogue {
     ($script:ty) => {
+        /// The script's entry point: one event in, the script's actions out. The component
+        /// export calls it; on the host it is what makes the script's code reachable.
+        #[doc(hidden)]
+        pub fn __huashu_dialogue_handle(
+            event: $crate::Event,
+            elapsed_ms: u64,
+        ) -> $crate::__private::Vec<$crate::Action> {
+            ::std::thread_local! {
+                static SCRIPT: ::core::cell::RefCell<::core::option::Option<$script>> =
+                    const { ::core::cell::RefCell::new(::core::option::Option::None) };
+            }
+            SCRIPT.with(|script| $crate::__private::handle_event(script, event, elapsed_ms))
+        }
+
+        #[cfg(target_family = "wasm")]
         const _: () = {
-            #[allow(dead_code, reason = "constructed by the component export, wasm only")]
             struct HuashuScriptExport;
 
             impl $crate::__private::Guest for HuashuScriptExport {
@@ -45,15 +59,10 @@ macro_rules! export_dialogue {
                     event: $crate::Event,
                     elapsed_ms: u64,
                 ) -> $crate::__private::Vec<$crate::Action> {
-                    ::std::thread_local! {
-                        static SCRIPT: ::core::cell::RefCell<::core::option::Option<$script>> =
-                            const { ::core::cell::RefCell::new(::core::option::Option::None) };
-                    }
-                    SCRIPT.with(|script| $crate::__private::handle_event(script, event, elapsed_ms))
+                    __huashu_dialogue_handle(event, elapsed_ms)
                 }
             }
 
-            #[cfg(target_family = "wasm")]
     $crate::bindings::export!(HuashuScriptExport with_types_in $crate::bindings);
         };
     };

@@ -63,9 +63,13 @@ pub enum VoiceEvent {
 /// What woke [`VoiceCall::wait`]; hand it to [`VoiceCall::handle`].
 #[derive(Debug)]
 pub enum Wake {
+    /// The recogniser heard something (speech started, a partial or final transcript).
     Recognised(CallerInput),
+    /// The pacer's next frame (or mark) is due.
     Pacer(PacerEvent),
+    /// The session's next deadline (a timer, no-input, the call's length) has come.
     Deadline,
+    /// The server asked live calls to end.
     Shutdown,
 }
 
@@ -166,10 +170,12 @@ impl CallService {
 }
 
 impl VoiceCall {
+    /// The call's session driver (record, span, id).
     pub fn driver(&self) -> &CallDriver {
         &self.driver
     }
 
+    /// Whether the call has ended (its last audio may still be going out).
     pub fn is_ended(&self) -> bool {
         self.driver.is_ended()
     }

@@ -21,6 +21,7 @@ pub struct VoiceServices {
 }
 
 impl VoiceServices {
+    /// The speech engines and the shared cache of encoded audio, over `store`'s prompts.
     pub fn new(
         store: Arc<dyn Store>,
         cache: Arc<PromptCache>,
@@ -35,10 +36,12 @@ impl VoiceServices {
         }
     }
 
+    /// The speech recogniser calls listen with.
     pub fn recognizer(&self) -> &Arc<dyn SpeechRecognizer> {
         &self.asr
     }
 
+    /// Prompts and synthesised speech, encoded once per codec and shared by all calls.
     pub fn cache(&self) -> &Arc<PromptCache> {
         &self.cache
     }

@@ -60,29 +60,43 @@ pub trait SpeechRecognizer: Send + Sync {
 /// Why speech could not be recognised. Messages are for the operator.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AsrError {
+    /// A file the backend needs is missing; installing the named package provides it.
     #[error(
         "the speech recogniser's {what} is not installed: install the Debian package \
          `{package}` (./scripts/setup does)"
     )]
     NotInstalled {
+        /// What is missing, e.g. "US English model".
         what: &'static str,
+        /// The Debian package that provides it.
         package: &'static str,
     },
+    /// The engine could not be set up for this recognition (decoder, grammar, dictionary,
+    /// runtime); carries why.
     #[error("the speech recogniser could not start: {0}")]
     Engine(String),
+    /// Every decoder is in use; carries the limit.
     #[error("all {0} speech recognisers are busy; allow more decoders or admit fewer calls")]
     Busy(usize),
+    /// A frame passed to `feed` was not 20 ms of 16 kHz audio; carries its length in
+    /// samples.
     #[error("a frame has {0} samples; canonical frames have {FRAME_SAMPLES} (16 kHz, 20 ms)")]
     FrameSize(usize),
+    /// The backend is [`AUDIO_QUEUE_FRAMES`] frames behind and the frame was refused.
     #[error(
         "the speech recogniser is more than {AUDIO_QUEUE_FRAMES} frames behind; the server \
          is overloaded"
     )]
     Overloaded,
+    /// A frame was fed after `finish`, or after the backend stopped (its reason follows in
+    /// the events).
     #[error("the recognition has already finished")]
     Finished,
+    /// The engine failed mid-utterance, or stopped without a final transcript; carries why.
     #[error("decoding failed: {0}")]
     Decode(String),
+    /// The ASR server's URL is unusable, or the server could not be reached or broke the
+    /// protocol; carries why.
     #[error("the speech recognition server failed: {0}")]
     Server(String),
 }

@@ -41,6 +41,8 @@ pub struct VoskWs {
 }
 
 impl VoskWs {
+    /// A recogniser for the server at `url`, which must be `ws://` (no TLS). Nothing
+    /// connects until a recognition starts.
     pub fn new(url: impl Into<String>) -> Result<Self, AsrError> {
         let url = url.into();
         if !url.starts_with("ws://") {

@@ -41,9 +41,14 @@ struct Index {
 /// How the cache is doing, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheStats {
+    /// Requests served from the cache, including those that waited on another caller's
+    /// synthesis.
     pub hits: u64,
+    /// Requests that ran the engine (failures included).
     pub misses: u64,
+    /// Sentences held now, including ones still being synthesised.
     pub entries: usize,
+    /// Bytes counted against the budget now: samples plus the voice and text keys.
     pub bytes: usize,
 }
 
@@ -57,6 +62,8 @@ pub struct TtsCache {
 }
 
 impl TtsCache {
+    /// Wraps `engine` with a cache holding at most `budget_bytes` (samples plus keys); a
+    /// sentence larger than the whole budget is returned but not kept.
     pub fn new(engine: Arc<dyn TextToSpeech>, budget_bytes: usize) -> Self {
         Self {
             engine,
@@ -67,6 +74,7 @@ impl TtsCache {
         }
     }
 
+    /// Counters so far, and what the cache holds now.
     pub fn stats(&self) -> CacheStats {
         let index = self.index();
         CacheStats {

@@ -73,6 +73,7 @@ impl EspeakTts {
         self
     }
 
+    /// The configured eSpeak voice names; the first is the default.
     pub fn voices(&self) -> &[String] {
         &self.voices
     }

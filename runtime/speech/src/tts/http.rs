@@ -56,6 +56,8 @@ impl HttpTts {
         Self::with_timeout(url, DEFAULT_TIMEOUT)
     }
 
+    /// A service at `url` (`http://` only: no TLS) with a deadline of `timeout` for each
+    /// whole request, connection and response body included.
     pub fn with_timeout(url: impl Into<String>, timeout: Duration) -> Result<Self, TtsError> {
         let url = url.into();
         if !url.starts_with("http://") {

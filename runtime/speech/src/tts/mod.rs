@@ -31,23 +31,26 @@ pub struct Speech {
 }
 
 impl Speech {
+    /// Wraps canonical 16 kHz mono samples.
     pub fn new(samples: impl Into<Arc<[i16]>>) -> Self {
         Self {
             samples: samples.into(),
         }
     }
 
+    /// The canonical 16 kHz mono samples.
     pub fn samples(&self) -> &[i16] {
         &self.samples
     }
 
+    /// Playing time, in ms, rounded down.
     pub fn duration_ms(&self) -> u64 {
         self.samples.len() as u64 * 1000 / u64::from(CANONICAL_RATE)
     }
 
     /// Memory the samples take, for the cache's budget.
     pub fn bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.samples)
+        size_of_val(&*self.samples)
     }
 }
 
@@ -75,26 +78,47 @@ pub async fn synthesize(
 /// operator's.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TtsError {
+    /// The text is empty or only whitespace.
     #[error("there is no text to speak")]
     EmptyText,
+    /// The text is longer than the backend speaks in one request.
     #[error("the text is {chars} characters long; at most {max} can be spoken at once")]
-    TextTooLong { chars: usize, max: usize },
+    TextTooLong {
+        /// Length of the text, in characters (not bytes).
+        chars: usize,
+        /// The backend's limit, in characters.
+        max: usize,
+    },
+    /// The voice is not one the backend has, or not a valid voice name.
     #[error("unknown voice `{voice}` (available: {available})")]
-    UnknownVoice { voice: String, available: String },
+    UnknownVoice {
+        /// The voice asked for (shortened if very long).
+        voice: String,
+        /// The voices on offer, or a description of the names accepted.
+        available: String,
+    },
+    /// The engine's program is not installed; installing the named package provides it.
     #[error(
         "the text-to-speech engine `{engine}` is not installed: install the Debian package \
          `{package}` (./scripts/setup does)"
     )]
     EngineMissing {
+        /// The program that is missing, e.g. `espeak-ng`.
         engine: &'static str,
+        /// The Debian package that provides it.
         package: &'static str,
     },
+    /// The local engine failed to start, run or produce output; carries why.
     #[error("the text-to-speech engine failed: {0}")]
     Engine(String),
+    /// Synthesis passed its deadline; carries the deadline in ms.
     #[error("the text-to-speech engine took longer than {0} ms")]
     TimedOut(u64),
+    /// The HTTP service is misconfigured, unreachable, answered with an error status or
+    /// sent too much; carries why.
     #[error("the text-to-speech service failed: {0}")]
     Service(String),
+    /// The engine's WAV output could not be read or converted to canonical audio.
     #[error("the text-to-speech engine returned unusable audio: {0}")]
     Audio(#[from] AudioError),
 }

@@ -45,8 +45,11 @@ const PHONES_SEARCH: &CStr = c"phones";
 /// The files of an acoustic model, dictionary and language model.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// Directory of the acoustic model (PocketSphinx's `-hmm`; holds `mdef`).
     pub acoustic: PathBuf,
+    /// The binary n-gram language model file (`-lm`), for speech without usable hints.
     pub language: PathBuf,
+    /// The pronunciation dictionary file (`-dict`).
     pub dictionary: PathBuf,
 }
 
