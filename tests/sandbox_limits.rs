@@ -5,6 +5,7 @@
 mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use huashu_contract::{Party, ScriptFailure};
 use huashu_sandbox::{
@@ -109,6 +110,36 @@ fn an_infinite_loop_ends_only_its_call_at_the_cpu_budget() {
         Some(ScriptFailure::CpuPerEvent { limit_ms: 50 })
     );
     assert_fallback(&looping.record);
+    assert_completed(&polite.record);
+}
+
+#[test]
+fn a_sleeping_script_ends_only_its_call_at_the_wall_clock_limit() {
+    let fixture = fixture();
+    let rt = support::two_worker_runtime();
+    let limits = Limits {
+        wall_per_event: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let (asleep, asleep_later, polite) = rt.block_on(async {
+        let (f1, f2, f3) = (fixture.clone(), fixture.clone(), fixture.clone());
+        let (l1, l2) = (limits.clone(), limits.clone());
+        let asleep = tokio::spawn(async move { call(&f1, "sleep", l1).await });
+        let later = tokio::spawn(async move { call(&f2, "late-sleep", l2).await });
+        let polite = tokio::spawn(async move { call(&f3, "polite", Limits::default()).await });
+        (
+            asleep.await.expect("join"),
+            later.await.expect("join"),
+            polite.await.expect("join"),
+        )
+    });
+    for result in [&asleep, &asleep_later] {
+        assert_eq!(
+            result.record.error,
+            Some(ScriptFailure::WallClockPerEvent { limit_ms: 200 })
+        );
+        assert_fallback(&result.record);
+    }
     assert_completed(&polite.record);
 }
 

@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::server::{Server, create_tenant};
+use support::server::{Server, create_call, create_tenant, upload};
 use support::ws::TextCall;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -12,27 +12,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-/// Uploads a guest as `name`; returns the version.
-fn upload(server: &Server, key: &str, name: &str, guest: &str) -> u64 {
-    let (status, body) = server
-        .client(key)
-        .put_bytes(&format!("/v1/modules/{name}"), &support::guest_bytes(guest));
-    assert_eq!(status, 201, "{body}");
-    body["version"].as_u64().expect("version")
-}
-
-fn create_call(server: &Server, key: &str, module: &str, variables: Value) -> (String, String) {
-    let (status, body) = server.client(key).post(
-        "/v1/calls",
-        json!({ "module": module, "variables": variables }),
-    );
-    assert_eq!(status, 201, "{body}");
-    (
-        body["call_id"].as_str().expect("call_id").to_owned(),
-        body["ws_url"].as_str().expect("ws_url").to_owned(),
-    )
 }
 
 /// The birthday-coupon acceptance, typed over the WebSocket.

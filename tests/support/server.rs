@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The operator token every test server starts with.
 pub const OPERATOR_TOKEN: &str = "op_test_operator_token_0123456789";
@@ -210,6 +210,28 @@ impl Client {
         let (status, _, body) = self.get_bytes(path);
         (status, String::from_utf8_lossy(&body).into_owned())
     }
+}
+
+/// Uploads a guest component as module `name`; returns the version.
+pub fn upload(server: &Server, key: &str, name: &str, guest: &str) -> u64 {
+    let (status, body) = server
+        .client(key)
+        .put_bytes(&format!("/v1/modules/{name}"), &super::guest_bytes(guest));
+    assert_eq!(status, 201, "{body}");
+    body["version"].as_u64().expect("version")
+}
+
+/// Creates a text call of `module` with `variables`: (call id, WebSocket URL).
+pub fn create_call(server: &Server, key: &str, module: &str, variables: Value) -> (String, String) {
+    let (status, body) = server.client(key).post(
+        "/v1/calls",
+        json!({ "module": module, "variables": variables }),
+    );
+    assert_eq!(status, 201, "{body}");
+    (
+        body["call_id"].as_str().expect("call_id").to_owned(),
+        body["ws_url"].as_str().expect("ws_url").to_owned(),
+    )
 }
 
 /// Creates a tenant; returns (tenant id, API key).

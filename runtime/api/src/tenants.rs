@@ -158,6 +158,7 @@ pub struct QuotaUpdate {
     memory_bytes: Option<u64>,
     cpu_per_event_ms: Option<u64>,
     cpu_per_call_ms: Option<u64>,
+    wall_per_event_ms: Option<u64>,
     max_module_bytes: Option<u64>,
     kv_bytes: Option<u64>,
 }
@@ -177,6 +178,11 @@ fn check_quotas(q: &Quotas) -> ApiResult<()> {
     if q.cpu_per_call_ms < q.cpu_per_event_ms {
         return Err(ApiError::bad_request(
             "`cpu_per_call_ms` must be at least `cpu_per_event_ms`",
+        ));
+    }
+    if q.wall_per_event_ms < q.cpu_per_event_ms || q.wall_per_event_ms > 10_000 {
+        return Err(ApiError::bad_request(
+            "`wall_per_event_ms` must be at least `cpu_per_event_ms` and at most 10000",
         ));
     }
     if q.max_module_bytes > super::MAX_BODY_BYTES as u64 {
@@ -210,6 +216,7 @@ pub async fn update(
         t.memory_bytes = q.memory_bytes.unwrap_or(t.memory_bytes);
         t.cpu_per_event_ms = q.cpu_per_event_ms.unwrap_or(t.cpu_per_event_ms);
         t.cpu_per_call_ms = q.cpu_per_call_ms.unwrap_or(t.cpu_per_call_ms);
+        t.wall_per_event_ms = q.wall_per_event_ms.unwrap_or(t.wall_per_event_ms);
         t.max_module_bytes = q.max_module_bytes.unwrap_or(t.max_module_bytes);
         t.kv_bytes = q.kv_bytes.unwrap_or(t.kv_bytes);
     }

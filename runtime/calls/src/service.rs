@@ -493,6 +493,7 @@ pub(crate) fn limits_for(tenant: &Tenant) -> Limits {
         memory_bytes: q.memory_bytes,
         cpu_per_event: Duration::from_millis(q.cpu_per_event_ms),
         cpu_per_call: Duration::from_millis(q.cpu_per_call_ms),
+        wall_per_event: Duration::from_millis(q.wall_per_event_ms),
         ..Limits::default()
     }
 }

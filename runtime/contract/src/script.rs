@@ -65,6 +65,13 @@ pub enum ScriptFailure {
         /// The per-event budget, in milliseconds of CPU time.
         limit_ms: u64,
     },
+    /// One `handle` call (or the instance's start) took longer than allowed by the clock,
+    /// whatever it was doing: sleeping, or waiting on something that does not answer.
+    #[error("the script took more than {limit_ms} ms to answer one event")]
+    WallClockPerEvent {
+        /// The per-event limit, in milliseconds of wall-clock time.
+        limit_ms: u64,
+    },
     /// The call's handlers together ran over the per-call CPU budget.
     #[error("the script used more than {limit_ms} ms of CPU in total on this call")]
     CpuPerCall {

@@ -2,6 +2,7 @@
 //! hang-up. Every way a guest can misbehave ends here as a [`ScriptFailure`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, UpdateDeadline};
@@ -36,6 +37,8 @@ pub struct ScriptInstance {
     clock: CallClock,
     budget: Arc<CpuBudget>,
     actions_limit: usize,
+    /// Wall-clock time one event may take.
+    wall_limit: Duration,
     string_limit: usize,
     /// Set after the first failure: the instance is never entered again.
     failed: Option<ScriptFailure>,
@@ -82,9 +85,14 @@ impl ScriptInstance {
         });
         store.set_epoch_deadline(1);
 
-        let (instantiated, _) = budget
-            .metered(module.pre.instantiate_async(&mut store))
-            .await;
+        let wall_limit = limits.wall_per_event;
+        let instantiated = tokio::time::timeout(
+            wall_limit,
+            budget.metered(module.pre.instantiate_async(&mut store)),
+        )
+        .await
+        .map_err(|_| wall_clock_failure(wall_limit))?
+        .0;
         let bindings =
             instantiated.map_err(|error| match classify(&mut store, &budget, error) {
                 ScriptFailure::Trap { message, .. } => ScriptFailure::Instantiate(message),
@@ -96,6 +104,7 @@ impl ScriptInstance {
             clock,
             budget,
             actions_limit: limits.actions_per_event,
+            wall_limit,
             string_limit: limits.string_bytes,
             failed: None,
         })
@@ -118,9 +127,18 @@ impl ScriptInstance {
         self.store.set_epoch_deadline(1);
         let budget = self.budget.clone();
         let script = self.bindings.huashu_dialogue_script();
-        let (result, cpu) = budget
-            .metered(script.call_handle(&mut self.store, &wit_event, elapsed))
-            .await;
+        // Dropping the guest's future mid-call leaves the instance unusable: it is marked
+        // failed and the call ends with the fallback.
+        let Ok((result, cpu)) = tokio::time::timeout(
+            self.wall_limit,
+            budget.metered(script.call_handle(&mut self.store, &wit_event, elapsed)),
+        )
+        .await
+        else {
+            let failure = wall_clock_failure(self.wall_limit);
+            self.failed = Some(failure.clone());
+            return Err(failure);
+        };
         let wit_actions = match result {
             Ok(actions) => actions,
             Err(error) => return Err(classify(&mut self.store, &self.budget, error)),
@@ -152,6 +170,12 @@ impl ScriptInstance {
             });
         }
         Ok(())
+    }
+}
+
+fn wall_clock_failure(limit: Duration) -> ScriptFailure {
+    ScriptFailure::WallClockPerEvent {
+        limit_ms: limit.as_millis() as u64,
     }
 }
 

@@ -23,6 +23,12 @@ pub struct Limits {
     /// CPU the whole call may use, so a script cannot stay just under the per-event limit
     /// forever.
     pub cpu_per_call: Duration,
+    /// Wall-clock time one event (or the instance's start) may take, whatever the guest
+    /// does. A sleeping guest, or one blocked on a WASI pollable, uses no CPU, so only a
+    /// clock ends it. A turn takes microseconds of CPU plus a key-value flush (milliseconds);
+    /// 500 ms is far above that and still ends a stuck script before a caller hears more
+    /// than half a second of dead air or waits on a hang-up.
+    pub wall_per_event: Duration,
     /// Actions in one reply. A turn rarely needs more than five.
     pub actions_per_event: usize,
     /// Bytes in any one string of an action or log line. A spoken sentence is < 1 KiB.
@@ -40,6 +46,7 @@ impl Default for Limits {
             table_elements: 20_000,
             cpu_per_event: Duration::from_millis(50),
             cpu_per_call: Duration::from_secs(5),
+            wall_per_event: Duration::from_millis(500),
             actions_per_event: 64,
             string_bytes: 16 << 10,
             log_bytes_per_call: 64 << 10,

@@ -15,6 +15,9 @@ pub struct Quotas {
     pub cpu_per_event_ms: u64,
     /// CPU a whole call may use, in milliseconds.
     pub cpu_per_call_ms: u64,
+    /// Wall-clock time the script may take to answer one event, in milliseconds: ends a
+    /// script that sleeps or waits on something that never answers.
+    pub wall_per_event_ms: u64,
     /// Largest module upload, in bytes.
     pub max_module_bytes: u64,
     /// Key-value space (keys plus values), in bytes.
@@ -28,6 +31,7 @@ impl Default for Quotas {
             memory_bytes: 64 << 20,
             cpu_per_event_ms: 50,
             cpu_per_call_ms: 5_000,
+            wall_per_event_ms: 500,
             // Rust scripts are ~100 KiB; Python and JavaScript components 12–18 MB.
             max_module_bytes: 32 << 20,
             kv_bytes: 1 << 20,

@@ -83,6 +83,7 @@ export function describeFailure(failure) {
     case 'trap': return `the script crashed: ${d.message}`;
     case 'cpu_per_event': return `the script used more than its ${d.limit_ms} ms of CPU on one event`;
     case 'cpu_per_call': return `the script used more than its ${d.limit_ms} ms of CPU on the call`;
+    case 'wall_clock_per_event': return `the script took more than ${d.limit_ms} ms to answer one event`;
     case 'memory': return `the script needed more than its ${d.limit_bytes} bytes of memory`;
     case 'too_many_actions': return `the script returned ${d.count} actions at once (the limit is ${d.limit})`;
     case 'string_too_long': return `the script returned a string of ${d.bytes} bytes (the limit is ${d.limit})`;

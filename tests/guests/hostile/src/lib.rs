@@ -67,6 +67,11 @@ fn misbehave(mode: &str) -> Vec<Action> {
         "stdout-flood" => loop {
             println!("{}", "noise ".repeat(100));
         },
+        // Blocks on a WASI clock pollable: no CPU used, so only a wall clock ends it.
+        "sleep" => {
+            std::thread::sleep(std::time::Duration::from_secs(3_600));
+            vec![say("睡醒了")]
+        }
         _ => vec![say("您好，这里是测试。请问您现在方便吗？"), listen()],
     }
 }
@@ -87,9 +92,12 @@ impl Guest for Hostile {
                 misbehave(&mode)
             }
             Event::FinalTranscript(t) => {
-                // `late-trap` behaves at first and fails on the customer's answer.
-                if MODE.with(|m| m.borrow().as_str() == "late-trap") {
-                    panic!("late failure after hearing `{}`", t.text);
+                // `late-trap` behaves at first and fails on the customer's answer;
+                // `late-sleep` falls asleep on it.
+                match MODE.with(|m| m.borrow().clone()).as_str() {
+                    "late-trap" => panic!("late failure after hearing `{}`", t.text),
+                    "late-sleep" => return misbehave("sleep"),
+                    _ => {}
                 }
                 log::write(Level::Info, &format!("heard: {}", t.text));
                 let _ = kv::set("last-answer", t.text.as_bytes());
