@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::server::{Server, create_call, create_tenant, upload};
+use support::twilio::TwilioCall;
 use support::ws::TextCall;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -60,6 +61,110 @@ fn a_sleeping_script_ends_its_call_and_frees_its_quota_slot() {
         json!({ "module": "bot", "variables": { "mode": "polite" } }),
     );
     assert_eq!(status, 201, "the quota slot is free again: {body}");
+}
+
+/// Playing a prompt the tenant never uploaded fails the script on a text call as it does on a
+/// voice call: the fallback runs and the record names the prompt.
+#[test]
+fn a_missing_prompt_fails_a_text_call_as_it_fails_a_voice_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "bot", "hostile");
+    let (call_id, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "missing-prompt" }));
+    runtime().block_on(async {
+        let mut call = TextCall::connect(&ws_url).await;
+        let error = call
+            .until(|m| m["type"] == "error")
+            .await
+            .expect("an error message");
+        assert_eq!(error["failure"]["kind"], "invalid_action", "{error}");
+        call.until_closed().await;
+        assert!(call.said().iter().any(|s| s.contains("非常抱歉")));
+    });
+    let (_, record) = server.client(&key).get(&format!("/v1/calls/{call_id}"));
+    assert_eq!(record["status"], "failed", "{record}");
+    let error = &record["record"]["error"];
+    assert_eq!(error["kind"], "invalid_action", "{record}");
+    assert!(
+        error["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("no-such-prompt")),
+        "{record}"
+    );
+}
+
+/// A text call's token presented on the Twilio endpoint is refused there and not used up:
+/// tokens are per channel.
+#[test]
+fn a_call_token_works_only_on_its_own_channels_endpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "bot", "hostile");
+    let (_, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "polite" }));
+    let token = ws_url
+        .split("token=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .expect("the WebSocket URL carries the token")
+        .to_owned();
+    runtime().block_on(async {
+        let mut twilio = TwilioCall::start(&server.base, json!({ "huashu_key": token })).await;
+        let (code, reason) = twilio.until_closed().await;
+        assert_eq!(code, 4004, "{reason}");
+        assert!(reason.contains("`text` channel"), "{reason}");
+
+        let mut call = TextCall::connect(&ws_url).await;
+        call.until_listening()
+            .await
+            .expect("the token still works on the text endpoint");
+    });
+}
+
+/// A module whose initial memory alone is over the tenant's memory limit is refused at
+/// upload, with the reason, instead of being accepted and failing every call.
+#[test]
+fn a_module_that_cannot_start_within_the_memory_limit_is_refused_at_upload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant, key) = create_tenant(&server, "Acme");
+    // 1 MiB, the lowest quota: a Rust component's stack alone is 1 MiB of linear memory.
+    let (status, body) = server.operator().patch(
+        &format!("/v1/tenants/{tenant}"),
+        json!({ "quotas": { "memory_bytes": 1_048_576 } }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let client = server.client(&key);
+    let (status, body) = client.put_bytes("/v1/modules/bot", &support::guest_bytes("hostile"));
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_module");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("memory limit of 1048576 bytes"),
+        "{message}"
+    );
+    assert_eq!(client.get("/v1/modules/bot").0, 404, "nothing was stored");
+}
+
+/// Module and prompt names `.` and `..` are refused: they would read as paths.
+#[test]
+fn dot_names_are_refused_for_modules_and_prompts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    let client = server.client(&key);
+    let wasm = support::guest_bytes("hostile");
+    for name in ["%2E", "%2E%2E", "..."] {
+        let (status, body) = client.put_bytes(&format!("/v1/modules/{name}"), &wasm);
+        assert_eq!(status, 400, "module `{name}`: {body}");
+        let (status, body) = client.put_bytes(&format!("/v1/prompts/{name}"), b"RIFF");
+        assert_eq!(status, 400, "prompt `{name}`: {body}");
+    }
+    assert_eq!(
+        client.get("/v1/modules").1.as_array().map(Vec::len),
+        Some(0)
+    );
 }
 
 /// A sleeping script on one call does not hold up another tenant's call beside it.

@@ -90,7 +90,8 @@ impl From<CallError> for ApiError {
         let (status, code) = match &error {
             CallError::ModuleNotFound(_)
             | CallError::VersionNotFound { .. }
-            | CallError::NotWaiting(_) => (StatusCode::NOT_FOUND, "not_found"),
+            | CallError::NotWaiting(_)
+            | CallError::WrongChannel(_) => (StatusCode::NOT_FOUND, "not_found"),
             CallError::TenantDisabled => (StatusCode::FORBIDDEN, "tenant_disabled"),
             CallError::QuotaExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "quota_exceeded"),
             CallError::BadToken => (StatusCode::UNAUTHORIZED, "bad_token"),

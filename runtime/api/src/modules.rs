@@ -13,14 +13,14 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Json, Path};
 use huashu_sandbox::content_digest;
 use huashu_store::secrets::now_ms;
-use huashu_store::{ModuleSummary, ModuleVersion, valid_name};
+use huashu_store::{ModuleSummary, ModuleVersion, NAME_RULE, valid_name};
 
 fn check_name(name: &str) -> ApiResult<()> {
     if valid_name(name) {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
-            "`{name}` is not a valid name: use 1 to 64 letters, digits, `.`, `_` or `-`"
+            "`{name}` is not a valid name: {NAME_RULE}"
         )))
     }
 }
@@ -52,6 +52,7 @@ pub async fn upload(
     let sandbox = state.calls.sandbox().clone();
     let wasm = body.clone();
     let compiled = off_worker(move || sandbox.compile(&wasm)).await?;
+    state.calls.check_starts(&tenant, &compiled.module).await?;
     let digest = content_digest(&body);
     let store = state.store.clone();
     let (tenant_id, module) = (tenant.id.clone(), name.clone());

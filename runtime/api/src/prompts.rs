@@ -13,7 +13,7 @@ use super::extract::{Body, Path, Query};
 use super::pagination::PageQuery;
 use huashu_media::wav;
 use huashu_store::secrets::now_ms;
-use huashu_store::{Page, PromptMeta, valid_name};
+use huashu_store::{NAME_RULE, Page, PromptMeta, valid_name};
 
 /// Largest prompt: about 10 minutes of 16 kHz mono PCM.
 const MAX_PROMPT_BYTES: usize = 20 << 20;
@@ -26,7 +26,7 @@ pub async fn upload(
 ) -> ApiResult<(StatusCode, JsonResponse<PromptMeta>)> {
     if !valid_name(&name) {
         return Err(ApiError::bad_request(format!(
-            "`{name}` is not a valid name: use 1 to 64 letters, digits, `.`, `_` or `-`"
+            "`{name}` is not a valid name: {NAME_RULE}"
         )));
     }
     if body.len() > MAX_PROMPT_BYTES {

@@ -12,6 +12,7 @@ mod lifecycle;
 mod metered_script;
 mod module_cache;
 mod service;
+mod stored_prompts;
 mod voice;
 
 pub use driver::{CallDriver, DriverUpdate};

@@ -296,7 +296,9 @@ pub(super) mod tests {
             .create_call(&tenant, call_to_bot())
             .await
             .expect("the call is created");
-        let claimed = service.claim(&created.call_id, &created.token).await;
+        let claimed = service
+            .claim(&created.call_id, &created.token, &[Channel::Text])
+            .await;
         assert!(matches!(claimed, Err(CallError::NotWaiting(_))));
         assert_eq!(
             status(&service, &tenant, &created.call_id),
@@ -313,7 +315,7 @@ pub(super) mod tests {
             .await
             .expect("the call is created");
         let pending = service
-            .claim(&created.call_id, &created.token)
+            .claim(&created.call_id, &created.token, &[Channel::Text])
             .await
             .expect("the call is claimed");
         let started = service.start(pending).await;

@@ -12,13 +12,16 @@ use tokio::sync::{Notify, watch};
 use super::driver::CallDriver;
 use super::metered_script::MeteredScript;
 use super::module_cache::{LoadError, ModuleCache};
+use super::stored_prompts::StoredPrompts;
 use super::voice::VoiceServices;
-use huashu_contract::{CallStarted, Channel, Direction};
+use huashu_contract::{CallStarted, Channel, Direction, ScriptFailure};
 use huashu_metrics::Metrics;
-use huashu_sandbox::{CallSetup, Limits, Sandbox, ScriptModule, TenantKv};
+use huashu_sandbox::{CallSetup, Limits, ModuleError, Sandbox, ScriptModule, TenantKv};
 use huashu_session::{EstimatedPlayout, InstantPlayout, Playout, Session, SessionConfig};
 use huashu_store::secrets::{now_ms, random_id, sha256_hex};
-use huashu_store::{CallStatus, CallSummary, KeyValueStore, Store, StoreError, Tenant};
+use huashu_store::{
+    CallStatus, CallSummary, KeyValueStore, MemoryKeyValue, Store, StoreError, Tenant,
+};
 
 /// Server-wide call settings.
 #[derive(Debug, Clone)]
@@ -100,6 +103,10 @@ pub enum CallError {
     /// The connect token does not match the call.
     #[error("the call token is wrong")]
     BadToken,
+    /// The call was created for another channel than the endpoint it was presented to; its
+    /// token stays valid for the right one.
+    #[error("this call was created for the `{0}` channel; connect it there")]
+    WrongChannel(&'static str),
     /// The server takes no new calls while it drains.
     #[error("the server is shutting down")]
     ShuttingDown,
@@ -208,6 +215,36 @@ impl CallService {
     /// The server's metrics.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// Instantiates `module` once under `tenant`'s limits, running no event: a module that
+    /// cannot even start (its initial linear memory is over the tenant's cap, its start-up
+    /// traps) is refused at upload instead of failing every call. The trial instance has an
+    /// empty key-value space of its own and is dropped at once.
+    pub async fn check_starts(
+        &self,
+        tenant: &Tenant,
+        module: &ScriptModule,
+    ) -> Result<(), ModuleError> {
+        let setup = CallSetup {
+            call_id: "upload-check".into(),
+            limits: limits_for(tenant),
+            kv: TenantKv {
+                tenant: tenant.id.clone(),
+                store: Arc::new(MemoryKeyValue::default()),
+            },
+            started_at_ms: now_ms(),
+            random_seed: 0,
+        };
+        match self.sandbox.instantiate(module, setup).await {
+            Ok(_) => Ok(()),
+            Err(ScriptFailure::Memory { limit_bytes }) => Err(ModuleError::DoesNotStart(format!(
+                "it needs more than your memory limit of {limit_bytes} bytes before its first \
+                 event (its initial linear memory); ask the operator for a higher \
+                 `memory_bytes` quota, or make the module smaller"
+            ))),
+            Err(failure) => Err(ModuleError::DoesNotStart(failure.to_string())),
+        }
     }
 
     /// Remembers a freshly compiled module so its first call does not load it again.
@@ -345,10 +382,13 @@ impl CallService {
     }
 
     /// Takes a waiting call if `token` is its token. Single use: a second connect fails.
+    /// Only calls created for one of `channels` are taken: a token is good on its own
+    /// channel's endpoint only, and presenting it elsewhere does not use it up.
     pub async fn claim(
         self: &Arc<Self>,
         call_id: &str,
         token: &str,
+        channels: &[Channel],
     ) -> Result<PendingCall, CallError> {
         self.expire_pending().await;
         let mut waiting = self
@@ -361,14 +401,22 @@ impl CallService {
         if pending.token_sha256 != sha256_hex(token) {
             return Err(CallError::BadToken);
         }
+        if !channels.contains(&pending.call.channel) {
+            return Err(CallError::WrongChannel(channel_name(pending.call.channel)));
+        }
         waiting
             .remove(call_id)
             .ok_or_else(|| CallError::NotWaiting(call_id.into()))
     }
 
     /// Takes the waiting call whose token is `token`, for transports that present only the
-    /// token (Twilio Media Streams: the stream URL carries no call id).
-    pub async fn claim_by_token(self: &Arc<Self>, token: &str) -> Result<PendingCall, CallError> {
+    /// token (Twilio Media Streams: the stream URL carries no call id). Only a call created
+    /// for `channel` is taken.
+    pub async fn claim_by_token(
+        self: &Arc<Self>,
+        token: &str,
+        channel: Channel,
+    ) -> Result<PendingCall, CallError> {
         self.expire_pending().await;
         let sha256 = sha256_hex(token);
         let mut waiting = self
@@ -380,6 +428,11 @@ impl CallService {
             .find(|(_, p)| p.token_sha256 == sha256)
             .map(|(id, _)| id.clone())
             .ok_or(CallError::BadToken)?;
+        if let Some(pending) = waiting.get(&call_id)
+            && pending.call.channel != channel
+        {
+            return Err(CallError::WrongChannel(channel_name(pending.call.channel)));
+        }
         waiting
             .remove(&call_id)
             .ok_or(CallError::NotWaiting(call_id))
@@ -387,10 +440,16 @@ impl CallService {
 
     /// Starts a claimed call without audio: a fresh instance of its module and a session
     /// whose playback is timed by the channel (instant for text, estimated for others).
+    /// Prompts are checked against the tenant's, as a voice call's audio would be.
     pub async fn start(self: &Arc<Self>, pending: PendingCall) -> Result<CallDriver, CallError> {
+        let (store, tenant) = (self.store.clone(), pending.tenant.id.clone());
         let playout: Box<dyn Playout> = match pending.call.channel {
-            Channel::Text => Box::new(InstantPlayout),
-            Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
+            Channel::Text => Box::new(StoredPrompts::new(InstantPlayout, store, tenant)),
+            Channel::Browser | Channel::Twilio => Box::new(StoredPrompts::new(
+                EstimatedPlayout::default(),
+                store,
+                tenant,
+            )),
         };
         self.start_session(pending, playout).await
     }
@@ -495,5 +554,14 @@ pub(crate) fn limits_for(tenant: &Tenant) -> Limits {
         cpu_per_call: Duration::from_millis(q.cpu_per_call_ms),
         wall_per_event: Duration::from_millis(q.wall_per_event_ms),
         ..Limits::default()
+    }
+}
+
+/// A channel's name as the API spells it.
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Text => "text",
+        Channel::Browser => "browser",
+        Channel::Twilio => "twilio",
     }
 }

@@ -60,6 +60,10 @@ pub enum ModuleError {
     /// The exports exist but their types do not match the contract.
     #[error("the component does not fit the `dialogue` world: {0}")]
     Mismatch(String),
+    /// The component compiles but cannot start within the tenant's limits (its initial
+    /// memory is over the cap, or its start-up traps), so every call of it would fail.
+    #[error("the component cannot start within your limits: {0}")]
+    DoesNotStart(String),
     /// A stored artifact from another build; the module must be compiled again.
     #[error("this precompiled artifact was made by another huashu or wasmtime version: {0}")]
     Incompatible(String),

@@ -77,14 +77,19 @@ pub struct KvEntry {
 }
 
 /// Whether `name` may be used as a module or prompt name, or as an id inside a storage key: 1 to
-/// 64 of `A–Z a–z 0–9 . _ -`. Nothing else reaches a key, so a backend may use any other byte as
-/// a separator.
+/// 64 of `A–Z a–z 0–9 . _ -`, and not only dots (`.` and `..` read as paths to anyone who
+/// puts a name in a URL or a file name). Nothing else reaches a key, so a backend may use any
+/// other byte as a separator.
 pub fn valid_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        && !name.bytes().all(|c| c == b'.')
 }
+
+/// [`valid_name`]'s rule in words, for error messages.
+pub const NAME_RULE: &str = "use 1 to 64 letters, digits, `.`, `_` or `-`, not only dots";
 
 /// Rejects keys a script must not use.
 pub fn check_key(key: &str) -> Result<(), KvError> {
@@ -248,4 +253,21 @@ pub trait Store: Send + Sync {
 
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_name;
+
+    #[test]
+    fn names_are_short_plain_and_not_only_dots() {
+        assert!(valid_name("greeting.v2_final-1"));
+        assert!(valid_name(".hidden"));
+        assert!(valid_name(&"a".repeat(64)));
+        assert!(!valid_name(""));
+        assert!(!valid_name(&"a".repeat(65)));
+        for bad in ["a/b", "a b", "a\0b", "ä", "..\\x", ".", "..", "..."] {
+            assert!(!valid_name(bad), "{bad:?}");
+        }
+    }
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use huashu_calls::CallService;
 use huashu_calls::{CallDriver, CallError, DriverUpdate};
-use huashu_contract::{Transcript, TransferResult};
+use huashu_contract::{Channel, Transcript, TransferResult};
 use huashu_session::CallerInput;
 
 use super::close;
@@ -82,7 +82,10 @@ async fn serve(mut socket: WebSocket, calls: Arc<CallService>, call_id: String, 
         Ok(codec) => codec,
         Err(why) => return close(&mut socket, CLOSE_UNSUPPORTED, &why).await,
     };
-    let pending = match calls.claim(&call_id, &query.token).await {
+    let pending = match calls
+        .claim(&call_id, &query.token, &[Channel::Text, Channel::Browser])
+        .await
+    {
         Ok(pending) => pending,
         Err(error @ CallError::Store(_)) => {
             return close(&mut socket, CLOSE_INTERNAL, &error.to_string()).await;

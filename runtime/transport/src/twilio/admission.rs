@@ -91,7 +91,10 @@ pub async fn admit(calls: &Arc<CallService>, start: &Start) -> Result<PendingCal
             )
         })?;
     if key.starts_with("ct_") {
-        return calls.claim_by_token(&key).await.map_err(call_refusal);
+        return calls
+            .claim_by_token(&key, Channel::Twilio)
+            .await
+            .map_err(call_refusal);
     }
     let tenant = authenticate(calls.store().as_ref(), &key).map_err(|error| match error {
         AuthError::Store(error) => refuse(CLOSE_INTERNAL, error.to_string()),
@@ -129,7 +132,7 @@ pub async fn admit(calls: &Arc<CallService>, start: &Start) -> Result<PendingCal
         .await
         .map_err(call_refusal)?;
     calls
-        .claim(&created.call_id, &created.token)
+        .claim(&created.call_id, &created.token, &[Channel::Twilio])
         .await
         .map_err(call_refusal)
 }
@@ -155,7 +158,8 @@ fn call_refusal(error: CallError) -> Refusal {
         CallError::BadToken => CLOSE_BAD_TOKEN,
         CallError::ModuleNotFound(_)
         | CallError::VersionNotFound { .. }
-        | CallError::NotWaiting(_) => CLOSE_NOT_WAITING,
+        | CallError::NotWaiting(_)
+        | CallError::WrongChannel(_) => CLOSE_NOT_WAITING,
         CallError::TenantDisabled => CLOSE_FORBIDDEN,
         CallError::QuotaExceeded { .. } => CLOSE_QUOTA,
         CallError::ShuttingDown => CLOSE_GOING_AWAY,

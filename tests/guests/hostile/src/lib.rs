@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use exports::huashu::dialogue::script::Guest;
 use huashu::dialogue::kv;
 use huashu::dialogue::log::{self, Level};
-use huashu::dialogue::types::{Action, Event, Listen, Say};
+use huashu::dialogue::types::{Action, Event, Listen, Play, Say};
 
 thread_local! {
     static MODE: RefCell<String> = const { RefCell::new(String::new()) };
@@ -67,6 +67,12 @@ fn misbehave(mode: &str) -> Vec<Action> {
         "stdout-flood" => loop {
             println!("{}", "noise ".repeat(100));
         },
+        // A prompt the tenant never uploaded.
+        "missing-prompt" => vec![Action::Play(Play {
+            prompt: "no-such-prompt".into(),
+            id: String::new(),
+            barge_in: false,
+        })],
         // Blocks on a WASI clock pollable: no CPU used, so only a wall clock ends it.
         "sleep" => {
             std::thread::sleep(std::time::Duration::from_secs(3_600));
