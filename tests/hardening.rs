@@ -4,6 +4,8 @@
 
 mod support;
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -197,4 +199,132 @@ fn a_sleeping_script_does_not_hold_up_another_tenants_call() {
         .client(&polite_key)
         .get(&format!("/v1/calls/{polite_id}"));
     assert_eq!(record["status"], "completed", "{record}");
+}
+
+/// A WebSocket opened by hand, to send frames no well-behaved client library would.
+struct RawSocket {
+    reader: BufReader<TcpStream>,
+}
+
+impl RawSocket {
+    /// Upgrades `GET path` on `base` (`http://host:port`) to a WebSocket.
+    fn open(base: &str, path: &str) -> RawSocket {
+        let host = base.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(host).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("read timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+             Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .expect("send the upgrade");
+        let mut reader = BufReader::new(stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).expect("the upgrade answer");
+        assert!(status.contains(" 101 "), "{status}");
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).expect("a header");
+            if header == "\r\n" {
+                break;
+            }
+        }
+        RawSocket { reader }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.reader
+            .get_mut()
+            .write_all(bytes)
+            .expect("send a frame");
+    }
+
+    /// Reads frames until a Close; its code, or None if the connection ended without one.
+    fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let mut head = [0u8; 2];
+            self.reader.read_exact(&mut head).ok()?;
+            let opcode = head[0] & 0x0f;
+            let len = match head[1] & 0x7f {
+                126 => {
+                    let mut ext = [0u8; 2];
+                    self.reader.read_exact(&mut ext).ok()?;
+                    u64::from(u16::from_be_bytes(ext))
+                }
+                127 => {
+                    let mut ext = [0u8; 8];
+                    self.reader.read_exact(&mut ext).ok()?;
+                    u64::from_be_bytes(ext)
+                }
+                short => u64::from(short),
+            };
+            let mut payload = vec![0u8; usize::try_from(len).expect("a frame length")];
+            self.reader.read_exact(&mut payload).ok()?;
+            if opcode == 0x8 {
+                return payload
+                    .get(..2)
+                    .map(|code| u16::from_be_bytes([code[0], code[1]]));
+            }
+        }
+    }
+}
+
+/// A masked client text frame carrying `payload` as is.
+fn masked_text_frame(payload: &[u8]) -> Vec<u8> {
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = vec![
+        0x81,
+        0x80 | u8::try_from(payload.len()).expect("a short payload"),
+    ];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    frame
+}
+
+/// Frames that break the WebSocket protocol itself get a close code and a reason, on the
+/// console's call socket and on the Twilio endpoint, and the server carries on.
+#[test]
+fn broken_websocket_frames_are_closed_with_a_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    upload(&server, &key, "bot", "hostile");
+    let path = |ws_url: &str| {
+        ws_url
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .expect("a path")
+    };
+
+    // Text that is not UTF-8: 1007.
+    let (call_id, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "polite" }));
+    let mut socket = RawSocket::open(&server.base, &path(&ws_url));
+    socket.send(&masked_text_frame(&[0xff, 0xfe, 0xfd]));
+    assert_eq!(socket.close_code(), Some(1007));
+    let (_, record) = server.client(&key).get(&format!("/v1/calls/{call_id}"));
+    let reason = record["record"]["end"]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(reason.starts_with("protocol-error"), "{record}");
+
+    // A client frame without a mask: 1002.
+    let (_, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "polite" }));
+    let mut socket = RawSocket::open(&server.base, &path(&ws_url));
+    socket.send(&[0x81, 0x02, b'h', b'i']);
+    assert_eq!(socket.close_code(), Some(1002));
+
+    // The same on the Twilio endpoint, before `start`.
+    let mut socket = RawSocket::open(&server.base, "/v1/calls/twilio");
+    socket.send(&[0x81, 0x02, b'h', b'i']);
+    assert_eq!(socket.close_code(), Some(1002));
+
+    assert_eq!(
+        server.client(&key).get("/v1/modules").0,
+        200,
+        "the server is up"
+    );
 }

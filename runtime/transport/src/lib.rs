@@ -50,12 +50,16 @@ pub fn call_socket(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
 pub const CLOSE_NORMAL: u16 = 1000;
 /// The server is shutting down.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Frames that break the WebSocket protocol itself (an unmasked client frame, a bad opcode).
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
 /// A kind of data the endpoint does not take (binary on a JSON protocol, a media format).
 pub const CLOSE_UNSUPPORTED: u16 = 1003;
 /// A message that does not parse, or audio that does not decode.
 pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
 /// A message out of protocol order, or a required field missing.
 pub const CLOSE_POLICY: u16 = 1008;
+/// A message over the size limit.
+pub const CLOSE_TOO_BIG: u16 = 1009;
 /// The call could not be started.
 pub const CLOSE_INTERNAL: u16 = 1011;
 /// Wrong or unknown token or key.
@@ -92,6 +96,31 @@ pub async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
         }
     })
     .await;
+}
+
+/// Why reading from a call's socket failed.
+enum ReadFailure {
+    /// The connection is gone (reset, closed under us): nothing can be sent.
+    Lost,
+    /// The peer's frames broke the WebSocket protocol: close with this code and reason, so
+    /// the peer (and its operator's logs) learns why instead of seeing the socket vanish.
+    Violation(u16, String),
+}
+
+/// Tells a broken connection from a peer that broke the protocol. The WebSocket layer
+/// reports both as an error whose text names the kind (tungstenite's error messages).
+fn read_failure(error: &axum::Error) -> ReadFailure {
+    let text = error.to_string();
+    let code = if text.starts_with("UTF-8 encoding error") {
+        CLOSE_INVALID_PAYLOAD
+    } else if text.starts_with("Space limit exceeded") {
+        CLOSE_TOO_BIG
+    } else if text.starts_with("WebSocket protocol error") || text.starts_with("Attack attempt") {
+        CLOSE_PROTOCOL_ERROR
+    } else {
+        return ReadFailure::Lost;
+    };
+    ReadFailure::Violation(code, format!("broken WebSocket frames: {text}"))
 }
 
 /// How long a closing socket waits for the peer's Close: a live peer answers within a

@@ -27,11 +27,11 @@ use huashu_calls::{CallDriver, CallError, DriverUpdate};
 use huashu_contract::{Channel, Transcript, TransferResult};
 use huashu_session::CallerInput;
 
-use super::close;
 pub use super::{
     CLOSE_BAD_TOKEN, CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_NOT_WAITING,
     CLOSE_UNSUPPORTED,
 };
+use super::{ReadFailure, close, read_failure};
 
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {
@@ -189,7 +189,19 @@ async fn run(mut socket: WebSocket, mut driver: CallDriver) {
                     continue;
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => {
+                Some(Err(error)) => match read_failure(&error) {
+                    ReadFailure::Violation(code, reason) => {
+                        tracing::warn!(code, %reason, "closing a call socket that broke the protocol");
+                        let update = driver.hang_up(&format!("protocol-error: {reason}")).await;
+                        send_update(&mut socket, update).await;
+                        return close(&mut socket, code, &reason).await;
+                    }
+                    ReadFailure::Lost => {
+                        alive = false;
+                        driver.hang_up("connection-closed").await
+                    }
+                },
+                Some(Ok(Message::Close(_))) | None => {
                     alive = false;
                     driver.hang_up("connection-closed").await
                 }

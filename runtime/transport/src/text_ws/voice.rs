@@ -12,7 +12,7 @@ use super::{
     CLOSE_GOING_AWAY, CLOSE_NORMAL, ClientMessage, ServerMessage, inputs, send, send_outcome,
     send_update,
 };
-use crate::close;
+use crate::{ReadFailure, close, read_failure};
 use huashu_calls::{VoiceCall, VoiceEvent, VoiceWire, WireClose, WireStep, run_voice_call};
 use huashu_media::transport_codec::TransportCodec;
 
@@ -108,7 +108,11 @@ impl VoiceWire for BrowserWire {
                 }
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => WireStep::Continue,
-            Some(Ok(Message::Close(_)) | Err(_)) | None => WireStep::Lost,
+            Some(Err(error)) => match read_failure(&error) {
+                ReadFailure::Violation(code, reason) => WireStep::Violation { code, reason },
+                ReadFailure::Lost => WireStep::Lost,
+            },
+            Some(Ok(Message::Close(_))) | None => WireStep::Lost,
         }
     }
 

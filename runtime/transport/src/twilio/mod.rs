@@ -27,7 +27,8 @@ use tracing::Instrument;
 
 use self::messages::{Inbound, OutMark, OutMedia, Outbound, Start};
 use super::{
-    CLOSE_INTERNAL, CLOSE_INVALID_PAYLOAD, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_UNSUPPORTED, close,
+    CLOSE_INTERNAL, CLOSE_INVALID_PAYLOAD, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_UNSUPPORTED,
+    ReadFailure, close, read_failure,
 };
 use std::sync::Arc;
 
@@ -107,7 +108,13 @@ async fn wait_for_start(socket: &mut WebSocket) -> Result<(Start, String), Viola
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Binary(_))) => return Err(binary_frame()),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            Some(Ok(Message::Close(_)) | Err(_)) | None => {
+            Some(Err(error)) => {
+                return Err(match read_failure(&error) {
+                    ReadFailure::Violation(code, reason) => Violation(code, reason),
+                    ReadFailure::Lost => Violation(CLOSE_NORMAL, "closed before start".into()),
+                });
+            }
+            Some(Ok(Message::Close(_))) | None => {
                 return Err(Violation(CLOSE_NORMAL, "closed before start".into()));
             }
         };
@@ -241,7 +248,13 @@ async fn on_message(
         Some(Ok(Message::Text(text))) => text,
         Some(Ok(Message::Binary(_))) => return Err(binary_frame()),
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Ok(WireStep::Continue),
-        Some(Ok(Message::Close(_)) | Err(_)) | None => {
+        Some(Err(error)) => {
+            return match read_failure(&error) {
+                ReadFailure::Violation(code, reason) => Err(Violation(code, reason)),
+                ReadFailure::Lost => Ok(WireStep::HungUp("connection-closed")),
+            };
+        }
+        Some(Ok(Message::Close(_))) | None => {
             return Ok(WireStep::HungUp("connection-closed"));
         }
     };
