@@ -328,3 +328,124 @@ fn broken_websocket_frames_are_closed_with_a_code() {
         "the server is up"
     );
 }
+
+/// Reads from `stream` until the server closes it; false if it is still open after the
+/// read timeout set on it.
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut sink = [0u8; 1024];
+    loop {
+        match stream.read(&mut sink) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(error) => {
+                return !matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
+        }
+    }
+}
+
+fn connect(base: &str) -> TcpStream {
+    let stream = TcpStream::connect(base.trim_start_matches("http://")).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    stream
+}
+
+/// Hundreds of connections that say nothing, and some that dribble half a request, do not
+/// keep the API from answering, and the server drops each of them at the header deadline.
+#[test]
+fn idle_and_dribbling_connections_are_dropped_and_the_api_keeps_answering() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start_with(dir.path(), &["--header-timeout-secs", "1"], |_| {});
+    let mut idle: Vec<TcpStream> = (0..300).map(|_| connect(&server.base)).collect();
+    let mut dribbling: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = connect(&server.base);
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .expect("half a request");
+            stream
+        })
+        .collect();
+    let (status, _) = server.operator().get("/v1/tenants");
+    assert_eq!(status, 200, "the API answers beside 320 silent connections");
+    for stream in idle.iter_mut().chain(dribbling.iter_mut()) {
+        assert!(
+            closed_by_server(stream),
+            "a silent connection was left open"
+        );
+    }
+}
+
+/// A request that declares a body larger than any endpoint takes gets 413 at once, in JSON,
+/// instead of the server waiting for a body that never comes.
+#[test]
+fn a_huge_declared_body_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    let mut stream = connect(&server.base);
+    write!(
+        stream,
+        "PUT /v1/modules/bot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\
+         Content-Length: 1000000000000\r\n\r\n"
+    )
+    .expect("send the headers");
+    let mut answer = String::new();
+    BufReader::new(stream)
+        .read_line(&mut answer)
+        .expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+/// With only 256 descriptors, 300 silent connections still cannot keep the API from
+/// answering: the server caps its connections below its descriptor limit and drops silent
+/// ones at the header deadline.
+#[cfg(unix)]
+#[test]
+fn a_small_descriptor_limit_still_leaves_room_for_the_api() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start_with(dir.path(), &["--header-timeout-secs", "1"], |command| {
+        // SAFETY: setrlimit is async-signal-safe, and the closure touches nothing else
+        // between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 256,
+                    rlim_max: 256,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    });
+    let _idle: Vec<TcpStream> = (0..300).map(|_| connect(&server.base)).collect();
+    // The silent connections are over the cap (closed at once) or dropped at the header
+    // deadline; while the cap is full a new connection is closed at once too, so ask again
+    // until answered, for at most 30 s.
+    let until = Instant::now() + Duration::from_secs(30);
+    let answered = loop {
+        let mut stream = connect(&server.base);
+        let asked =
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut answer = String::new();
+        if asked.is_ok()
+            && BufReader::new(stream).read_line(&mut answer).is_ok()
+            && !answer.is_empty()
+        {
+            break answer;
+        }
+        assert!(
+            Instant::now() < until,
+            "/healthz was not answered within 30 s"
+        );
+    };
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+}

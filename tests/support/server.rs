@@ -20,7 +20,14 @@ pub struct Server {
 impl Server {
     /// Starts a server on a free loopback port with its data in `data`.
     pub fn start(data: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_huashu"))
+        Self::start_with(data, &[], |_| {})
+    }
+
+    /// [`Server::start`] with more `serve` flags, and `prepare` applied to the command
+    /// before it runs (to set a resource limit, say).
+    pub fn start_with(data: &Path, flags: &[&str], prepare: impl FnOnce(&mut Command)) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_huashu"));
+        command
             .args([
                 "serve",
                 "--listen",
@@ -32,11 +39,12 @@ impl Server {
                 "--data",
             ])
             .arg(data)
+            .args(flags)
             .env("HUASHU_OPERATOR_TOKEN", OPERATOR_TOKEN)
             .env("HUASHU_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start huashu serve");
+            .stdout(Stdio::piped());
+        prepare(&mut command);
+        let mut child = command.spawn().expect("start huashu serve");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

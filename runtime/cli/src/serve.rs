@@ -1,18 +1,19 @@
 //! `huashu serve`: the multi-tenant server with its embedded store.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use clap::Args;
 
+use super::descriptors;
 use super::speech_engines::SpeechArgs;
 use huashu_calls::{CallService, ServiceConfig};
 use huashu_metrics::Metrics;
 use huashu_sandbox::{Sandbox, SandboxConfig};
+use huashu_server::ConnectionLimits;
 use huashu_store::Store;
 use huashu_store::secrets::{random_id, sha256_hex};
 use huashu_store_sled::SledStore;
@@ -31,17 +32,64 @@ pub struct ServeArgs {
     /// On SIGTERM, how long live calls may go on before they are hung up.
     #[arg(long, default_value_t = 30)]
     shutdown_grace_secs: u64,
+    /// Connections open at once, in all (each call's socket is one). Lowered to fit the
+    /// open-file limit, with 64 descriptors kept back.
+    #[arg(long, default_value_t = 20_000)]
+    max_connections: usize,
+    /// Connections open at once from one source address. A telephony gateway carries all
+    /// of its calls from a few addresses, so this is high.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections_per_source: usize,
+    /// How long a client may take to send a request's headers; also how long an idle
+    /// kept-alive connection stays open.
+    #[arg(long, default_value_t = 10)]
+    header_timeout_secs: u64,
     #[command(flatten)]
     speech: SpeechArgs,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
+    // Before the async runtime exists: see `open_store`.
+    let store = Arc::new(open_store(&args.data)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args))?;
+    runtime.block_on(serve(args, store))?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Opens the store in `dir`, keeping sled's panics off stderr.
+///
+/// sled 0.34 panics on some damaged files instead of returning an error. `SledStore::open`
+/// catches the panic and returns an error that names the directory and says what to do,
+/// which `main` prints as `error: …` before exiting with 2. But the panic hook runs before
+/// the panic is caught, and the default one would first print `thread 'main' panicked at
+/// …` (and a backtrace with `RUST_BACKTRACE`), which reads as a crash of huashu rather
+/// than a damaged data directory. So for this call only, panics on this thread are not
+/// printed. This runs at start-up on the main thread, before the async runtime or any
+/// other thread of ours exists; a panic on another thread (sled's own) still goes to the
+/// default hook, and the hook is put back before anything else runs.
+fn open_store(dir: &Path) -> anyhow::Result<SledStore> {
+    let opener = std::thread::current().id();
+    let default_hook = Arc::new(std::panic::take_hook());
+    let previous = default_hook.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() != opener {
+            previous(info);
+        }
+    }));
+    let opened = SledStore::open(dir);
+    // Taking the quiet hook back waits for any panic running through it, and dropping it
+    // drops its handle on the default hook, so that one can be put back as it was (the
+    // fallback only keeps this free of an unwrap).
+    drop(std::panic::take_hook());
+    match Arc::try_unwrap(default_hook) {
+        Ok(hook) => std::panic::set_hook(hook),
+        Err(shared) => std::panic::set_hook(Box::new(move |info| shared(info))),
+    }
+    // The store's errors name the directory and what to do.
+    Ok(opened?)
 }
 
 /// The operator token: from `HUASHU_OPERATOR_TOKEN`, or the stored one, or a new one
@@ -66,11 +114,7 @@ fn operator_token(store: &dyn Store) -> anyhow::Result<String> {
     Ok(hash)
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Arc::new(
-        SledStore::open(&args.data)
-            .with_context(|| format!("cannot open the data directory {}", args.data.display()))?,
-    );
+async fn serve(args: ServeArgs, store: Arc<SledStore>) -> anyhow::Result<()> {
     let operator_sha256 = operator_token(store.as_ref())?;
     let sandbox = Arc::new(Sandbox::new(&SandboxConfig {
         max_concurrent_calls: args.max_calls,
@@ -99,14 +143,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
-    // Every connection sends small messages that must leave at once: a call's 20 ms audio
-    // frames. With Nagle's algorithm a frame would wait for the peer to acknowledge the
-    // one before it, a round trip, bunching the audio on any real network.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
-        }
-    });
+    let limits = ConnectionLimits {
+        max_connections: descriptors::connection_cap(
+            descriptors::raise_limit(),
+            args.max_connections,
+        ),
+        max_per_source: args.max_connections_per_source,
+        header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+    };
+    if limits.max_connections < args.max_connections {
+        tracing::warn!(
+            cap = limits.max_connections,
+            asked = args.max_connections,
+            "the open-file limit allows fewer connections than --max-connections"
+        );
+    }
     println!(
         "huashu listening on http://{address} (data in {})",
         args.data.display()
@@ -115,17 +166,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let grace = Duration::from_secs(args.shutdown_grace_secs);
     let draining = calls.clone();
-    axum::serve(
+    huashu_server::serve(
         listener,
         huashu_server::router(store.clone(), calls.clone(), operator_sha256),
+        limits,
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: no new calls; waiting for live calls");
+            draining.drain(grace).await;
+        },
     )
-    .with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new calls; waiting for live calls");
-        draining.drain(grace).await;
-    })
-    .await
-    .context("the server stopped with an error")?;
+    .await;
     store.flush()?;
     tracing::info!("stopped");
     Ok(())

@@ -1,11 +1,18 @@
 //! The server's whole HTTP surface on one router: the API (`huashu-api`), the call
 //! WebSockets (`huashu-transport`) and the browser console ([`console`]), with one JSON
-//! fallback for every path none of them mounts.
+//! fallback for every path none of them mounts; and the connections it is served on.
 //!
-//! This crate owns only how the three are put together; each router keeps its own state,
-//! so the API and the transports never import each other.
+//! - [`router`] — how the three are put together; each router keeps its own state, so the
+//!   API and the transports never import each other.
+//! - [`bounded_body`] — request bodies that cannot hold a connection.
+//! - [`listener`] — accepting connections: caps in all and per source, header deadlines,
+//!   draining at shutdown.
 
+pub mod bounded_body;
 pub mod console;
+pub mod listener;
+
+pub use listener::{ConnectionLimits, serve};
 
 use std::sync::Arc;
 
@@ -26,6 +33,7 @@ pub fn router(store: Arc<dyn Store>, calls: Arc<CallService>, operator_sha256: S
         .merge(console::router())
         .fallback(huashu_api::not_found)
         .method_not_allowed_fallback(huashu_api::method_not_allowed)
+        .layer(axum::middleware::from_fn(bounded_body::bounded_body))
 }
 
 #[cfg(test)]

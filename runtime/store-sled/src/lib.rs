@@ -14,6 +14,8 @@
 //! - [`calls`] — call summaries and records, the newest-first index and the live index.
 //! - [`recordings`] — calls' recorded audio (WAV bytes).
 //! - [`kv`] — the tenants' key-value space and its per-tenant byte usage.
+//! - [`damage`] — a damaged directory is refused at open with an error that says what to
+//!   do: sled's panics caught, writes lost to truncation detected.
 //! - `durability_tests` — acknowledged writes survive a reopen and a process abort.
 //!
 //! This file does not own any layout: it opens the database, hands each part its trees, and
@@ -21,11 +23,13 @@
 //! applied; the trait methods below flush the whole database before they report success,
 //! so a client that got a 2xx keeps its data through a `kill -9`. Concurrent writers share
 //! flushes (`group_commit`). Writes block until durable: call them off the async workers.
+//! Each durable write also counts up the store's generation (see [`damage`]).
 //!
 //! Not here: validation a client should hear about as a 400 (the API checks names, sizes
 //! and pins first); the store's own checks only keep its key structure sound.
 
 mod calls;
+mod damage;
 mod group_commit;
 mod keys;
 mod kv;
@@ -34,7 +38,8 @@ mod prompts;
 mod recordings;
 mod tenants;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use calls::CallTrees;
 use huashu_store::{
@@ -64,6 +69,10 @@ pub struct SledStore {
     db: sled::Db,
     /// Concurrent durable writes share flushes.
     commit: group_commit::GroupCommit,
+    /// The last generation handed out (see [`damage`]).
+    generation: AtomicU64,
+    /// The data directory, where the mark file goes; `None` for a temporary database.
+    dir: Option<PathBuf>,
     tenants: TenantTrees,
     modules: ModuleTrees,
     prompts: PromptTrees,
@@ -75,16 +84,29 @@ pub struct SledStore {
 impl SledStore {
     /// Opens (creating if needed) the database in `dir`. Fails if another process has it
     /// open: sled takes an exclusive lock on the directory.
+    ///
+    /// A damaged directory fails with [`StoreError::Corrupt`] naming it and saying what to
+    /// do, also where sled itself panics or would silently drop acknowledged writes (see
+    /// [`damage`]). A panic is caught, but the panic hook still runs: a program that wants
+    /// only the error swaps the hook around this call.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        let cannot =
-            |e: &dyn std::fmt::Display| StoreError::Open(format!("{}: {e}", dir.display()));
-        std::fs::create_dir_all(dir).map_err(|e| cannot(&e))?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|e| cannot(&e))?;
-        Self::with_db(db)
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Open(format!("{}: {e}", dir.display())))?;
+        let config = sled::Config::new().path(dir).cache_capacity(CACHE_BYTES);
+        damage::catching(dir, || {
+            let db = config
+                .open()
+                .map_err(|e| damage::open_error(dir, &config, e))?;
+            Self::with_db(db, Some(dir))
+        })
+        .map_err(|error| match error {
+            // A record that cannot be decoded while opening: the directory is damaged.
+            StoreError::Corrupt { what, detail } if what != damage::what(dir) => {
+                damage::damaged(dir, format!("{what}: {detail}"))
+            }
+            StoreError::Backend(why) => StoreError::Open(format!("{}: {why}", dir.display())),
+            other => other,
+        })
     }
 
     /// A database in a temporary location, deleted when dropped. For tests.
@@ -93,25 +115,42 @@ impl SledStore {
             .temporary(true)
             .open()
             .map_err(|e| StoreError::Open(format!("temporary database: {e}")))?;
-        Self::with_db(db)
+        Self::with_db(db, None)
     }
 
-    fn with_db(db: sled::Db) -> Result<Self, StoreError> {
+    /// The store on `db`; `dir` is its directory, checked against its mark file first.
+    fn with_db(db: sled::Db, dir: Option<&Path>) -> Result<Self, StoreError> {
         let tree = |name: &str| db.open_tree(name).map_err(backend);
         let meta = tree("meta")?;
-        match meta.get(LAYOUT_KEY).map_err(backend)? {
-            Some(found) if found.as_ref() != LAYOUT_VERSION => {
-                return Err(StoreError::Open(format!(
-                    "the data directory has storage layout {}; this build reads layout {}",
-                    String::from_utf8_lossy(&found),
-                    String::from_utf8_lossy(LAYOUT_VERSION)
-                )));
-            }
-            Some(_) => {}
-            None => {
-                meta.insert(LAYOUT_KEY, LAYOUT_VERSION).map_err(backend)?;
-                db.flush().map_err(backend)?;
-            }
+        let layout = meta.get(LAYOUT_KEY).map_err(backend)?;
+        if let Some(found) = &layout
+            && found.as_ref() != LAYOUT_VERSION
+        {
+            let place = dir.map_or_else(String::new, |dir| format!("{}: ", dir.display()));
+            return Err(StoreError::Open(format!(
+                "{place}the data directory has storage layout {}; this build reads layout {}",
+                String::from_utf8_lossy(found),
+                String::from_utf8_lossy(LAYOUT_VERSION)
+            )));
+        }
+        let generation = damage::stored_generation(&meta)?;
+        if let Some(dir) = dir {
+            // Before anything is written, so a refused directory stays as it was found.
+            damage::check_generation(dir, layout.is_some(), generation)?;
+        }
+        if layout.is_none() {
+            meta.insert(LAYOUT_KEY, LAYOUT_VERSION).map_err(backend)?;
+            db.flush().map_err(backend)?;
+        }
+        let generation = generation.unwrap_or(0);
+        if let Some(dir) = dir {
+            damage::write_mark(dir, generation).map_err(|e| {
+                StoreError::Open(format!(
+                    "{}: cannot write {}: {e}",
+                    dir.display(),
+                    damage::MARK_FILE
+                ))
+            })?;
         }
         let tenants_tree = tree("tenants")?;
         Ok(Self {
@@ -148,14 +187,67 @@ impl SledStore {
             },
             db,
             commit: group_commit::GroupCommit::default(),
+            generation: AtomicU64::new(generation),
+            dir: dir.map(Path::to_path_buf),
         })
     }
 
     /// Passes `result` on once everything written so far is on disk.
     fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         let value = result?;
-        self.flush()?;
+        self.commit_write()?;
         Ok(value)
+    }
+
+    /// Counts one more acknowledged write (the generation, see [`damage`]) and returns
+    /// once it and everything written before it are on disk.
+    fn commit_write(&self) -> Result<(), StoreError> {
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        damage::store_generation(&self.tenants.meta, generation)?;
+        self.flush()
+    }
+
+    /// `bytes` of a module version, or an error if they are missing although the version
+    /// is listed: sled keeps large values in files of their own (`blobs/`), and reads a
+    /// deleted one as "no value" rather than as an error.
+    fn present_if_listed(
+        &self,
+        bytes: Option<Vec<u8>>,
+        tenant_id: &str,
+        name: &str,
+        version: u32,
+        what: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        if bytes.is_some() {
+            return Ok(bytes);
+        }
+        let listed = self
+            .modules
+            .summary(tenant_id, name)?
+            .is_some_and(|module| module.versions.iter().any(|v| v.version == version));
+        if listed {
+            return Err(keys::corrupt(
+                format!("module {tenant_id}/{name} version {version}"),
+                format!("its {what} is missing from the database"),
+            ));
+        }
+        Ok(None)
+    }
+}
+
+impl Drop for SledStore {
+    /// A clean stop records the generation in the mark file, so the next open can tell a
+    /// database that lost acknowledged writes (see [`damage`]). Skipped while unwinding:
+    /// after a panic nothing more is asked of sled.
+    fn drop(&mut self) {
+        let Some(dir) = &self.dir else { return };
+        if std::thread::panicking() || self.db.flush().is_err() {
+            return;
+        }
+        if let Ok(Some(generation)) = damage::stored_generation(&self.tenants.meta) {
+            // Best effort: an old mark is still a valid (lower) bound.
+            let _ = damage::write_mark(dir, generation);
+        }
     }
 }
 
@@ -242,7 +334,8 @@ impl Store for SledStore {
         name: &str,
         version: u32,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.modules.wasm(tenant_id, name, version)
+        let wasm = self.modules.wasm(tenant_id, name, version)?;
+        self.present_if_listed(wasm, tenant_id, name, version, "component")
     }
 
     fn module_artifact(
@@ -251,7 +344,8 @@ impl Store for SledStore {
         name: &str,
         version: u32,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.modules.artifact(tenant_id, name, version)
+        let artifact = self.modules.artifact(tenant_id, name, version)?;
+        self.present_if_listed(artifact, tenant_id, name, version, "precompiled artifact")
     }
 
     fn replace_module_artifact(
@@ -338,12 +432,14 @@ impl KeyValueStore for SledStore {
 
     fn set(&self, tenant: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.kv.set(tenant, key, value)?;
-        Store::flush(self).map_err(|e| KvError::Unavailable(e.to_string()))
+        self.commit_write()
+            .map_err(|e| KvError::Unavailable(e.to_string()))
     }
 
     fn delete(&self, tenant: &str, key: &str) -> Result<(), KvError> {
         self.kv.delete(tenant, key)?;
-        Store::flush(self).map_err(|e| KvError::Unavailable(e.to_string()))
+        self.commit_write()
+            .map_err(|e| KvError::Unavailable(e.to_string()))
     }
 
     fn list(
@@ -360,5 +456,7 @@ impl KeyValueStore for SledStore {
     }
 }
 
+#[cfg(test)]
+mod corruption_tests;
 #[cfg(test)]
 mod durability_tests;
