@@ -1,6 +1,7 @@
 //! The `huashu` command line. The binary's `main` only calls [`main`]; each subcommand lives
 //! in its own file.
 
+mod data_dir;
 mod descriptors;
 mod guest_build;
 use huashu_loadgen as loadgen;

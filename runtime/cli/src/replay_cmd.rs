@@ -13,7 +13,6 @@ use huashu_scenario::report::clock;
 use huashu_scenario::{Divergence, replay};
 use huashu_session::CallRecord;
 use huashu_store::{MemoryKeyValue, Store};
-use huashu_store_sled::SledStore;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -59,7 +58,7 @@ fn load_record(args: &ReplayArgs) -> anyhow::Result<CallRecord> {
             .read_json()?
     } else if let Some(dir) = &args.data {
         let tenant = args.tenant.as_deref().context("--data needs --tenant")?;
-        let store = SledStore::open(dir).with_context(|| {
+        let store = super::data_dir::open_store(dir).with_context(|| {
             format!(
                 "cannot open {} (is the server still running?)",
                 dir.display()
