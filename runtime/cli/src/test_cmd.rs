@@ -19,8 +19,8 @@ pub struct TestArgs {
     /// The script: a component (`.wasm`), or a Rust script's crate directory (built for
     /// wasm32-wasip2 first).
     module: PathBuf,
-    /// Scenario files. Default: every `*.yaml` in the `scenarios/` directory beside the
-    /// module (or inside the crate directory).
+    /// Scenario files, or directories of them (every `*.yaml` inside). Default: the
+    /// `scenarios/` directory beside the module (or inside the crate directory).
     scenarios: Vec<PathBuf>,
     /// Write each call record as JSON: to this file for one scenario, or into this
     /// directory (as `<scenario>.json`) for several.
@@ -34,9 +34,18 @@ pub struct TestArgs {
 pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
     let (wasm_path, home) = resolve_module(&args.module)?;
     let scenario_paths = if args.scenarios.is_empty() {
-        find_scenarios(&home)?
+        yaml_files(&home.join("scenarios"))?
     } else {
-        args.scenarios.clone()
+        // A directory stands for the scenario files in it.
+        let mut paths = Vec::new();
+        for path in &args.scenarios {
+            if path.is_dir() {
+                paths.extend(yaml_files(path)?);
+            } else {
+                paths.push(path.clone());
+            }
+        }
+        paths
     };
     let scenarios = scenario_paths
         .iter()
@@ -124,11 +133,11 @@ fn resolve_module(path: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     Ok((path.to_path_buf(), home))
 }
 
-fn find_scenarios(home: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let dir = home.join("scenarios");
-    let entries = std::fs::read_dir(&dir).with_context(|| {
+/// The `.yaml` (or `.yml`) scenario files in `dir`, by name.
+fn yaml_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).with_context(|| {
         format!(
-            "no scenarios given and none found in {}: pass scenario files",
+            "no scenarios found in {}: pass scenario files or a directory of them",
             dir.display()
         )
     })?;

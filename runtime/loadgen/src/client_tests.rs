@@ -71,9 +71,13 @@ where
     }
 }
 
-/// Serves one call; `close_early` closes with 1011 after a short greeting instead of
+/// Serves one call; `close_early` closes with that code and reason after a short greeting instead of
 /// waiting for `stop`.
-async fn stand_in(listener: TcpListener, close_early: bool, seen: mpsc::UnboundedSender<Seen>) {
+async fn stand_in(
+    listener: TcpListener,
+    close_early: Option<(CloseCode, &'static str)>,
+    seen: mpsc::UnboundedSender<Seen>,
+) {
     let (tcp, _) = listener.accept().await.expect("accept");
     let socket = tokio_tungstenite::accept_async(tcp)
         .await
@@ -93,9 +97,9 @@ async fn stand_in(listener: TcpListener, close_early: bool, seen: mpsc::Unbounde
         match event.as_str() {
             "start" => {
                 record.start = value;
-                if close_early {
+                if let Some((code, reason)) = close_early {
                     let _ = say.send(Say::Frames(3, "greeting".into()));
-                    let _ = say.send(Say::Close(CloseCode::Error, "script failed"));
+                    let _ = say.send(Say::Close(code, reason));
                 } else {
                     let _ = say.send(Say::Frames(GREETING_FRAMES, "greeting".into()));
                 }
@@ -132,7 +136,9 @@ async fn stand_in(listener: TcpListener, close_early: bool, seen: mpsc::Unbounde
     let _ = seen.send(record);
 }
 
-async fn call_stand_in(close_early: bool) -> (super::twilio_client::CallResult, Seen, Arc<Plan>) {
+async fn call_stand_in(
+    close_early: Option<(CloseCode, &'static str)>,
+) -> (super::twilio_client::CallResult, Seen, Arc<Plan>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address").to_string();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -157,7 +163,7 @@ async fn call_stand_in(close_early: bool) -> (super::twilio_client::CallResult, 
 
 #[tokio::test]
 async fn a_call_speaks_twilio_streams_in_real_time_and_measures_the_bot() {
-    let (result, seen, plan) = call_stand_in(false).await;
+    let (result, seen, plan) = call_stand_in(None).await;
     assert_eq!(result.failure, None);
     assert!(result.connected && result.held);
     assert_eq!(result.close, Some((1000, "call ended".into())));
@@ -207,7 +213,7 @@ async fn a_call_speaks_twilio_streams_in_real_time_and_measures_the_bot() {
 
 #[tokio::test]
 async fn a_call_the_server_closes_early_is_a_failure_with_its_reason() {
-    let (result, _, _) = call_stand_in(true).await;
+    let (result, _, _) = call_stand_in(Some((CloseCode::Error, "script failed"))).await;
     assert!(result.connected);
     assert!(!result.held);
     assert_eq!(
@@ -218,6 +224,30 @@ async fn a_call_the_server_closes_early_is_a_failure_with_its_reason() {
         })
     );
     assert_eq!(result.frames_received, 3);
+}
+
+#[tokio::test]
+async fn a_call_the_bot_ends_normally_counts_as_held() {
+    let (result, _, _) = call_stand_in(Some((CloseCode::Normal, "call ended: completed"))).await;
+    assert!(result.connected);
+    assert!(result.held, "{:?}", result.failure);
+    assert_eq!(result.failure, None);
+}
+
+#[tokio::test]
+async fn a_call_the_server_ends_for_its_own_reasons_is_not_held() {
+    for reason in ["call ended: script-failed", "call ended: server-shutdown"] {
+        let (result, _, _) = call_stand_in(Some((CloseCode::Normal, reason))).await;
+        assert!(!result.held, "{reason}");
+        assert!(
+            matches!(
+                result.failure,
+                Some(Failure::ClosedEarly { code: 1000, .. })
+            ),
+            "{reason}: {:?}",
+            result.failure
+        );
+    }
 }
 
 #[tokio::test]

@@ -120,6 +120,25 @@ impl Failure {
     }
 }
 
+/// The server's host-side endings (the session's and the call socket's): a call closed
+/// with one of these did not end the way its script chose.
+const HOST_ENDINGS: [&str; 5] = [
+    "script-failed",
+    "max-call-length",
+    "server-shutdown",
+    "connection-closed",
+    "protocol-error",
+];
+
+/// Whether a close with `code` and `reason` is the bot ending the call normally (the server
+/// closes with 1000 and `call ended: <the script's reason>`), not a failure.
+fn ended_by_the_bot(code: u16, reason: &str) -> bool {
+    code == 1000
+        && reason
+            .strip_prefix("call ended: ")
+            .is_some_and(|why| !HOST_ENDINGS.iter().any(|host| why.starts_with(host)))
+}
+
 /// What one call saw.
 #[derive(Debug, Clone, Default)]
 pub struct CallResult {
@@ -311,6 +330,11 @@ impl<'p> Call<'p> {
                 incoming = self.socket.next() => {
                     if let Some(close) = self.receive(incoming, result, true).await? {
                         let (code, reason) = close;
+                        if ended_by_the_bot(code, &reason) {
+                            // The script hung up as scripts do: the call was held to its end.
+                            result.held = true;
+                            return Ok(());
+                        }
                         return Err(Failure::ClosedEarly { code, reason });
                     }
                 }
