@@ -449,3 +449,145 @@ fn a_small_descriptor_limit_still_leaves_room_for_the_api() {
     };
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
 }
+
+/// A tmpfs of `mib` MiB mounted for one test, unmounted when dropped; `None` (with the reason
+/// printed) where this process may not mount one.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(mib: u64) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(dir.path())
+            .output();
+        match mounted {
+            Ok(out) if out.status.success() => Some(SmallDisk { dir }),
+            Ok(out) => {
+                println!(
+                    "skipped: cannot mount a tmpfs (needs root): {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                None
+            }
+            Err(error) => {
+                println!("skipped: cannot run mount: {error}");
+                None
+            }
+        }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// A mono 16 kHz WAV of about `bytes` bytes.
+fn wav_of(bytes: usize) -> Vec<u8> {
+    let samples = bytes / 2;
+    let data = u32::try_from(samples * 2).expect("a small WAV");
+    let mut wav = Vec::with_capacity(44 + samples * 2);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&16_000u32.to_le_bytes());
+    wav.extend_from_slice(&32_000u32.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data.to_le_bytes());
+    wav.extend((0..samples).flat_map(|i| ((i % 200) as i16 * 50).to_le_bytes()));
+    wav
+}
+
+/// A full data disk: writes are refused at once with 503 `storage_full` while it is full,
+/// reads and `/healthz` go on, `/readyz` says why it is not ready, everything recovers by
+/// itself when space is freed, and no acknowledged write is lost across a restart.
+#[test]
+fn a_full_disk_refuses_writes_fast_keeps_reads_and_recovers_by_itself() {
+    let Some(disk) = SmallDisk::mount(64) else {
+        return;
+    };
+    let data = disk.path().join("data");
+    // The lowest reserve allowed: above sled's 8 MiB log buffer plus one prompt.
+    let flags = ["--disk-reserve-mib", "16"];
+    let mut server = Server::start_with(&data, &flags, |_| {});
+    let (_, key) = create_tenant(&server, "Acme");
+    let client = server.client(&key);
+    // Leave about 24 MiB free: room for a few 1 MiB prompts above the 16 MiB reserve.
+    let filler = disk.path().join("filler");
+    std::fs::write(&filler, vec![0u8; 40 << 20]).expect("the filler file");
+    let prompt = wav_of(1 << 20);
+    let mut stored = Vec::new();
+    let refused = loop {
+        let name = format!("p{}", stored.len());
+        let (status, body) = client.put_bytes(&format!("/v1/prompts/{name}"), &prompt);
+        match status {
+            201 => stored.push(name),
+            _ => break (status, body),
+        }
+        assert!(stored.len() < 40, "the disk never filled");
+    };
+    assert_eq!(refused.0, 503, "{}", refused.1);
+    assert_eq!(refused.1["error"]["code"], "storage_full", "{}", refused.1);
+    assert!(
+        !stored.is_empty(),
+        "some prompts fitted before the disk filled"
+    );
+
+    // Writes keep failing fast; reads, liveness and readiness answer.
+    let (status, body) = server
+        .operator()
+        .post("/v1/tenants", json!({ "name": "Another" }));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (503, &json!("storage_full"))
+    );
+    let (status, listing) = client.get("/v1/prompts");
+    assert_eq!(status, 200);
+    assert_eq!(
+        listing["items"].as_array().map(Vec::len),
+        Some(stored.len())
+    );
+    assert_eq!(server.operator().get("/healthz").0, 200);
+    let (status, ready) = server.operator().get("/readyz");
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(ready["status"], "not_ready");
+
+    // Space comes back: so do writes, without a restart.
+    std::fs::remove_file(&filler).expect("free the space");
+    assert_eq!(server.operator().get("/readyz").0, 200);
+    let (status, body) = client.put_bytes("/v1/prompts/after", &prompt);
+    assert_eq!(status, 201, "{body}");
+    stored.push("after".into());
+
+    // Every acknowledged write survives a restart.
+    server.terminate();
+    drop(server);
+    let server = Server::start_with(&data, &flags, |_| {});
+    let (status, listing) = server.client(&key).get("/v1/prompts");
+    assert_eq!(status, 200);
+    let mut names: Vec<String> = listing["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    stored.sort();
+    assert_eq!(names, stored);
+    drop(server);
+}

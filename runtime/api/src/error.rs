@@ -57,14 +57,22 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        if !matches!(error, StoreError::Conflict(_)) {
-            tracing::error!(%error, "storage error");
+        match &error {
+            StoreError::Conflict(_) => {}
+            // The operator's problem, reported by /readyz and the store_writable metric.
+            StoreError::NoSpace(_) => tracing::warn!(%error, "write refused"),
+            _ => tracing::error!(%error, "storage error"),
         }
         match error {
             StoreError::Conflict(what) => Self::new(
                 StatusCode::CONFLICT,
                 "conflict",
                 format!("{what} already exists"),
+            ),
+            full @ StoreError::NoSpace(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_full",
+                full.to_string(),
             ),
             other => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -51,6 +51,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(service::healthz))
+        .route("/readyz", get(service::readyz))
         .route("/metrics", get(service::metrics))
         .route("/v1/openapi.json", get(service::openapi))
         .route("/v1/tenants", post(tenants::create).get(tenants::list))

@@ -45,13 +45,20 @@ pub struct ServeArgs {
     /// kept-alive connection stays open.
     #[arg(long, default_value_t = 10)]
     header_timeout_secs: u64,
+    /// Free space (MiB) always kept on the data disk: below it writes are refused with 503
+    /// `storage_full` and `/readyz` says not ready, while reads and live calls go on. At
+    /// least 16: the store writes its log in 8 MiB buffers, and a write must never meet a
+    /// full disk (see `docs/operator-guide.md`).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(16..))]
+    disk_reserve_mib: u64,
     #[command(flatten)]
     speech: SpeechArgs,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
     // Before the async runtime exists: see `open_store`.
-    let store = Arc::new(data_dir::open_store(&args.data)?);
+    let store =
+        Arc::new(data_dir::open_store(&args.data)?.with_disk_reserve(args.disk_reserve_mib << 20));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

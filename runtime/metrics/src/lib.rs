@@ -38,6 +38,7 @@ pub struct Metrics {
     frames_dropped: Counter,
     frame_lateness_seconds: Histogram,
     turn_latency_seconds: Histogram,
+    store_writable: Gauge,
 }
 
 /// Upper bounds of the frame lateness buckets: the pacer's own (1, 5, 10, 20, 50, 100 ms).
@@ -70,6 +71,7 @@ impl Default for Metrics {
             frames_dropped: Counter::default(),
             frame_lateness_seconds: Histogram::new(LATENESS_BUCKETS_SECONDS),
             turn_latency_seconds: Histogram::new(turn_buckets()),
+            store_writable: Gauge::default(),
         };
         if let Ok(mut root) = metrics.registry.lock() {
             root.register_collector(Box::new(ProcessCollector));
@@ -123,6 +125,11 @@ impl Default for Metrics {
                 "media_frame_lateness_seconds",
                 "How late outbound frames left after their 20 ms slot",
                 metrics.frame_lateness_seconds.clone(),
+            );
+            r.register(
+                "store_writable",
+                "1 while the store accepts writes; 0 while it refuses them (data disk full)",
+                metrics.store_writable.clone(),
             );
             r.register(
                 "turn_latency_seconds",
@@ -234,6 +241,11 @@ impl Metrics {
     /// One turn of a voice call: the customer's final input to the reply's first frame.
     pub fn turn_answered(&self, latency: Duration) {
         self.turn_latency_seconds.observe(latency.as_secs_f64());
+    }
+
+    /// Whether the store accepts writes now (read at each scrape and each readiness check).
+    pub fn store_writable(&self, writable: bool) {
+        self.store_writable.set(i64::from(writable));
     }
 
     /// The Prometheus text exposition.

@@ -30,6 +30,7 @@
 
 mod calls;
 mod damage;
+mod disk_space;
 mod group_commit;
 mod keys;
 mod kv;
@@ -73,6 +74,8 @@ pub struct SledStore {
     generation: AtomicU64,
     /// The data directory, where the mark file goes; `None` for a temporary database.
     dir: Option<PathBuf>,
+    /// Free bytes kept on the data disk: writes are refused below it (see `disk_space`).
+    disk_reserve: u64,
     tenants: TenantTrees,
     modules: ModuleTrees,
     prompts: PromptTrees,
@@ -107,6 +110,13 @@ impl SledStore {
             StoreError::Backend(why) => StoreError::Open(format!("{}: {why}", dir.display())),
             other => other,
         })
+    }
+
+    /// Keeps `bytes` free on the data disk: writes are refused (reads go on) while less is
+    /// free. The default is 256 MiB.
+    pub fn with_disk_reserve(mut self, bytes: u64) -> Self {
+        self.disk_reserve = bytes;
+        self
     }
 
     /// A database in a temporary location, deleted when dropped. For tests.
@@ -189,12 +199,15 @@ impl SledStore {
             commit: group_commit::GroupCommit::default(),
             generation: AtomicU64::new(generation),
             dir: dir.map(Path::to_path_buf),
+            disk_reserve: disk_space::DEFAULT_RESERVE_BYTES,
         })
     }
 
-    /// Passes `result` on once everything written so far is on disk.
-    fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        let value = result?;
+    /// Makes `write` and passes its result on once everything written so far is on disk;
+    /// refused first if the data disk is nearly full (see `disk_space`).
+    fn durable<T>(&self, write: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.writable()?;
+        let value = write()?;
         self.commit_write()?;
         Ok(value)
     }
@@ -257,11 +270,11 @@ impl Store for SledStore {
     }
 
     fn set_operator_token_sha256(&self, sha256: &str) -> Result<(), StoreError> {
-        self.durable(self.tenants.set_operator_token_sha256(sha256))
+        self.durable(|| self.tenants.set_operator_token_sha256(sha256))
     }
 
     fn create_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
-        self.durable(self.tenants.create(tenant))
+        self.durable(|| self.tenants.create(tenant))
     }
 
     fn tenant(&self, id: &str) -> Result<Option<Tenant>, StoreError> {
@@ -269,7 +282,7 @@ impl Store for SledStore {
     }
 
     fn update_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
-        self.durable(self.tenants.update(tenant))
+        self.durable(|| self.tenants.update(tenant))
     }
 
     fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>, StoreError> {
@@ -277,7 +290,7 @@ impl Store for SledStore {
     }
 
     fn put_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
-        self.durable(self.tenants.put_api_key(key))
+        self.durable(|| self.tenants.put_api_key(key))
     }
 
     fn api_key_by_secret_sha256(&self, sha256: &str) -> Result<Option<ApiKey>, StoreError> {
@@ -301,14 +314,10 @@ impl Store for SledStore {
         wasm: &[u8],
         artifact: &[u8],
     ) -> Result<ModuleVersion, StoreError> {
-        self.durable(self.modules.add_version(
-            tenant_id,
-            name,
-            digest,
-            created_at_ms,
-            wasm,
-            artifact,
-        ))
+        self.durable(|| {
+            self.modules
+                .add_version(tenant_id, name, digest, created_at_ms, wasm, artifact)
+        })
     }
 
     fn module(&self, tenant_id: &str, name: &str) -> Result<Option<ModuleSummary>, StoreError> {
@@ -325,7 +334,7 @@ impl Store for SledStore {
         name: &str,
         version: Option<u32>,
     ) -> Result<(), StoreError> {
-        self.durable(self.modules.pin(tenant_id, name, version))
+        self.durable(|| self.modules.pin(tenant_id, name, version))
     }
 
     fn module_wasm(
@@ -355,14 +364,14 @@ impl Store for SledStore {
         version: u32,
         artifact: &[u8],
     ) -> Result<(), StoreError> {
-        self.durable(
+        self.durable(|| {
             self.modules
-                .replace_artifact(tenant_id, name, version, artifact),
-        )
+                .replace_artifact(tenant_id, name, version, artifact)
+        })
     }
 
     fn put_prompt(&self, meta: &PromptMeta, wav: &[u8]) -> Result<(), StoreError> {
-        self.durable(self.prompts.put(meta, wav))
+        self.durable(|| self.prompts.put(meta, wav))
     }
 
     fn prompt(
@@ -382,11 +391,11 @@ impl Store for SledStore {
     }
 
     fn delete_prompt(&self, tenant_id: &str, name: &str) -> Result<bool, StoreError> {
-        self.durable(self.prompts.delete(tenant_id, name))
+        self.durable(|| self.prompts.delete(tenant_id, name))
     }
 
     fn put_call(&self, summary: &CallSummary, record_json: &[u8]) -> Result<(), StoreError> {
-        self.durable(self.calls.put(summary, record_json))
+        self.durable(|| self.calls.put(summary, record_json))
     }
 
     fn call(
@@ -411,7 +420,7 @@ impl Store for SledStore {
     }
 
     fn put_recording(&self, tenant_id: &str, call_id: &str, wav: &[u8]) -> Result<(), StoreError> {
-        self.durable(self.recordings.put(tenant_id, call_id, wav))
+        self.durable(|| self.recordings.put(tenant_id, call_id, wav))
     }
 
     fn recording(&self, tenant_id: &str, call_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -423,6 +432,13 @@ impl Store for SledStore {
             .commit(|| self.db.flush().map(drop))
             .map_err(backend)
     }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        match &self.dir {
+            Some(dir) => disk_space::room_for_writes(dir, self.disk_reserve),
+            None => Ok(()),
+        }
+    }
 }
 
 impl KeyValueStore for SledStore {
@@ -431,12 +447,16 @@ impl KeyValueStore for SledStore {
     }
 
     fn set(&self, tenant: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.writable()
+            .map_err(|e| KvError::Unavailable(e.to_string()))?;
         self.kv.set(tenant, key, value)?;
         self.commit_write()
             .map_err(|e| KvError::Unavailable(e.to_string()))
     }
 
     fn delete(&self, tenant: &str, key: &str) -> Result<(), KvError> {
+        self.writable()
+            .map_err(|e| KvError::Unavailable(e.to_string()))?;
         self.kv.delete(tenant, key)?;
         self.commit_write()
             .map_err(|e| KvError::Unavailable(e.to_string()))

@@ -128,6 +128,10 @@ pub enum StoreError {
     /// Creating something that must be unique found it already there; carries what.
     #[error("{0} already exists")]
     Conflict(String),
+    /// The disk the data lives on is (nearly) full: writes are refused until space is
+    /// freed, reads go on; carries where and how much is left.
+    #[error("the data disk is full: {0}")]
+    NoSpace(String),
 }
 
 /// Everything the server persists. All methods are synchronous and fast (an embedded
@@ -253,6 +257,12 @@ pub trait Store: Send + Sync {
 
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Whether writes would be accepted now (for readiness); the error says why not. A
+    /// backend that cannot tell answers `Ok`.
+    fn writable(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
