@@ -27,8 +27,12 @@ use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// At most one log line about refused connections this often.
 pub const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(10);
@@ -88,24 +92,30 @@ pub async fn serve(
         let service = TowerToHyperService::new(router.clone());
         let header_timeout = limits.header_timeout;
         let mut stop = stop.clone();
+        // The connection's places in the caps travel with its socket: an upgraded
+        // WebSocket (a call) keeps them until the call's task drops the socket.
+        let tcp = Counted {
+            tcp,
+            _held: (permit, source),
+        };
         tokio::spawn(async move {
-            let _held = (permit, source);
             serve_connection(tcp, service, header_timeout, &mut stop).await;
         });
     }
-    // No more connections; tell open ones to finish, and wait for them (bounded).
+    // No more connections; tell open ones to finish, and wait for them (bounded): call
+    // sockets included, which close with their reason once their calls have ended.
     let _ = stopping.send(true);
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(DRAIN_LIMIT, open.acquire_many(all)).await;
 }
 
 async fn serve_connection(
-    tcp: TcpStream,
+    tcp: Counted,
     service: TowerToHyperService<Router>,
     header_timeout: Duration,
     stop: &mut watch::Receiver<bool>,
 ) {
-    if let Err(error) = tcp.set_nodelay(true) {
+    if let Err(error) = tcp.tcp.set_nodelay(true) {
         tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
     }
     let connection = http1::Builder::new()
@@ -124,6 +134,53 @@ async fn serve_connection(
     if let Err(error) = result {
         // Timeouts and peers that vanish mid-request end up here; worth a debug line only.
         tracing::debug!(%error, "a connection ended with an error");
+    }
+}
+
+/// A connection's socket with its places in the connection caps, given back when the
+/// socket is dropped (after an upgrade, by the WebSocket's own task).
+struct Counted {
+    tcp: TcpStream,
+    _held: (OwnedSemaphorePermit, SourceSlot),
+}
+
+impl AsyncRead for Counted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Counted {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.tcp).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.tcp).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
     }
 }
 
