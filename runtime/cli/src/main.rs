@@ -1,6 +1,7 @@
 //! The `huashu` command line. The binary's `main` only calls [`main`]; each subcommand lives
 //! in its own file.
 
+mod call_cmd;
 mod data_dir;
 mod descriptors;
 mod guest_build;
@@ -40,24 +41,28 @@ enum Command {
     Test(test_cmd::TestArgs),
     /// Re-run a recorded call against another module version and show where it diverges.
     Replay(replay_cmd::ReplayArgs),
+    /// Talk to a script on a running server: type the customer's side, or play it from a file.
+    Call(call_cmd::CallArgs),
     /// Open many Twilio Media Streams calls against a running server and report whether it
     /// kept up: calls held, frames late or dropped, turn latency, CPU.
     Loadgen(loadgen::LoadgenArgs),
 }
 
 /// Parses the command line, runs the command, and maps its result to an exit code:
-/// 0 success, 1 a scenario failed or a replay diverged, 2 the command could not run.
+/// 0 success, 1 a scenario failed, a replay diverged or a call ended abnormally, 2 the
+/// command could not run.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Test(_) | Command::Replay(_) | Command::Loadgen(_) => "warn",
+        Command::Test(_) | Command::Replay(_) | Command::Call(_) | Command::Loadgen(_) => "warn",
     };
     init_logging(cli.log_format, default_level);
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Test(args) => test_cmd::run(args),
         Command::Replay(args) => replay_cmd::run(args),
+        Command::Call(args) => call_cmd::run(args),
         Command::Loadgen(args) => loadgen::run(args),
     };
     match result {
