@@ -583,3 +583,297 @@ fn tenants_inspect_and_delete_what_their_scripts_stored_and_see_nothing_of_other
     let (_, empty) = a.get("/v1/kv");
     assert_eq!(empty["used_bytes"], 0, "{empty}");
 }
+
+// ── telephony: SIP trunks and routed numbers (operator endpoints) ──
+
+/// A trunk's digest password, as the operator sends it: it must never come back.
+const TRUNK_PASSWORD: &str = "Tr0mb0ne-digest-7f3a";
+
+/// Asserts an answer is 422 with `code`, its message starting with the field `field`.
+fn refused(code: &str, field: &str, (status, body): (u16, Value)) {
+    assert_eq!(status, 422, "{field}: {body}");
+    assert_eq!(body["error"]["code"], code, "{field}: {body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with(&format!("`{field}`")),
+        "the message names `{field}`: {message}"
+    );
+}
+
+#[test]
+fn a_trunk_password_is_stored_and_kept_but_never_answered_or_logged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs = tempfile::tempdir().expect("tempdir");
+    let log_path = logs.path().join("server.log");
+    let log_file = std::fs::File::create(&log_path).expect("log file");
+    let mut server = Server::start_with(dir.path(), &[], |command| {
+        command.env("HUASHU_LOG", "debug").stderr(log_file);
+    });
+    let (tenant, _) = create_tenant(&server, "Acme");
+    let operator = server.operator();
+    let mut answers = Vec::new();
+
+    let (status, created) = operator.put_json(
+        "/v1/trunks/carrier-a",
+        json!({
+            "host": "sip.carrier.example",
+            "username": "1001",
+            "password": TRUNK_PASSWORD,
+            "caller_ids": ["+86 138 0013 8000", "008610010010010"],
+            "tenants": [tenant],
+        }),
+    );
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["has_password"], true);
+    assert_eq!(created["username"], "1001");
+    assert_eq!(
+        created["caller_ids"],
+        json!(["+8613800138000", "+8610010010010"])
+    );
+    assert_eq!(
+        (&created["port"], &created["transport"], &created["codecs"]),
+        (&json!(5060), &json!("udp"), &json!(["pcma", "pcmu"]))
+    );
+    assert_eq!(
+        (&created["max_channels"], &created["max_calls_per_second"]),
+        (&json!(30), &json!(5))
+    );
+    assert!(created.get("password").is_none(), "{created}");
+    answers.push(created.clone());
+
+    let (status, read) = operator.get("/v1/trunks/carrier-a");
+    assert_eq!((status, &read["has_password"]), (200, &json!(true)));
+    answers.push(read);
+
+    // A replace without `password` keeps it; every other field is replaced.
+    let (status, edited) = operator.put_json(
+        "/v1/trunks/carrier-a",
+        json!({ "host": "10.0.0.7", "max_channels": 60, "tenants": [tenant] }),
+    );
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["has_password"], true);
+    assert_eq!(edited["username"], Value::Null);
+    assert_eq!(edited["max_channels"], 60);
+    assert_eq!(edited["created_at_ms"], created["created_at_ms"]);
+    answers.push(edited);
+
+    // A refused replace quotes neither the password nor the stored one.
+    let (status, error) = operator.put_json(
+        "/v1/trunks/carrier-a",
+        json!({ "host": "10.0.0.7", "port": 0, "password": TRUNK_PASSWORD }),
+    );
+    assert_eq!(status, 422, "{error}");
+    answers.push(error);
+    let (status, listed) = operator.get("/v1/trunks");
+    assert_eq!(status, 200);
+    assert_eq!(listed[0]["name"], "carrier-a");
+    assert_eq!(listed[0]["has_password"], true);
+    answers.push(listed);
+
+    // `null` clears it.
+    let (status, cleared) = operator.put_json(
+        "/v1/trunks/carrier-a",
+        json!({ "host": "10.0.0.7", "password": null }),
+    );
+    assert_eq!((status, &cleared["has_password"]), (200, &json!(false)));
+    answers.push(cleared);
+
+    for answer in &answers {
+        assert!(
+            !answer.to_string().contains(TRUNK_PASSWORD),
+            "an answer carries the password: {answer}"
+        );
+    }
+    assert_eq!(operator.delete("/v1/trunks/carrier-a").0, 204);
+    support::server::assert_not_found(operator.get("/v1/trunks/carrier-a"));
+    support::server::assert_not_found(operator.delete("/v1/trunks/carrier-a"));
+
+    assert_eq!(server.terminate(), Some(0));
+    let logged = std::fs::read_to_string(&log_path).expect("read the server log");
+    assert!(
+        logged.contains("trunk stored"),
+        "the log was captured: {logged}"
+    );
+    assert!(
+        !logged.contains(TRUNK_PASSWORD),
+        "the log carries the password: {logged}"
+    );
+}
+
+#[test]
+fn trunk_settings_that_break_a_rule_are_refused_naming_the_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant, _) = create_tenant(&server, "Acme");
+    let operator = server.operator();
+    let put = |body: Value| operator.put_json("/v1/trunks/carrier-a", body);
+    let with = |field: &str, value: Value| {
+        let mut body = json!({ "host": "sip.carrier.example" });
+        body[field] = value;
+        put(body)
+    };
+
+    let long_name = format!("/v1/trunks/{}", "a".repeat(65));
+    refused(
+        "invalid_trunk",
+        "name",
+        operator.put_json(&long_name, json!({ "host": "h.example" })),
+    );
+    for host in [
+        "",
+        "sip:carrier.example",
+        "carrier.example:5060",
+        "carrier example",
+    ] {
+        refused("invalid_trunk", "host", with("host", json!(host)));
+    }
+    refused("invalid_trunk", "port", with("port", json!(0)));
+    refused(
+        "invalid_trunk",
+        "outbound_proxy",
+        with("outbound_proxy", json!("proxy.example")),
+    );
+    refused(
+        "invalid_trunk",
+        "caller_ids[1]",
+        with("caller_ids", json!(["+8613800138000", "13800138000"])),
+    );
+    refused("invalid_trunk", "codecs", with("codecs", json!([])));
+    for (field, value) in [
+        ("max_channels", 0),
+        ("max_channels", 10_001),
+        ("max_calls_per_second", 0),
+        ("max_calls_per_second", 1_001),
+    ] {
+        refused("invalid_trunk", field, with(field, json!(value)));
+    }
+    refused(
+        "invalid_trunk",
+        "tenants[1]",
+        with("tenants", json!([tenant, "t_0000000000000000"])),
+    );
+    // Values the body's types cannot hold: the framework's 422, naming the field too.
+    for (field, value) in [
+        ("codecs", json!(["g729"])),
+        ("transport", json!("tls")),
+        ("port", json!(70_000)),
+    ] {
+        let (status, body) = with(field, value);
+        assert_eq!((status, &body["error"]["code"]), (422, &json!("bad_body")));
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{message}");
+    }
+    support::server::assert_not_found(operator.get("/v1/trunks/carrier-a"));
+
+    // A user name needs no password; limits are inclusive; IPv6 hosts and proxies work.
+    let (status, trunk) = put(json!({
+        "host": "2001:db8::7",
+        "transport": "tcp",
+        "outbound_proxy": "[2001:db8::9]:5070",
+        "username": "1001",
+        "max_channels": 10_000,
+        "max_calls_per_second": 1_000,
+        "codecs": ["pcmu"],
+    }));
+    assert_eq!(status, 200, "{trunk}");
+    assert_eq!(trunk["has_password"], false);
+    assert_eq!(
+        operator.get("/v1/trunks").1.as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn numbers_are_routed_to_a_tenant_script_by_their_e164_form() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant, _) = create_tenant(&server, "Acme");
+    let operator = server.operator();
+    let route = json!({ "tenant_id": tenant, "module": "inbound-survey" });
+
+    let (status, routed) = operator.put_json("/v1/numbers/%2B8613800138000", route.clone());
+    assert_eq!(status, 200, "{routed}");
+    assert_eq!(routed["number"], "+8613800138000");
+    assert_eq!(routed["tenant_id"], tenant.as_str());
+    assert_eq!(routed["module"], "inbound-survey");
+    // The same number, written the ways people write it.
+    for path in [
+        "/v1/numbers/+8613800138000",
+        "/v1/numbers/008613800138000",
+        "/v1/numbers/%2B86%20138%200013%208000",
+    ] {
+        let (status, read) = operator.get(path);
+        assert_eq!((status, &read["number"]), (200, &json!("+8613800138000")));
+    }
+    let (status, _) = operator.put_json(
+        "/v1/numbers/%2B1%20(415)%20555-0100",
+        json!({ "tenant_id": tenant, "module": "us-line" }),
+    );
+    assert_eq!(status, 200);
+    let (status, listed) = operator.get("/v1/numbers");
+    assert_eq!(status, 200);
+    let numbers: Vec<_> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|r| r["number"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(numbers, ["+14155550100", "+8613800138000"]);
+
+    refused(
+        "invalid_number",
+        "number",
+        operator.put_json("/v1/numbers/13800138000", route.clone()),
+    );
+    refused(
+        "invalid_number",
+        "tenant_id",
+        operator.put_json(
+            "/v1/numbers/%2B8613800138001",
+            json!({ "tenant_id": "t_0000000000000000", "module": "inbound" }),
+        ),
+    );
+    refused(
+        "invalid_number",
+        "module",
+        operator.put_json(
+            "/v1/numbers/%2B8613800138001",
+            json!({ "tenant_id": tenant, "module": "../inbound" }),
+        ),
+    );
+    support::server::assert_not_found(operator.get("/v1/numbers/%2B8613800138001"));
+    support::server::assert_not_found(operator.get("/v1/numbers/13800138000"));
+
+    assert_eq!(operator.delete("/v1/numbers/%2B8613800138000").0, 204);
+    support::server::assert_not_found(operator.delete("/v1/numbers/%2B8613800138000"));
+    support::server::assert_not_found(operator.get("/v1/numbers/%2B8613800138000"));
+    assert_eq!(
+        operator.get("/v1/numbers").1.as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn trunks_and_numbers_answer_only_the_operator() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (tenant, key) = create_tenant(&server, "Acme");
+    let trunk = json!({ "host": "sip.carrier.example", "tenants": [tenant] });
+    let number = json!({ "tenant_id": tenant, "module": "inbound" });
+    for client in [server.client(&key), server.client("")] {
+        assert_eq!(client.get("/v1/trunks").0, 401);
+        assert_eq!(
+            client.put_json("/v1/trunks/carrier-a", trunk.clone()).0,
+            401
+        );
+        assert_eq!(client.get("/v1/trunks/carrier-a").0, 401);
+        assert_eq!(client.delete("/v1/trunks/carrier-a").0, 401);
+        assert_eq!(client.get("/v1/numbers").0, 401);
+        let path = "/v1/numbers/%2B8613800138000";
+        assert_eq!(client.put_json(path, number.clone()).0, 401);
+        assert_eq!(client.get(path).0, 401);
+        assert_eq!(client.delete(path).0, 401);
+    }
+    assert_eq!(server.operator().get("/v1/trunks").1, json!([]));
+    assert_eq!(server.operator().get("/v1/numbers").1, json!([]));
+}

@@ -6,6 +6,7 @@
 
 pub mod polyglot;
 pub mod server;
+pub mod sip;
 pub mod twilio;
 pub mod ws;
 
@@ -31,6 +32,7 @@ const GUESTS: &[&str] = &[
     "quickstart",
     "load-bot",
     "audio-meter",
+    "switchboard",
     "birthday-coupon",
     "payment-reminder",
     "satisfaction-survey",

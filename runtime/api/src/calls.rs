@@ -14,7 +14,7 @@ use super::auth::TenantAuth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path, Query};
 use super::pagination::PageQuery;
-use huashu_calls::NewCall;
+use huashu_calls::{DialRequest, NewCall};
 use huashu_contract::{Channel, Direction};
 use huashu_store::{CallFilter, CallStatus, CallSummary, Page};
 
@@ -38,7 +38,24 @@ pub struct CreateCall {
     caller: String,
     #[serde(default)]
     callee: String,
+    /// SIP calls: the number to dial (E.164).
+    #[serde(default)]
+    to: Option<String>,
+    /// SIP calls: the trunk to dial through.
+    #[serde(default)]
+    trunk: Option<String>,
+    /// SIP calls: the calling number, from the trunk's caller-ID pool.
+    #[serde(default)]
+    from: Option<String>,
+    /// SIP calls: how long the far end may ring.
+    #[serde(default)]
+    ring_timeout_secs: Option<u32>,
 }
+
+/// How long a placed call rings when the request does not say: about six rings.
+const DEFAULT_RING_TIMEOUT_SECS: u32 = 30;
+/// The longest ring a request may ask for: carriers give up near two minutes anyway.
+const MAX_RING_TIMEOUT_SECS: u32 = 120;
 
 fn default_channel() -> Channel {
     Channel::Text
@@ -48,11 +65,15 @@ fn default_channel() -> Channel {
 pub struct CallCreated {
     call_id: String,
     module_version: u32,
-    /// Where the transport connects; includes the token.
-    ws_url: String,
-    token: String,
+    /// Where the transport connects; includes the token. None for SIP calls, which the
+    /// server places itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ws_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
     /// The call is dropped if nobody connects by then.
-    expires_at_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at_ms: Option<u64>,
 }
 
 /// Scalars become strings; anything else is refused.
@@ -103,6 +124,14 @@ pub async fn create(
     Json(body): Json<CreateCall>,
 ) -> ApiResult<(StatusCode, JsonResponse<CallCreated>)> {
     let channel = body.channel;
+    if channel == Channel::Sip {
+        return place(tenant, state, body).await;
+    }
+    if body.to.is_some() || body.trunk.is_some() || body.from.is_some() {
+        return Err(ApiError::bad_request(
+            "`to`, `trunk` and `from` are for `\"channel\": \"sip\"` calls",
+        ));
+    }
     let request = NewCall {
         module: body.module,
         version: body.version,
@@ -117,7 +146,7 @@ pub async fn create(
     // `huashu_key` custom parameter instead.
     let ws_url = match channel {
         Channel::Twilio => format!("{}/v1/calls/twilio", ws_base(&headers)),
-        Channel::Text | Channel::Browser => format!(
+        Channel::Text | Channel::Browser | Channel::Sip => format!(
             "{}/v1/calls/{}/ws?token={}",
             ws_base(&headers),
             created.call_id,
@@ -129,9 +158,55 @@ pub async fn create(
         JsonResponse(CallCreated {
             call_id: created.call_id,
             module_version: created.module_version,
-            ws_url,
-            token: created.token,
-            expires_at_ms: created.expires_at_ms,
+            ws_url: Some(ws_url),
+            token: Some(created.token),
+            expires_at_ms: Some(created.expires_at_ms),
+        }),
+    ))
+}
+
+/// `POST /v1/calls` with `"channel": "sip"`: the server dials the number itself.
+async fn place(
+    tenant: huashu_store::Tenant,
+    state: AppState,
+    body: CreateCall,
+) -> ApiResult<(StatusCode, JsonResponse<CallCreated>)> {
+    let to = body
+        .to
+        .ok_or_else(|| ApiError::bad_request("a SIP call needs `to`, the number to dial"))?;
+    let trunk = body.trunk.ok_or_else(|| {
+        ApiError::bad_request("a SIP call needs `trunk`, the trunk to dial through")
+    })?;
+    let ring = body.ring_timeout_secs.unwrap_or(DEFAULT_RING_TIMEOUT_SECS);
+    if ring == 0 || ring > MAX_RING_TIMEOUT_SECS {
+        return Err(ApiError::bad_request(format!(
+            "`ring_timeout_secs` must be 1 to {MAX_RING_TIMEOUT_SECS}"
+        )));
+    }
+    let request = NewCall {
+        module: body.module,
+        version: body.version,
+        variables: variables(body.variables)?,
+        channel: Channel::Sip,
+        direction: Direction::Outbound,
+        caller: body.from.clone().unwrap_or_default(),
+        callee: to.clone(),
+    };
+    let dial = DialRequest {
+        to,
+        trunk,
+        from: body.from,
+        ring_timeout: std::time::Duration::from_secs(u64::from(ring)),
+    };
+    let created = state.calls.place_call(&tenant, request, dial).await?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(CallCreated {
+            call_id: created.call_id,
+            module_version: created.module_version,
+            ws_url: None,
+            token: None,
+            expires_at_ms: None,
         }),
     ))
 }

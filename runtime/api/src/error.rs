@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use huashu_calls::CallError;
+use huashu_calls::{CallError, DialError};
 use huashu_sandbox::ModuleError;
 use huashu_store::StoreError;
 
@@ -108,6 +108,18 @@ impl From<CallError> for ApiError {
             CallError::VoiceUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "voice_unavailable"),
             CallError::Media(_) => (StatusCode::INTERNAL_SERVER_ERROR, "media_failed"),
             CallError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable"),
+            CallError::Dial(dial) => match dial {
+                DialError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "sip_unavailable"),
+                DialError::NoSuchTrunk(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_trunk"),
+                DialError::CallerIdNotInPool { .. } | DialError::NoCallerId(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "caller_id_not_in_pool")
+                }
+                DialError::InvalidNumber(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_number"),
+                DialError::TrunkBusy { .. } => (StatusCode::TOO_MANY_REQUESTS, "trunk_busy"),
+                DialError::TrunkRateLimited { .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, "trunk_rate_limited")
+                }
+            },
         };
         Self::new(status, code, error.to_string())
     }

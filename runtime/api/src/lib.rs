@@ -1,6 +1,7 @@
-//! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas; tenant
-//! endpoints for modules, prompts, calls and their recordings, and the key-value space
-//! their scripts keep; health, metrics and the OpenAPI document.
+//! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas, and for SIP
+//! trunks and the numbers routed to tenants' scripts ([`telephony`]); tenant endpoints for
+//! modules, prompts, calls and their recordings, and the key-value space their scripts
+//! keep; health, metrics and the OpenAPI document.
 //!
 //! The call WebSockets (`huashu-transport`) and the console page are other routers; the
 //! server crate mounts all of them on one listener, with [`not_found`] and
@@ -16,6 +17,7 @@ mod modules;
 mod pagination;
 mod prompts;
 mod service;
+mod telephony;
 mod tenants;
 
 pub use error::{ApiError, ApiResult};
@@ -63,6 +65,20 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/tenants/{id}/keys/{key_id}",
             delete(tenants::revoke_key),
+        )
+        .route("/v1/trunks", get(telephony::list_trunks))
+        .route(
+            "/v1/trunks/{name}",
+            put(telephony::put_trunk)
+                .get(telephony::get_trunk)
+                .delete(telephony::delete_trunk),
+        )
+        .route("/v1/numbers", get(telephony::list_numbers))
+        .route(
+            "/v1/numbers/{number}",
+            put(telephony::put_number)
+                .get(telephony::get_number)
+                .delete(telephony::delete_number),
         )
         .route("/v1/modules", get(modules::list))
         .route("/v1/modules/{name}", put(modules::upload).get(modules::get))

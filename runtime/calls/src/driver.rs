@@ -309,6 +309,7 @@ mod tests {
             intent: None,
             disposition: None,
             has_recording: false,
+            progress: None,
         };
         let driver = CallDriver::new(
             session,

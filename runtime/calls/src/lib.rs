@@ -13,10 +13,12 @@ mod metered_script;
 mod module_cache;
 mod service;
 mod stored_prompts;
+mod telephony;
 mod voice;
 
 pub use driver::{CallDriver, DriverUpdate};
 pub use service::{CallError, CallService, CreatedCall, NewCall, PendingCall, ServiceConfig};
+pub use telephony::{DialError, DialFuture, DialRequest, Dialer};
 pub use voice::{
     VoiceCall, VoiceEvent, VoiceServices, VoiceWire, Wake, WireClose, WireStep, run_voice_call,
 };

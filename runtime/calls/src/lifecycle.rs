@@ -153,6 +153,7 @@ impl CallService {
                 intent: None,
                 disposition: None,
                 has_recording: false,
+                progress: pending.progress.clone(),
             };
             if let Err(error) = self.store.put_call(&summary, b"null") {
                 tracing::error!(call_id = %pending.call_id, %error, "cannot record a call that never started");

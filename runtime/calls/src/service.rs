@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -13,6 +13,7 @@ use super::driver::CallDriver;
 use super::metered_script::MeteredScript;
 use super::module_cache::{LoadError, ModuleCache};
 use super::stored_prompts::StoredPrompts;
+use super::telephony::{DialError, Dialer};
 use super::voice::VoiceServices;
 use huashu_contract::{CallStarted, Channel, Direction, ScriptFailure};
 use huashu_metrics::Metrics;
@@ -20,7 +21,7 @@ use huashu_sandbox::{CallSetup, Limits, ModuleError, Sandbox, ScriptModule, Tena
 use huashu_session::{EstimatedPlayout, InstantPlayout, Playout, Session, SessionConfig};
 use huashu_store::secrets::{now_ms, random_id, sha256_hex};
 use huashu_store::{
-    CallStatus, CallSummary, KeyValueStore, MemoryKeyValue, Store, StoreError, Tenant,
+    CallProgress, CallStatus, CallSummary, KeyValueStore, MemoryKeyValue, Store, StoreError, Tenant,
 };
 
 /// Server-wide call settings.
@@ -119,6 +120,9 @@ pub enum CallError {
     /// The call's codec, recogniser or pacer could not be set up.
     #[error("the call's audio could not be set up: {0}")]
     Media(String),
+    /// A telephone call could not be placed.
+    #[error(transparent)]
+    Dial(#[from] DialError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -139,6 +143,8 @@ pub struct PendingCall {
     call: CallStarted,
     pub(super) created_at_ms: u64,
     pub(super) expires: Instant,
+    /// For telephone calls: how far the call got, kept in its summary.
+    pub progress: Option<CallProgress>,
 }
 
 /// The server's calls.
@@ -149,6 +155,7 @@ pub struct CallService {
     pub(super) metrics: Arc<Metrics>,
     config: ServiceConfig,
     voice: Option<Arc<VoiceServices>>,
+    pub(super) dialer: OnceLock<Arc<dyn Dialer>>,
     modules: ModuleCache,
     pub(super) pending: Mutex<HashMap<String, PendingCall>>,
     pub(super) live: Mutex<HashMap<String, u32>>,
@@ -173,6 +180,7 @@ impl CallService {
             metrics,
             config,
             voice: None,
+            dialer: OnceLock::new(),
             modules: ModuleCache::default(),
             pending: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),
@@ -343,6 +351,7 @@ impl CallService {
             intent: None,
             disposition: None,
             has_recording: false,
+            progress: None,
         };
         self.store.put_call(&summary, b"null")?;
         // 53 bits, so JavaScript clients read the seed in call records exactly.
@@ -369,6 +378,7 @@ impl CallService {
             call,
             created_at_ms,
             expires: Instant::now() + self.config.connect_timeout,
+            progress: None,
         };
         if let Ok(mut waiting) = self.pending.lock() {
             waiting.insert(call_id.clone(), pending);
@@ -445,7 +455,7 @@ impl CallService {
         let (store, tenant) = (self.store.clone(), pending.tenant.id.clone());
         let playout: Box<dyn Playout> = match pending.call.channel {
             Channel::Text => Box::new(StoredPrompts::new(InstantPlayout, store, tenant)),
-            Channel::Browser | Channel::Twilio => Box::new(StoredPrompts::new(
+            Channel::Browser | Channel::Twilio | Channel::Sip => Box::new(StoredPrompts::new(
                 EstimatedPlayout::default(),
                 store,
                 tenant,
@@ -510,6 +520,7 @@ impl CallService {
             intent: None,
             disposition: None,
             has_recording: false,
+            progress: pending.progress.clone(),
         };
         Ok(CallDriver::new(
             session,
@@ -563,5 +574,6 @@ fn channel_name(channel: Channel) -> &'static str {
         Channel::Text => "text",
         Channel::Browser => "browser",
         Channel::Twilio => "twilio",
+        Channel::Sip => "sip",
     }
 }

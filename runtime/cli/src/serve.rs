@@ -18,6 +18,7 @@ use huashu_server::ConnectionLimits;
 use huashu_store::Store;
 use huashu_store::secrets::{random_id, sha256_hex};
 use huashu_store_sled::SledStore;
+use huashu_transport_sip::{SipConfig, SipTransport};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -53,6 +54,47 @@ pub struct ServeArgs {
     disk_reserve_mib: u64,
     #[command(flatten)]
     speech: SpeechArgs,
+    #[command(flatten)]
+    sip: SipArgs,
+}
+
+/// The SIP transport (off unless `--sip-listen` is given).
+#[derive(Debug, Args)]
+pub struct SipArgs {
+    /// Answer and place telephone calls over SIP, listening on this address on UDP and
+    /// TCP (e.g. `0.0.0.0:5060`). Needs speech engines (voice calls).
+    #[arg(long)]
+    sip_listen: Option<SocketAddr>,
+    /// The UDP ports RTP audio may use, `LOW-HIGH`; each call takes an even port and the
+    /// odd one above it (RTCP).
+    #[arg(long, default_value = "20000-29999", value_parser = parse_port_range)]
+    rtp_ports: std::ops::RangeInclusive<u16>,
+    /// The address carriers reach this server at, for SDP and Contact, when
+    /// `--sip-listen` is a wildcard address or behind a 1:1 NAT.
+    #[arg(long)]
+    sip_advertise: Option<std::net::IpAddr>,
+    /// End a SIP call after this many seconds without a single RTP or RTCP packet from
+    /// the far end (a phone that vanished without BYE).
+    #[arg(long, default_value_t = 30)]
+    sip_media_timeout_secs: u64,
+}
+
+fn parse_port_range(text: &str) -> Result<std::ops::RangeInclusive<u16>, String> {
+    let (low, high) = text
+        .split_once('-')
+        .ok_or_else(|| format!("`{text}` is not LOW-HIGH"))?;
+    let low: u16 = low
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{low}` is not a port"))?;
+    let high: u16 = high
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{high}` is not a port"))?;
+    if low == 0 || high <= low {
+        return Err(format!("`{text}`: need 0 < LOW < HIGH"));
+    }
+    Ok(low..=high)
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<std::process::ExitCode> {
@@ -107,6 +149,24 @@ async fn serve(args: ServeArgs, store: Arc<SledStore>) -> anyhow::Result<()> {
         service = service.with_voice(voice);
     }
     let calls = Arc::new(service);
+    let _sip = match args.sip.sip_listen {
+        Some(listen) => {
+            anyhow::ensure!(
+                calls.voice().is_some(),
+                "--sip-listen needs speech engines: SIP calls are voice calls"
+            );
+            let config = SipConfig {
+                listen,
+                rtp_ports: args.sip.rtp_ports.clone(),
+                advertise: args.sip.sip_advertise,
+                media_timeout: Duration::from_secs(args.sip.sip_media_timeout_secs.max(1)),
+            };
+            let sip = SipTransport::start(config, calls.clone()).await?;
+            println!("huashu SIP on udp+tcp {}", sip.local_addr());
+            Some(sip)
+        }
+        None => None,
+    };
     let interrupted = calls.mark_interrupted_calls()?;
     if interrupted > 0 {
         tracing::warn!(

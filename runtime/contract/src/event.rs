@@ -21,6 +21,8 @@ pub enum Channel {
     Browser,
     /// A telephony gateway speaking the Twilio Media Streams protocol.
     Twilio,
+    /// A telephone call over SIP and RTP, through a carrier trunk or a PBX.
+    Sip,
     /// The offline `huashu test` runner: customer turns are text.
     #[default]
     Text,

@@ -16,7 +16,9 @@ pub(crate) fn event_to_wit(event: &c::Event) -> wit::Event {
             callee: s.callee.clone(),
             channel: match s.channel {
                 c::Channel::Browser => wit::Channel::Browser,
-                c::Channel::Twilio => wit::Channel::Twilio,
+                // `huashu:dialogue@0.1.0` has no `sip` case: a script written for it reads
+                // a SIP call as what it is to the script, a telephone call from a gateway.
+                c::Channel::Twilio | c::Channel::Sip => wit::Channel::Twilio,
                 c::Channel::Text => wit::Channel::Text,
             },
             variables: s.variables.clone(),

@@ -92,7 +92,7 @@ impl Playout for RecordedPlayout {
 fn playout_for(original: &CallRecord) -> Box<dyn Playout> {
     let otherwise: Box<dyn Playout> = match original.call.channel {
         Channel::Text => Box::new(InstantPlayout),
-        Channel::Browser | Channel::Twilio => Box::new(EstimatedPlayout::default()),
+        Channel::Browser | Channel::Twilio | Channel::Sip => Box::new(EstimatedPlayout::default()),
     };
     Box::new(RecordedPlayout {
         lengths: original.playout_ms.clone(),

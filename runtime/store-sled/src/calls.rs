@@ -221,6 +221,7 @@ mod tests {
             intent: None,
             disposition: None,
             has_recording: false,
+            progress: None,
         }
     }
 

@@ -45,6 +45,7 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
         intent: None,
         disposition: None,
         has_recording: false,
+        progress: None,
     };
     {
         let store = SledStore::open(dir.path()).unwrap();
@@ -149,6 +150,7 @@ fn ended_recorded_call() -> CallSummary {
         intent: None,
         disposition: None,
         has_recording: true,
+        progress: None,
     }
 }
 

@@ -13,6 +13,7 @@
 //! - [`prompts`] — recorded prompts: metadata and WAV bytes.
 //! - [`calls`] — call summaries and records, the newest-first index and the live index.
 //! - [`recordings`] — calls' recorded audio (WAV bytes).
+//! - [`telephony`] — SIP trunks (with their digest passwords) and routed numbers.
 //! - [`kv`] — the tenants' key-value space and its per-tenant byte usage.
 //! - [`damage`] — a damaged directory is refused at open with an error that says what to
 //!   do: sled's panics caught, writes lost to truncation detected.
@@ -37,6 +38,7 @@ mod kv;
 mod modules;
 mod prompts;
 mod recordings;
+mod telephony;
 mod tenants;
 
 use std::path::{Path, PathBuf};
@@ -45,13 +47,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use calls::CallTrees;
 use huashu_store::{
     ApiKey, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError, ModuleSummary, ModuleVersion,
-    Page, PageRequest, PromptMeta, Store, StoreError, Tenant,
+    Page, PageRequest, PromptMeta, RoutedNumber, Store, StoreError, Tenant, Trunk,
 };
 use keys::backend;
 use kv::KvTrees;
 use modules::ModuleTrees;
 use prompts::PromptTrees;
 use recordings::RecordingTree;
+use telephony::TelephonyTrees;
 use tenants::TenantTrees;
 
 /// The on-disk layout this code reads and writes, kept in the `meta` tree so a future
@@ -65,7 +68,8 @@ const LAYOUT_KEY: &[u8] = b"layout";
 /// more than read. 256 MiB keeps reads of recent data cached and leaves memory to calls.
 const CACHE_BYTES: u64 = 256 << 20;
 
-/// Tenants, keys, modules, prompts, calls and tenant key-value in one sled database.
+/// Tenants, keys, modules, prompts, calls, tenant key-value, trunks and numbers in one sled
+/// database.
 pub struct SledStore {
     db: sled::Db,
     /// Concurrent durable writes share flushes.
@@ -82,6 +86,7 @@ pub struct SledStore {
     calls: CallTrees,
     recordings: RecordingTree,
     kv: KvTrees,
+    telephony: TelephonyTrees,
 }
 
 impl SledStore {
@@ -194,6 +199,10 @@ impl SledStore {
                 values: tree("kv")?,
                 usage: tree("kv_usage")?,
                 tenants: tenants_tree,
+            },
+            telephony: TelephonyTrees {
+                trunks: tree("trunks")?,
+                numbers: tree("numbers")?,
             },
             db,
             commit: group_commit::GroupCommit::default(),
@@ -425,6 +434,38 @@ impl Store for SledStore {
 
     fn recording(&self, tenant_id: &str, call_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.recordings.get(tenant_id, call_id)
+    }
+
+    fn put_trunk(&self, trunk: &Trunk) -> Result<(), StoreError> {
+        self.durable(|| self.telephony.put_trunk(trunk))
+    }
+
+    fn trunk(&self, name: &str) -> Result<Option<Trunk>, StoreError> {
+        self.telephony.trunk(name)
+    }
+
+    fn list_trunks(&self) -> Result<Vec<Trunk>, StoreError> {
+        self.telephony.list_trunks()
+    }
+
+    fn delete_trunk(&self, name: &str) -> Result<bool, StoreError> {
+        self.durable(|| self.telephony.delete_trunk(name))
+    }
+
+    fn put_number(&self, number: &RoutedNumber) -> Result<(), StoreError> {
+        self.durable(|| self.telephony.put_number(number))
+    }
+
+    fn number(&self, number: &str) -> Result<Option<RoutedNumber>, StoreError> {
+        self.telephony.number(number)
+    }
+
+    fn list_numbers(&self) -> Result<Vec<RoutedNumber>, StoreError> {
+        self.telephony.list_numbers()
+    }
+
+    fn delete_number(&self, number: &str) -> Result<bool, StoreError> {
+        self.durable(|| self.telephony.delete_number(number))
     }
 
     fn flush(&self) -> Result<(), StoreError> {

@@ -1,11 +1,12 @@
 //! Storage: everything that must outlive a call or a restart.
 //!
 //! [`Store`] is the interface the server uses (tenants, keys, quotas, module versions with
-//! their precompiled artifacts, prompts, call records and recordings); [`KeyValueStore`]
-//! is the tenant key-value space scripts reach through the `kv` import. [`SledStore`]
-//! implements both on one embedded sled database (one directory); [`MemoryKeyValue`] is
-//! the in-process key-value store of the offline test runner. A distributed backend
-//! implements the same traits.
+//! their precompiled artifacts, prompts, call records and recordings, SIP trunks and routed
+//! numbers); [`KeyValueStore`] is the tenant key-value space scripts reach through the `kv`
+//! import. [`SledStore`] implements both on one embedded sled database (one directory);
+//! [`MemoryKeyValue`] is the in-process key-value store of the offline test runner. A
+//! distributed backend implements the same traits. [`telephony`] holds the trunk and
+//! number types and the rules they keep.
 //!
 //! Every write the server acknowledges to a client is durable first: methods that create or
 //! change data flush before they return.
@@ -17,10 +18,14 @@ mod model;
 pub use auth::{AuthError, authenticate};
 pub use memory_kv::MemoryKeyValue;
 pub use model::{
-    ApiKey, CallFilter, CallStatus, CallSummary, ModuleSummary, ModuleVersion, Page, PageRequest,
-    PromptMeta, Quotas, Tenant,
+    ApiKey, CallFilter, CallProgress, CallStatus, CallSummary, ModuleSummary, ModuleVersion, Page,
+    PageRequest, ProgressState, PromptMeta, Quotas, Tenant,
 };
 pub mod secrets;
+pub mod telephony;
+pub use telephony::{
+    InvalidField, RoutedNumber, SipTransport, Trunk, TrunkCodec, normalize_e164, parse_host_port,
+};
 
 use thiserror::Error;
 
@@ -254,6 +259,26 @@ pub trait Store: Send + Sync {
     fn put_recording(&self, tenant_id: &str, call_id: &str, wav: &[u8]) -> Result<(), StoreError>;
     /// A call's recording (WAV bytes); `None` if none was stored.
     fn recording(&self, tenant_id: &str, call_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    // ── telephony ──
+    /// Creates or replaces the trunk named `trunk.name`, password included. The caller has
+    /// validated it ([`Trunk::validate`]).
+    fn put_trunk(&self, trunk: &Trunk) -> Result<(), StoreError>;
+    /// The trunk with this name, password included; `None` if there is none.
+    fn trunk(&self, name: &str) -> Result<Option<Trunk>, StoreError>;
+    /// Every trunk, ordered by name.
+    fn list_trunks(&self) -> Result<Vec<Trunk>, StoreError>;
+    /// Deletes a trunk; returns whether it existed.
+    fn delete_trunk(&self, name: &str) -> Result<bool, StoreError>;
+    /// Creates or replaces the route of `number.number` (E.164). The caller has validated
+    /// it ([`RoutedNumber::validate`]).
+    fn put_number(&self, number: &RoutedNumber) -> Result<(), StoreError>;
+    /// The route of this E.164 number; `None` if it has none.
+    fn number(&self, number: &str) -> Result<Option<RoutedNumber>, StoreError>;
+    /// Every routed number, ordered by number.
+    fn list_numbers(&self) -> Result<Vec<RoutedNumber>, StoreError>;
+    /// Deletes a number's route; returns whether it existed.
+    fn delete_number(&self, number: &str) -> Result<bool, StoreError>;
 
     /// Makes every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;

@@ -144,6 +144,56 @@ pub enum CallStatus {
     Failed,
     /// The server stopped (crash, kill) while the call was live.
     Interrupted,
+    /// A telephone call that was never answered (busy, no answer, rejected…): the script
+    /// never ran, and the summary's `progress` says why.
+    Unanswered,
+}
+
+/// How far a placed (or answered) telephone call got, in the terms call-progress reports
+/// use. The first three are steps; the others are final reasons a call was not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProgressState {
+    /// The INVITE is out; nothing heard back but `100 Trying`.
+    Dialing,
+    /// The far end is ringing (180) or playing early media (183).
+    Ringing,
+    /// The far end answered (200): the script ran.
+    Answered,
+    /// Busy here or everywhere (486, 600).
+    Busy,
+    /// Nobody answered before the ring timeout (we sent CANCEL), or 480/408.
+    NoAnswer,
+    /// The callee declined (603).
+    Rejected,
+    /// The number does not exist (404, 604, 484).
+    InvalidNumber,
+    /// The network or trunk could not take the call (503, other 5xx, no response).
+    Unavailable,
+    /// Any other failure (other 4xx, authentication refused, no RTP port).
+    Failed,
+}
+
+/// A telephone call's progress, kept in its summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallProgress {
+    /// The latest step, or the final reason the call was not answered.
+    pub state: ProgressState,
+    /// The SIP status that decided `state`, if one did (a ring timeout has none of its
+    /// own: the CANCEL's 487 is ours).
+    pub sip_code: Option<u16>,
+    /// The trunk the call went through (outbound calls).
+    pub trunk: Option<String>,
+    /// The calling number as sent.
+    pub from: String,
+    /// The called number.
+    pub to: String,
+    /// When the INVITE went out or came in (ms since the Unix epoch).
+    pub dialed_at_ms: u64,
+    /// When the far end started ringing, if it did.
+    pub ringing_at_ms: Option<u64>,
+    /// When the call was answered, if it was.
+    pub answered_at_ms: Option<u64>,
 }
 
 /// A call as listed: enough to filter and sort, without the timeline.
@@ -170,6 +220,9 @@ pub struct CallSummary {
     /// The call's audio was recorded and is stored beside its record.
     #[serde(default)]
     pub has_recording: bool,
+    /// For telephone (SIP) calls: how far the call got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<CallProgress>,
 }
 
 /// Which calls to list.

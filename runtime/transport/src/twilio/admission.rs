@@ -166,6 +166,7 @@ fn call_refusal(error: CallError) -> Refusal {
         CallError::Load(_)
         | CallError::VoiceUnavailable
         | CallError::Media(_)
+        | CallError::Dial(_)
         | CallError::Store(_) => CLOSE_INTERNAL,
     };
     let reason = match error {
