@@ -265,7 +265,7 @@ fn every_language_takes_a_call_through_the_server() {
         .build()
         .expect("runtime");
     for ((name, _, variables, reply), wasm) in cases.iter().zip(&modules) {
-        let (status, body) = client.put_bytes(&format!("/v1/modules/{name}"), wasm);
+        let (status, body) = support::server::upload_waiting(&client, name, wasm);
         assert_eq!(status, 201, "{name}: {body}");
         let (status, call) = client.post(
             "/v1/calls",

@@ -200,6 +200,78 @@ fn bad_uploads_get_a_reason_and_store_nothing() {
 }
 
 #[test]
+fn an_upload_that_outlives_its_request_compiles_on_and_says_how_it_ended() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Acme");
+    let (_, other) = create_tenant(&server, "Other");
+    let client = server.client(&key);
+
+    // `wait=0`: answered at once, with where to ask.
+    let (status, accepted) = client.put_bytes(
+        "/v1/modules/coupon?wait=0",
+        &support::guest_bytes("birthday-coupon"),
+    );
+    assert_eq!(status, 202, "{accepted}");
+    assert_eq!(accepted["state"], "compiling");
+    let id = accepted["upload_id"]
+        .as_str()
+        .expect("upload_id")
+        .to_owned();
+    let path = format!("/v1/modules/coupon/uploads/{id}");
+    let ready = wait_for_upload(&client, &path);
+    assert_eq!(ready["state"], "ready", "{ready}");
+    assert_eq!(ready["version"]["version"], 1);
+    assert_eq!(
+        client.get("/v1/modules/coupon").1["versions"][0]["version"],
+        1
+    );
+    // Another tenant does not see it.
+    assert_eq!(server.client(&other).get(&path).0, 404);
+
+    // A refused upload says why, as the synchronous answer would have.
+    let (status, accepted) = client.put_bytes(
+        "/v1/modules/coupon?wait=0",
+        &support::guest_bytes("wrong-world"),
+    );
+    assert_eq!(status, 202, "{accepted}");
+    let id = accepted["upload_id"].as_str().expect("upload_id");
+    let failed = wait_for_upload(&client, &format!("/v1/modules/coupon/uploads/{id}"));
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["error"]["status"], 422);
+    assert_eq!(failed["error"]["code"], "invalid_module");
+    assert_eq!(
+        client.get("/v1/modules/coupon").1["versions"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    // An unknown id, and a wait beyond the limit.
+    assert_eq!(
+        client
+            .get("/v1/modules/coupon/uploads/up_000000000000000000000000")
+            .0,
+        404
+    );
+    let (status, _) = client.put_bytes("/v1/modules/coupon?wait=121", b"x");
+    assert_eq!(status, 400);
+}
+
+fn wait_for_upload(client: &support::server::Client, path: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (status, upload) = client.get(path);
+        assert_eq!(status, 200, "{upload}");
+        if upload["state"] != "compiling" {
+            return upload;
+        }
+        assert!(std::time::Instant::now() < deadline, "{upload}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
 fn the_concurrent_call_quota_and_disabled_tenants_are_enforced() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = Server::start(dir.path());

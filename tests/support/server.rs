@@ -231,6 +231,32 @@ pub fn upload(server: &Server, key: &str, name: &str, guest: &str) -> u64 {
     body["version"].as_u64().expect("version")
 }
 
+/// Uploads `wasm` as module `name` and waits until it is stored, following a 202 (a
+/// compile that outlived the request) to its end: (status of the outcome, the version or
+/// the error). Python and JavaScript components take seconds to compile.
+pub fn upload_waiting(client: &Client, name: &str, wasm: &[u8]) -> (u16, Value) {
+    let (status, body) = client.put_bytes(&format!("/v1/modules/{name}"), wasm);
+    if status != 202 {
+        return (status, body);
+    }
+    let id = body["upload_id"].as_str().expect("upload_id").to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let (status, upload) = client.get(&format!("/v1/modules/{name}/uploads/{id}"));
+        assert_eq!(status, 200, "{upload}");
+        match upload["state"].as_str() {
+            Some("ready") => return (201, upload["version"].clone()),
+            Some("failed") => {
+                let code = upload["error"]["status"].as_u64().unwrap_or(500) as u16;
+                return (code, json!({ "error": upload["error"] }));
+            }
+            _ => {}
+        }
+        assert!(std::time::Instant::now() < deadline, "still compiling: {upload}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// Creates a text call of `module` with `variables`: (call id, WebSocket URL).
 pub fn create_call(server: &Server, key: &str, module: &str, variables: Value) -> (String, String) {
     let (status, body) = server.client(key).post(

@@ -19,6 +19,7 @@ mod prompts;
 mod service;
 mod telephony;
 mod tenants;
+mod uploads;
 
 pub use error::{ApiError, ApiResult};
 pub use extract::{method_not_allowed, not_found};
@@ -46,6 +47,24 @@ pub struct AppState {
     pub calls: Arc<CallService>,
     /// Hex SHA-256 of the operator token.
     pub operator_sha256: String,
+    /// Uploads still compiling after their request answered 202, and how they ended.
+    pub uploads: Arc<uploads::Uploads>,
+    /// One module compile at a time: cranelift already spreads one compile over every
+    /// core.
+    pub compile_turn: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// The API's state over `store` and `calls`, with the operator token's hash.
+    pub fn new(store: Arc<dyn Store>, calls: Arc<CallService>, operator_sha256: String) -> Self {
+        Self {
+            store,
+            calls,
+            operator_sha256,
+            uploads: Arc::default(),
+            compile_turn: Arc::new(tokio::sync::Semaphore::new(1)),
+        }
+    }
 }
 
 /// The API's routes, with their state. No fallback: the server sets one for every router
@@ -83,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/modules", get(modules::list))
         .route("/v1/modules/{name}", put(modules::upload).get(modules::get))
         .route("/v1/modules/{name}/active", put(modules::pin))
+        .route(
+            "/v1/modules/{name}/uploads/{upload_id}",
+            get(modules::upload_status),
+        )
         .route("/v1/prompts", get(prompts::list))
         .route(
             "/v1/prompts/{name}",

@@ -1,19 +1,25 @@
-//! Tenant endpoints for modules: upload (validated and compiled before it is accepted),
-//! list versions, pin the active version.
+//! Tenant endpoints for modules: upload (validated and compiled before it is stored; a
+//! compile that takes longer than the request waits goes on in the background, see
+//! [`crate::uploads`]), list versions, pin the active version.
+
+use std::time::Duration;
 
 use crate::blocking::off_worker;
+use crate::uploads::{UploadError, UploadState, UploadStatus};
 use axum::Json as JsonResponse;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
 use super::auth::TenantAuth;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Body, Json, Path};
+use super::extract::{Body, Json, Path, Query};
 use huashu_sandbox::content_digest;
-use huashu_store::secrets::now_ms;
-use huashu_store::{ModuleSummary, ModuleVersion, NAME_RULE, valid_name};
+use huashu_store::secrets::{now_ms, random_id};
+use huashu_store::{ModuleSummary, ModuleVersion, NAME_RULE, Tenant, valid_name};
 
 fn check_name(name: &str) -> ApiResult<()> {
     if valid_name(name) {
@@ -25,13 +31,58 @@ fn check_name(name: &str) -> ApiResult<()> {
     }
 }
 
+/// How long an upload request waits for its compile by default before answering 202: a
+/// Rust component compiles in well under a second, a Python or JavaScript one in seconds.
+const DEFAULT_WAIT_SECS: u64 = 5;
+/// The longest `?wait=` a request may ask for.
+const MAX_WAIT_SECS: u64 = 120;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// Seconds to wait for the compile before answering 202 (0: answer 202 at once).
+    wait: Option<u64>,
+}
+
+/// What an upload answers: the stored version (201), or where to ask later (202).
+pub enum Uploaded {
+    Stored(ModuleVersion),
+    Compiling(UploadStatus),
+}
+
+impl IntoResponse for Uploaded {
+    fn into_response(self) -> Response {
+        match self {
+            Uploaded::Stored(version) => {
+                (StatusCode::CREATED, JsonResponse(version)).into_response()
+            }
+            Uploaded::Compiling(status) => {
+                let location =
+                    format!("/v1/modules/{}/uploads/{}", status.module, status.upload_id);
+                let mut response = (StatusCode::ACCEPTED, JsonResponse(status)).into_response();
+                if let Ok(value) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(header::LOCATION, value);
+                }
+                response
+            }
+        }
+    }
+}
+
 pub async fn upload(
     TenantAuth { tenant }: TenantAuth,
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(query): Query<UploadQuery>,
     Body(body): Body,
-) -> ApiResult<(StatusCode, JsonResponse<ModuleVersion>)> {
+) -> ApiResult<Uploaded> {
     check_name(&name)?;
+    let wait = query.wait.unwrap_or(DEFAULT_WAIT_SECS);
+    if wait > MAX_WAIT_SECS {
+        return Err(ApiError::bad_request(format!(
+            "`wait` is at most {MAX_WAIT_SECS} seconds"
+        )));
+    }
     if body.len() as u64 > tenant.quotas.max_module_bytes {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -48,14 +99,74 @@ pub async fn upload(
             "the body is empty: send the .wasm component bytes",
         ));
     }
-    // Compiling takes milliseconds to seconds of CPU: keep it off the async workers.
+    let upload_id = random_id("up_", 12)?;
+    let status = UploadStatus {
+        upload_id: upload_id.clone(),
+        module: name.clone(),
+        state: UploadState::Compiling,
+        digest: content_digest(&body),
+        size_bytes: body.len() as u64,
+        started_at_ms: now_ms(),
+        finished_at_ms: None,
+        version: None,
+        error: None,
+    };
+    state.uploads.start(&tenant.id, status.clone());
+    // The compile runs in a task of its own, so it goes on (and is recorded) when the
+    // request stops waiting for it.
+    let task = {
+        let state = state.clone();
+        let upload_id = upload_id.clone();
+        tokio::spawn(async move {
+            let outcome = compile_and_store(&state, &tenant, &name, body).await;
+            let recorded = match &outcome {
+                Ok(version) => Ok(version.clone()),
+                Err(error) => Err(UploadError {
+                    status: error.status.as_u16(),
+                    code: error.code,
+                    message: error.message.clone(),
+                }),
+            };
+            state.uploads.finish(&upload_id, recorded, now_ms());
+            outcome
+        })
+    };
+    match tokio::time::timeout(Duration::from_secs(wait), task).await {
+        Ok(joined) => {
+            state.uploads.forget(&upload_id);
+            let outcome = joined.map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?;
+            outcome.map(Uploaded::Stored)
+        }
+        Err(_) => Ok(Uploaded::Compiling(status)),
+    }
+}
+
+/// Compiles `body`, checks that it starts within the tenant's limits, and stores it as the
+/// module's next version.
+async fn compile_and_store(
+    state: &AppState,
+    tenant: &Tenant,
+    name: &str,
+    body: Bytes,
+) -> ApiResult<ModuleVersion> {
+    // Compiling takes milliseconds to seconds of CPU: keep it off the async workers, and
+    // one at a time, so a burst of uploads cannot take every core from live calls.
+    let _turn = state.compile_turn.acquire().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is stopping",
+        )
+    })?;
     let sandbox = state.calls.sandbox().clone();
     let wasm = body.clone();
     let compiled = off_worker(move || sandbox.compile(&wasm)).await?;
-    state.calls.check_starts(&tenant, &compiled.module).await?;
+    state.calls.check_starts(tenant, &compiled.module).await?;
     let digest = content_digest(&body);
     let store = state.store.clone();
-    let (tenant_id, module) = (tenant.id.clone(), name.clone());
+    let (tenant_id, module) = (tenant.id.clone(), name.to_owned());
     let artifact = compiled.artifact;
     let version = off_worker(move || {
         store.add_module_version(&tenant_id, &module, &digest, now_ms(), &body, &artifact)
@@ -63,9 +174,26 @@ pub async fn upload(
     .await?;
     state
         .calls
-        .module_uploaded(&tenant.id, &name, version.version, compiled.module);
+        .module_uploaded(&tenant.id, name, version.version, compiled.module);
     tracing::info!(tenant = %tenant.id, module = %name, version = version.version, "module uploaded");
-    Ok((StatusCode::CREATED, JsonResponse(version)))
+    Ok(version)
+}
+
+/// `GET /v1/modules/{name}/uploads/{id}`: how an upload that answered 202 went.
+pub async fn upload_status(
+    TenantAuth { tenant }: TenantAuth,
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> ApiResult<JsonResponse<UploadStatus>> {
+    state
+        .uploads
+        .get(&tenant.id, &name, &id)
+        .map(JsonResponse)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no upload `{id}` of module `{name}` (finished uploads are kept for an hour, and none survive a restart)"
+            ))
+        })
 }
 
 pub async fn list(

@@ -22,11 +22,7 @@ use huashu_store::Store;
 
 /// Everything `huashu serve` answers on its listener.
 pub fn router(store: Arc<dyn Store>, calls: Arc<CallService>, operator_sha256: String) -> Router {
-    let api = huashu_api::AppState {
-        store,
-        calls: calls.clone(),
-        operator_sha256,
-    };
+    let api = huashu_api::AppState::new(store, calls.clone(), operator_sha256);
     Router::new()
         .merge(huashu_api::router(api))
         .merge(huashu_transport::router(calls))

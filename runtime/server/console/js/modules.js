@@ -1,7 +1,7 @@
 // The modules screen: upload a component (file picker or drag and drop), see every module
 // with its versions and which one new calls use, pin a version.
 
-import { api, seg } from './api.js';
+import { api, ApiError, seg } from './api.js';
 import { $, h, fill, problem, when, bytes, dropZone } from './dom.js';
 
 let list;
@@ -40,10 +40,15 @@ export function mount() {
     button.disabled = true;
     fill(result, h('p', { role: 'status' }, `Uploading ${file.name}; the server checks and compiles it (a Python or JavaScript module takes a few seconds)…`));
     try {
-      const version = await api(`/v1/modules/${seg(moduleName)}`, {
+      let version = await api(`/v1/modules/${seg(moduleName)}`, {
         method: 'PUT',
         body: await file.arrayBuffer(),
       });
+      // 202: the compile outlived the request; it goes on, and the upload says how it ended.
+      if (version.state === 'compiling') {
+        fill(result, h('p', { role: 'status' }, `Compiling ${file.name}… (the server keeps going if you leave this page)`));
+        version = await uploadOutcome(moduleName, version.upload_id);
+      }
       fill(
         result,
         h('p', { class: 'success', role: 'status' }, `Uploaded ${version.name} version ${version.version} (${bytes(version.size_bytes)}).`),
@@ -60,6 +65,18 @@ export function mount() {
 
 export function show() {
   refresh();
+}
+
+/** Polls an upload that answered 202 until it is stored (its version) or refused (thrown). */
+async function uploadOutcome(moduleName, uploadId) {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const upload = await api(`/v1/modules/${seg(moduleName)}/uploads/${seg(uploadId)}`);
+    if (upload.state === 'ready') return upload.version;
+    if (upload.state === 'failed') {
+      throw new ApiError(upload.error.status, upload.error.code, upload.error.message);
+    }
+  }
 }
 
 /** The version new calls use: the pinned one, else the newest. */
