@@ -236,7 +236,8 @@ fn phone_quit(phone: Phone) -> Vec<i16> {
 }
 
 #[test]
-fn unanswered_calls_over_a_tcp_trunk_are_recorded_busy_rejected_invalid_or_no_answer_and_run_no_script() {
+fn unanswered_calls_over_a_tcp_trunk_are_recorded_busy_rejected_invalid_or_no_answer_and_run_no_script()
+ {
     let dir = tempfile::tempdir().expect("tempdir");
     let carrier = carrier();
     let (server, _, _, tenant, key) = sip_server(dir.path(), "birthday-coupon");
@@ -550,9 +551,10 @@ fn a_call_whose_far_end_goes_silent_is_ended_with_bye_as_media_timeout() {
         |_| {},
     );
     let (tenant, key) = create_tenant(&server, "Acme Retail");
-    let (status, body) = server
-        .client(&key)
-        .put_bytes("/v1/modules/switchboard", &support::guest_bytes("switchboard"));
+    let (status, body) = server.client(&key).put_bytes(
+        "/v1/modules/switchboard",
+        &support::guest_bytes("switchboard"),
+    );
     assert_eq!(status, 201, "{body}");
     let (status, body) = server.operator().put_json(
         "/v1/numbers/%2B8675500000002",
@@ -568,9 +570,14 @@ fn a_call_whose_far_end_goes_silent_is_ended_with_bye_as_media_timeout() {
         local + 2
     );
     socket
-        .send_to(raw_invite(sip_port, local, "+8675500000002", 1, &offer).as_bytes(), ("127.0.0.1", sip_port))
+        .send_to(
+            raw_invite(sip_port, local, "+8675500000002", 1, &offer).as_bytes(),
+            ("127.0.0.1", sip_port),
+        )
         .expect("send");
-    socket.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
     let mut buf = [0u8; 8192];
     let ok = loop {
         let n = socket.recv(&mut buf).expect("an answer to the INVITE");
@@ -586,7 +593,9 @@ fn a_call_whose_far_end_goes_silent_is_ended_with_bye_as_media_timeout() {
          Max-Forwards: 70\r\nFrom: <sip:attacker@127.0.0.1>;tag=f1\r\nTo: {to}\r\nCall-ID: flood-1@127.0.0.1\r\n\
          CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n"
     );
-    socket.send_to(ack.as_bytes(), ("127.0.0.1", sip_port)).expect("ack");
+    socket
+        .send_to(ack.as_bytes(), ("127.0.0.1", sip_port))
+        .expect("ack");
 
     // Within the timeout and a little, the server hangs up with BYE.
     let started = Instant::now();
@@ -597,7 +606,11 @@ fn a_call_whose_far_end_goes_silent_is_ended_with_bye_as_media_timeout() {
             break text;
         }
     };
-    assert!(started.elapsed() < Duration::from_secs(5), "BYE after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "BYE after {:?}",
+        started.elapsed()
+    );
     let reply = format!(
         "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
         header(&bye, "Via").unwrap_or_default(),
@@ -606,11 +619,99 @@ fn a_call_whose_far_end_goes_silent_is_ended_with_bye_as_media_timeout() {
         header(&bye, "Call-ID").unwrap_or_default(),
         header(&bye, "CSeq").unwrap_or_default(),
     );
-    socket.send_to(reply.as_bytes(), ("127.0.0.1", sip_port)).expect("200 to BYE");
+    socket
+        .send_to(reply.as_bytes(), ("127.0.0.1", sip_port))
+        .expect("200 to BYE");
 
     let (status, list) = server.client(&key).get("/v1/calls");
     assert_eq!(status, 200, "{list}");
-    let call_id = list["items"][0]["call_id"].as_str().expect("a call").to_owned();
+    let call_id = list["items"][0]["call_id"]
+        .as_str()
+        .expect("a call")
+        .to_owned();
     let call = until_ended(&server, &key, &call_id, Duration::from_secs(10));
     assert_eq!(call["record"]["end"]["reason"], "media-timeout", "{call}");
+}
+
+#[test]
+fn trunk_channels_and_the_tenants_call_quota_hold_for_sip_calls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let carrier = carrier();
+    let (server, _, _, tenant, key) = sip_server(dir.path(), "birthday-coupon");
+    let mic = microphone(dir.path(), "", 0, 30_000);
+    let _silent = Phone::start(
+        carrier.port,
+        SILENT_PHONE,
+        PHONE_PASSWORD,
+        Answer::Manual,
+        &mic,
+    );
+    let trunk = |channels: u32| {
+        json!({
+            "host": "127.0.0.1", "port": carrier.port, "username": TRUNK_USER,
+            "password": TRUNK_PASSWORD, "caller_ids": [CALLER_ID], "tenants": [tenant],
+            "max_channels": channels,
+        })
+    };
+    let ringing = |server: &Server| {
+        server.client(&key).post(
+            "/v1/calls",
+            json!({"module": "birthday-coupon", "channel": "sip", "to": format!("+{SILENT_PHONE}"),
+                   "trunk": "carrier", "ring_timeout_secs": 10}),
+        )
+    };
+
+    // One channel: the second call is refused before anything is sent to the carrier.
+    assert_eq!(
+        server.operator().put_json("/v1/trunks/carrier", trunk(1)).0,
+        200
+    );
+    let (status, first) = ringing(&server);
+    assert_eq!(status, 201, "{first}");
+    let (status, refused) = ringing(&server);
+    assert_eq!(status, 429, "{refused}");
+    assert_eq!(refused["error"]["code"], "trunk_busy");
+
+    // Room on the trunk, but the tenant may have one call at a time.
+    assert_eq!(
+        server
+            .operator()
+            .put_json("/v1/trunks/carrier", trunk(10))
+            .0,
+        200
+    );
+    let (status, body) = server.operator().patch(
+        &format!("/v1/tenants/{tenant}"),
+        json!({"quotas": {"max_concurrent_calls": 1}}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, refused) = ringing(&server);
+    assert_eq!(status, 429, "{refused}");
+    assert_eq!(refused["error"]["code"], "quota_exceeded");
+
+    // Bad requests name their field.
+    for (body, code) in [
+        (
+            json!({"module": "birthday-coupon", "channel": "sip", "to": "12345", "trunk": "carrier"}),
+            "invalid_number",
+        ),
+        (
+            json!({"module": "birthday-coupon", "channel": "sip", "to": "+8613800138000", "trunk": "nope"}),
+            "unknown_trunk",
+        ),
+        (
+            json!({"module": "birthday-coupon", "channel": "sip", "to": "+8613800138000", "trunk": "carrier", "from": "+8610000000000"}),
+            "caller_id_not_in_pool",
+        ),
+    ] {
+        let (status, answer) = server.client(&key).post("/v1/calls", body);
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (422, Some(code)),
+            "{answer}"
+        );
+    }
+    let call_id = first["call_id"].as_str().expect("call_id");
+    let call = until_ended(&server, &key, call_id, Duration::from_secs(30));
+    assert_eq!(call["progress"]["state"], "no-answer", "{call}");
 }

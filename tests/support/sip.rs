@@ -178,7 +178,6 @@ auto_aliases=no
 disable_tcp=no
 tcp_children=2
 
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "kex.so"
 loadmodule "corex.so"
 loadmodule "tm.so"
