@@ -1,7 +1,8 @@
 //! The browser console end to end: a real `huashu serve`, Debian's headless Chromium
 //! driven by Playwright scripts (`tests/console/*.mjs`), real components from
-//! `guest-examples/`. Each test starts its own server and browser, runs one script, and
-//! checks what the page showed against what the server recorded.
+//! `guest-examples/`, and Kamailio as the carrier for telephone calls. Each test starts
+//! its own server and browser, runs one script, and checks what the page showed against
+//! what the server recorded.
 //!
 //! `./scripts/setup` installs Chromium and the scripts' `playwright-core`; when either
 //! is missing these tests fail and say so, they never skip. `HUASHU_UPDATE_SCREENSHOTS=1`
@@ -15,6 +16,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use support::server::{OPERATOR_TOKEN, Server, create_tenant};
+use support::sip::{Kamailio, Subscriber, free_port, free_port_range};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -375,4 +377,91 @@ fn a_voice_call_in_opus_through_the_microphone_is_recognised_answered_and_record
 #[test]
 fn a_voice_call_in_16_khz_pcm_through_the_microphone_is_recognised_answered_and_recorded() {
     assert_eq!(voice_call("pcm16", false), "PCM 16 kHz");
+}
+
+#[test]
+fn a_phone_call_placed_from_the_page_shows_busy_486_as_it_happens_and_in_the_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Kamailio answers numbers ending in 486 with 486 Busy Here itself: no phone needed.
+    let carrier = Kamailio::start(&[Subscriber {
+        user: "huashu-trunk",
+        password: "s3cret-trunk-pw",
+    }]);
+    let rtp = free_port_range(20);
+    let server = Server::start_with(
+        dir.path(),
+        &[
+            "--sip-listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--rtp-ports",
+            &format!("{rtp}-{}", rtp + 19),
+        ],
+        |_| {},
+    );
+    let (tenant, key) = create_tenant(&server, "Acme Retail");
+    let (status, body) = server.operator().put_json(
+        "/v1/trunks/carrier",
+        json!({
+            "host": "127.0.0.1",
+            "port": carrier.port,
+            "transport": "udp",
+            "username": "huashu-trunk",
+            "password": "s3cret-trunk-pw",
+            "caller_ids": ["+8675512345678"],
+            "tenants": [tenant],
+        }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let client = server.client(&key);
+    let (status, body) = client.put_bytes(
+        "/v1/modules/birthday-coupon",
+        &support::guest_bytes("birthday-coupon"),
+    );
+    assert_eq!(status, 201, "{body}");
+    // What the API says about a trunk the tenant was not granted is what the page shows.
+    let (status, refused) = client.post(
+        "/v1/calls",
+        json!({
+            "module": "birthday-coupon",
+            "channel": "sip",
+            "to": "+8613800000486",
+            "trunk": "nowhere",
+        }),
+    );
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["code"], "unknown_trunk", "{refused}");
+    // A text call beside it, which the history's `unanswered` filter must leave out.
+    let (status, text_call) = client.post("/v1/calls", json!({ "module": "birthday-coupon" }));
+    assert_eq!(status, 201, "{text_call}");
+
+    let stdout = run_script(
+        "phone-call.mjs",
+        &server,
+        &[
+            ("HUASHU_KEY", key.clone()),
+            ("HUASHU_TO", "+8613800000486".to_owned()),
+            ("HUASHU_TRUNK", "carrier".to_owned()),
+            ("HUASHU_FROM", "+8675512345678".to_owned()),
+            (
+                "HUASHU_UNKNOWN_TRUNK_MESSAGE",
+                refused["error"]["message"]
+                    .as_str()
+                    .expect("an error message")
+                    .to_owned(),
+            ),
+            (
+                "HUASHU_TEXT_CALL",
+                text_call["call_id"].as_str().expect("call_id").to_owned(),
+            ),
+        ],
+    );
+
+    let view = call_record(&server, &key, printed(&stdout, "call"));
+    assert_eq!(view["status"], "unanswered", "{view}");
+    let progress = &view["progress"];
+    assert_eq!(progress["state"], "busy", "{view}");
+    assert_eq!(progress["sip_code"], 486, "{view}");
+    assert_eq!(progress["trunk"], "carrier", "{view}");
+    assert_eq!(progress["to"], "+8613800000486", "{view}");
+    assert!(view["record"].is_null(), "no script ran: {view}");
 }

@@ -41,6 +41,12 @@ function hintFor(status, code) {
   if (code === 'quota_exceeded') return 'Wait for live calls to end, or ask the operator to raise the quota.';
   if (code === 'tenant_disabled') return 'The operator has disabled this tenant.';
   if (code === 'shutting_down') return 'The server is stopping; try again once it is back.';
+  // Telephone calls (docs/telephony.md).
+  if (code === 'unknown_trunk') return 'Check the trunk’s name: the operator creates trunks and grants them to tenants.';
+  if (code === 'invalid_number') return 'Write the number in E.164 form, with the country code: +8613800138000.';
+  if (code === 'caller_id_not_in_pool') return 'Leave the caller ID empty to use the trunk’s numbers, or ask the operator which ones it has.';
+  if (code === 'trunk_busy' || code === 'trunk_rate_limited') return 'The trunk is at the limit the carrier sold; wait a moment and call again.';
+  if (code === 'sip_unavailable') return 'The operator has to start the server with --sip-listen (see docs/telephony.md).';
   if (status >= 500) return 'The server had a problem; try again in a moment.';
   return '';
 }

@@ -1,8 +1,8 @@
 // How a call reads on screen, live or from its record: one line per event, action, log
 // line or failure for the timeline; the transcript; the outcome; a script failure in
-// words. Used by the test call and the call history alike.
+// words; a telephone call's progress. Used by the test call and the call history alike.
 
-import { h, fill, offset } from './dom.js';
+import { h, fill, offset, when, duration } from './dom.js';
 
 const quote = (text) => `“${text}”`;
 
@@ -171,5 +171,140 @@ export function transcriptLine(speaker, text, cls = '') {
   return h('li', { class: `${speaker} ${cls}`.trim() },
     h('span', { class: 'who' }, speaker === 'bot' ? 'Bot' : 'Customer'),
     h('span', { class: 'text' }, text),
+  );
+}
+
+// Telephone (SIP) calls: `progress` in a call's summary says how far dialling got
+// (docs/telephony.md). Dialling, ringing and answered are steps; every other state is
+// why the call was not answered.
+
+const PROGRESS_STEPS = ['dialing', 'ringing', 'answered'];
+
+/** Why a telephone call was not answered, by `progress.state`. */
+const NOT_ANSWERED = {
+  busy: 'the line is busy',
+  'no-answer': 'nobody answered',
+  rejected: 'the callee declined the call',
+  'invalid-number': 'the number does not exist',
+  unavailable: 'the carrier or the network could not take the call',
+  failed: 'the call could not be set up',
+};
+
+/** Reason phrases of the SIP answers that decide a call's progress (RFC 3261). */
+const SIP_REASONS = {
+  180: 'Ringing',
+  183: 'Session Progress',
+  200: 'OK',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  480: 'Temporarily Unavailable',
+  484: 'Address Incomplete',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  500: 'Server Internal Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Server Time-out',
+  600: 'Busy Everywhere',
+  603: 'Decline',
+  604: 'Does Not Exist Anywhere',
+};
+
+/** Whether a telephone call got past dialling without an answer that ends it. */
+export function progressIsStep(progress) {
+  return PROGRESS_STEPS.includes(progress.state);
+}
+
+/** `SIP 486 Busy Here`, or '' when no SIP answer decided the state. */
+export function sipCodeText(code) {
+  if (code === null || code === undefined) return '';
+  return `SIP ${code}${SIP_REASONS[code] ? ` ${SIP_REASONS[code]}` : ''}`;
+}
+
+/** The state as a list shows it: `busy 486`, `answered`, `no-answer`. */
+export function progressShort(progress) {
+  const code = progressIsStep(progress) ? null : progress.sip_code;
+  return code === null || code === undefined ? progress.state : `${progress.state} ${code}`;
+}
+
+/** A pill for lists: `☎ busy 486`. */
+export function progressPill(progress) {
+  const steps = progressIsStep(progress);
+  return h('span', {
+    class: `pill phone ${steps ? 'step' : 'not-answered'}`,
+    'data-state': progress.state,
+    title: `Telephone call to ${progress.to}: ${progressSentence(progress)}`,
+  }, `☎ ${progressShort(progress)}`);
+}
+
+/** The state in a sentence: `not answered: the line is busy (SIP 486 Busy Here)`. */
+export function progressSentence(progress) {
+  const code = sipCodeText(progress.sip_code);
+  switch (progress.state) {
+    case 'dialing': return 'dialling';
+    case 'ringing': return 'ringing';
+    case 'answered': return 'answered';
+    default: {
+      const why = NOT_ANSWERED[progress.state] ?? progress.state;
+      return `not answered: ${why}${code ? ` (${code})` : ''}`;
+    }
+  }
+}
+
+/** What the state means for the call, `status` being the call's. */
+function progressMeaning(progress, status) {
+  switch (progress.state) {
+    case 'dialing': return 'the server is dialling';
+    case 'ringing': return 'the phone is ringing';
+    case 'answered': return status === 'live' ? 'the callee answered; the script is on the call' : 'the callee answered; the script ran';
+    default: return `${NOT_ANSWERED[progress.state] ?? 'not answered'}; the script never ran`;
+  }
+}
+
+/** `after 2.5 s` since the call was dialled, or null when it never got there. */
+function sinceDialled(progress, atMs) {
+  return atMs ? `after ${duration(atMs - progress.dialed_at_ms)}` : null;
+}
+
+/**
+ * The steps a telephone call went through, as list items: dialled, rang, answered — or
+ * the reason it was not answered, with its SIP code. `endedAtMs` times the last.
+ */
+export function progressSteps(progress, endedAtMs) {
+  const steps = [h('li', { 'data-state': 'dialing' }, h('strong', {}, 'Dialled'), ` ${when(progress.dialed_at_ms)}`)];
+  if (progress.ringing_at_ms) {
+    steps.push(h('li', { 'data-state': 'ringing' }, h('strong', {}, 'Rang'), ` ${sinceDialled(progress, progress.ringing_at_ms)}`));
+  }
+  if (progress.answered_at_ms) {
+    steps.push(h('li', { 'data-state': 'answered' }, h('strong', {}, 'Answered'), ` ${sinceDialled(progress, progress.answered_at_ms)}`));
+  }
+  if (!progressIsStep(progress)) {
+    const code = sipCodeText(progress.sip_code);
+    const at = sinceDialled(progress, endedAtMs);
+    steps.push(h('li', { 'data-state': progress.state, class: 'not-answered' },
+      h('strong', {}, progress.state), code ? ` — ${code}` : '', at ? `, ${at}` : ''));
+  }
+  return steps;
+}
+
+/** The "Telephone" card of a call's record: who called whom, where through, how far it got. */
+export function telephoneCard(view) {
+  const p = view.progress;
+  const code = sipCodeText(p.sip_code);
+  return h('div', { class: 'card telephone', 'data-testid': 'telephone' },
+    h('h2', {}, 'Telephone'),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'From → to'), h('dd', { 'data-testid': 'numbers' }, `${p.from} → ${p.to}`),
+      p.trunk ? [h('dt', {}, 'Trunk'), h('dd', { 'data-testid': 'trunk' }, p.trunk)] : null,
+      h('dt', {}, 'Progress'),
+      h('dd', { 'data-testid': 'progress' }, h('strong', {}, p.state), code ? ` (${code})` : '', ` — ${progressMeaning(p, view.status)}`),
+      h('dt', {}, 'Dialled'), h('dd', {}, when(p.dialed_at_ms)),
+      h('dt', {}, 'Rang'), h('dd', {}, sinceDialled(p, p.ringing_at_ms) ?? (view.status === 'live' ? 'not yet' : 'never rang')),
+      h('dt', {}, 'Answered'), h('dd', {}, sinceDialled(p, p.answered_at_ms) ?? (view.status === 'live' ? 'not yet' : 'not answered')),
+    ),
   );
 }

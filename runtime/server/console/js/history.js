@@ -1,10 +1,12 @@
 // Call history: the tenant's calls newest first, a page at a time, filtered by module,
-// outcome and status; and one call's full record — transcript, outcome, script error,
-// timeline, and the call's audio where it was recorded.
+// outcome and status; and one call's full record — a telephone call's progress,
+// transcript, outcome, script error, timeline, and the call's audio where it was recorded.
 
 import { api, seg } from './api.js';
 import { $, h, fill, problem, when, duration } from './dom.js';
-import { addTimelineRow, describeFailure, renderOutcome, transcriptLine } from './call-view.js';
+import {
+  addTimelineRow, describeFailure, progressPill, renderOutcome, telephoneCard, transcriptLine,
+} from './call-view.js';
 
 const PAGE_SIZE = 20;
 
@@ -86,7 +88,7 @@ function row(c) {
     h('td', {}, h('a', { href: `#/history/${encodeURIComponent(c.call_id)}` }, h('code', {}, c.call_id))),
     h('td', {}, when(c.created_at_ms)),
     h('td', {}, `${c.module} v${c.module_version}`),
-    h('td', {}, c.status),
+    h('td', {}, c.status, c.progress ? [' ', progressPill(c.progress)] : null),
     h('td', {}, c.intent ?? '—', c.has_recording ? h('span', { class: 'pill', title: 'The call’s audio was recorded' }, ' ♪ audio') : null),
     h('td', {}, c.disposition ?? '—'),
     h('td', { class: 'num' }, c.ended_at_ms ? duration(c.ended_at_ms - c.created_at_ms) : '—'),
@@ -135,10 +137,9 @@ function renderRecord(view) {
       view.has_recording ? h('div', {}, h('h2', {}, 'Recording'), h('div', { id: 'record-audio' }, h('p', { class: 'hint' }, 'Loading the audio…'))) : null,
     ),
   ];
+  if (view.progress) parts.push(telephoneCard(view));
   if (!rec) {
-    parts.push(h('p', { class: 'notice' }, view.status === 'live'
-      ? 'The call is still live: its record is written when it ends.'
-      : 'This call has no record: it never connected, or the server stopped while it was live.'));
+    parts.push(h('p', { class: 'notice' }, noRecord(view.status)));
     return parts;
   }
   if (rec.error) {
@@ -158,6 +159,15 @@ function renderRecord(view) {
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col' }, 'What'))),
       tbody))));
   return parts;
+}
+
+/** Why a call has no record (yet). */
+function noRecord(status) {
+  switch (status) {
+    case 'live': return 'The call is still live: its record is written when it ends.';
+    case 'unanswered': return 'Nobody answered this call, so its script never ran: there is no transcript or outcome.';
+    default: return 'This call has no record: it never connected, or the server stopped while it was live.';
+  }
 }
 
 async function loadRecording(id, box) {

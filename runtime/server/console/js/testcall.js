@@ -1,14 +1,17 @@
 // The test call screen: pick a module, fill the call's variables, start a text or voice
 // call, and talk to the bot — typed replies, the keypad, the microphone — while the
 // transcript, the timeline of events, actions and log lines, and the outcome fill in.
+// Or have the server dial a telephone (a SIP call) and watch how far it gets: the page
+// polls the call's progress, and shows its outcome and record once it ends.
 
-import { api } from './api.js';
+import { api, seg } from './api.js';
 import { $, h, fill, problem, say } from './dom.js';
 import { CallSocket, closeText } from './call-socket.js';
 import { CallAudio, CODEC_NAMES, pickCodec, microphoneProblem } from './audio.js';
 import { activeVersion } from './modules.js';
 import {
-  addTimelineRow, describeFailure, mergeOutcome, renderOutcome, transcriptLine,
+  addTimelineRow, describeFailure, mergeOutcome, progressSentence, progressSteps, renderOutcome,
+  transcriptLine,
 } from './call-view.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
@@ -17,6 +20,14 @@ const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 let call = null;
 /** The settings of the last call started, for "start a new call with the same settings". */
 let lastSettings = null;
+/** The telephone call being watched (or the last one): `{ id, live, timer }`. */
+let phoneCall = null;
+/**
+ * How often a telephone call's progress is read. A carrier's 180 or 486 comes within a
+ * few hundred milliseconds of the INVITE; twice a second shows each step as it happens
+ * at the cost of one small GET, and a person does not notice the lag.
+ */
+const PROGRESS_POLL_MS = 500;
 let modules = [];
 
 const el = {};
@@ -27,7 +38,9 @@ export function mount() {
     'call-setup-error', 'call-panel', 'call-status', 'call-reconnect', 'call-audio-status',
     'mic-level', 'mute', 'bot-speaking', 'transcript', 'reply-form', 'reply-text', 'keypad',
     'hang-up', 'call-outcome', 'call-error', 'call-record-link', 'timeline', 'transfer-box',
-    'transfer-text', 'start-voice', 'audio-counters',
+    'transfer-text', 'start-voice', 'audio-counters', 'sip-settings', 'sip-to', 'sip-trunk',
+    'sip-from', 'sip-ring', 'start-sip', 'sip-panel', 'sip-status', 'sip-numbers', 'sip-steps',
+    'sip-error', 'sip-record-link', 'sip-outcome',
   ]) {
     el[id.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = $(`#${id}`);
   }
@@ -36,9 +49,12 @@ export function mount() {
   addVariable('', '');
   el.callForm.addEventListener('submit', (e) => {
     e.preventDefault();
-    start({ voice: false });
+    // Enter in a phone call field means "Call", not the form's first button.
+    if (el.sipSettings.contains(document.activeElement)) start({ phone: true });
+    else start({ voice: false });
   });
   el.startVoice.addEventListener('click', () => start({ voice: true }));
+  el.startSip.addEventListener('click', () => start({ phone: true }));
   $('#reconnect').addEventListener('click', () => {
     if (lastSettings) begin(lastSettings);
   });
@@ -128,7 +144,7 @@ function variables() {
 }
 
 /** From the form: the call's settings. */
-function start({ voice }) {
+function start({ voice = false, phone = false }) {
   const module = el.callModule.value;
   if (!module) {
     fill(el.callSetupError, problem('Choose a module to call.'));
@@ -136,7 +152,8 @@ function start({ voice }) {
     return;
   }
   const version = el.callVersion.value ? Number(el.callVersion.value) : null;
-  begin({ module, version, variables: variables(), voice, codec: el.callCodec.value });
+  if (phone) placePhoneCall({ module, version, variables: variables() });
+  else begin({ module, version, variables: variables(), voice, codec: el.callCodec.value });
 }
 
 function setStatus(text) {
@@ -144,6 +161,7 @@ function setStatus(text) {
 }
 
 function resetPanel(voice) {
+  el.sipPanel.hidden = true;
   el.callPanel.hidden = false;
   el.transcript.replaceChildren();
   el.timeline.replaceChildren();
@@ -164,7 +182,7 @@ function resetPanel(voice) {
 
 /** Creates the call and connects. Must run inside the click (audio needs the gesture). */
 async function begin(settings) {
-  if (call && !call.ended) return;
+  if ((call && !call.ended) || phoneCall?.live) return;
   lastSettings = settings;
   // Browsers start audio only from a user gesture: the context is made before any await.
   const context = settings.voice ? new AudioContext({ latencyHint: 'interactive' }) : null;
@@ -363,10 +381,138 @@ function finish() {
   closed(call, 1000, '');
 }
 
-/** Called on sign-out: the customer hangs up, so the record says so. */
+/**
+ * Called on sign-out: the customer hangs up, so the record says so. A telephone call
+ * goes on at the server (it has no hang-up from here); the page stops reading it.
+ */
 export function hangUpIfLive() {
   if (call && !call.ended) {
     call.socket?.send({ type: 'hangup' });
     finish();
   }
+  if (phoneCall?.live) stopWatching(phoneCall);
+}
+
+// ---- Telephone (SIP) calls -------------------------------------------------------------
+
+/** A problem with the phone call's fields, shown where the setup's problems go. */
+function phoneFieldProblem(text, field) {
+  fill(el.callSetupError, problem(text));
+  el.callSetupError.hidden = false;
+  el.sipSettings.open = true;
+  field.focus();
+}
+
+/** Places a telephone call with the form's number, trunk, caller ID and ring timeout. */
+async function placePhoneCall(settings) {
+  if ((call && !call.ended) || phoneCall?.live) return;
+  const to = el.sipTo.value.trim();
+  const trunk = el.sipTrunk.value.trim();
+  const from = el.sipFrom.value.trim();
+  const ring = el.sipRing.value.trim();
+  if (!to) return phoneFieldProblem('Enter the number to call, like +8613800138000.', el.sipTo);
+  if (!trunk) return phoneFieldProblem('Enter the trunk to call through (the operator names it).', el.sipTrunk);
+  if (ring && !(/^\d+$/.test(ring) && Number(ring) >= 1 && Number(ring) <= 120)) return phoneFieldProblem('The ring timeout is a whole number of seconds, 1 to 120.', el.sipRing);
+  const body = { module: settings.module, variables: settings.variables, channel: 'sip', to, trunk };
+  if (settings.version) body.version = settings.version;
+  if (from) body.from = from;
+  if (ring) body.ring_timeout_secs = Number(ring);
+
+  const current = { id: null, live: true, timer: null };
+  phoneCall = current;
+  say(el.callSetupError, '');
+  el.callSetup.disabled = true;
+  el.callPanel.hidden = true;
+  el.sipPanel.hidden = false;
+  el.sipStatus.textContent = `Placing the call to ${to}…`;
+  delete el.sipStatus.dataset.state;
+  el.sipNumbers.textContent = '';
+  el.sipSteps.replaceChildren();
+  el.sipError.replaceChildren();
+  el.sipRecordLink.hidden = true;
+  fill(el.sipOutcome, h('p', { class: 'hint' }, 'Once the call ends.'));
+  try {
+    const created = await api('/v1/calls', { method: 'POST', json: body });
+    current.id = created.call_id;
+  } catch (error) {
+    current.live = false;
+    el.callSetup.disabled = false;
+    el.sipPanel.hidden = true;
+    fill(el.callSetupError, problem('The call could not be placed.', error));
+    el.callSetupError.hidden = false;
+    return;
+  }
+  fill(el.sipRecordLink, h('a', { href: `#/history/${encodeURIComponent(current.id)}` }, 'Open this call’s record'));
+  el.sipRecordLink.hidden = false;
+  followProgress(current);
+}
+
+/** Reads the call, shows how far it got, and comes back while it is live. */
+async function followProgress(current) {
+  if (current !== phoneCall || !current.live) return;
+  let view;
+  try {
+    view = await api(`/v1/calls/${seg(current.id)}`);
+  } catch (error) {
+    if (current !== phoneCall || !current.live) return;
+    stopWatching(current);
+    el.sipError.append(problem('Could not read the call’s progress; the call itself goes on. Its record has the rest.', error));
+    return;
+  }
+  if (current !== phoneCall || !current.live) return;
+  showProgress(view);
+  if (view.status === 'live') {
+    current.timer = setTimeout(() => followProgress(current), PROGRESS_POLL_MS);
+  } else {
+    stopWatching(current);
+    showPhoneOutcome(view);
+  }
+}
+
+function stopWatching(current) {
+  current.live = false;
+  clearTimeout(current.timer);
+  if (current === phoneCall) el.callSetup.disabled = false;
+}
+
+/** `dialing` → `ringing` → `answered`, or why not, as the call goes. */
+function showProgress(view) {
+  const p = view.progress;
+  if (!p) return;
+  el.sipStatus.dataset.state = p.state;
+  el.sipNumbers.textContent = `${p.from} → ${p.to}${p.trunk ? `, through trunk ${p.trunk}` : ''}`;
+  fill(el.sipSteps, ...progressSteps(p, view.status === 'live' ? null : view.ended_at_ms));
+  if (view.status !== 'live') return;
+  el.sipStatus.textContent = {
+    dialing: `Dialling ${p.to}…`,
+    ringing: `Ringing ${p.to}…`,
+    answered: `Answered: the script is on the call with ${p.to}. The conversation is in the record when the call ends.`,
+  }[p.state] ?? `${p.state}…`;
+}
+
+/** The call has ended: how, and its outcome when its script ran. */
+function showPhoneOutcome(view) {
+  const rec = view.record;
+  const sentence = view.progress ? progressSentence(view.progress) : '';
+  switch (view.status) {
+    case 'unanswered':
+      el.sipStatus.textContent = `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
+      break;
+    case 'completed':
+      el.sipStatus.textContent = `The call has ended${rec?.end ? ` (${rec.end.reason}, hung up by the ${rec.end.by})` : ''}.`;
+      break;
+    case 'failed':
+      el.sipStatus.textContent = 'The call has ended: the script failed and the host’s fallback ran.';
+      break;
+    default:
+      el.sipStatus.textContent = `The call has ended (${view.status}).`;
+  }
+  if (!rec) {
+    fill(el.sipOutcome, h('p', { class: 'hint' }, view.status === 'unanswered'
+      ? 'None: nobody answered, so the script never ran.'
+      : 'None: the call has no record (the server stopped while it was live).'));
+    return;
+  }
+  renderOutcome(el.sipOutcome, rec.outcome, { final: true });
+  if (rec.error) el.sipOutcome.append(problem('The script failed on this call; the host’s fallback ran.', { message: describeFailure(rec.error) }));
 }
