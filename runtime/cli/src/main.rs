@@ -6,6 +6,7 @@ mod data_dir;
 mod descriptors;
 mod guest_build;
 use huashu_loadgen as loadgen;
+mod new_cmd;
 mod replay_cmd;
 mod serve;
 mod speech_engines;
@@ -37,6 +38,9 @@ enum LogFormat {
 enum Command {
     /// Run the server: HTTP API, call WebSockets, embedded store.
     Serve(serve::ServeArgs),
+    /// Start a new call script, in Rust, Python, JavaScript or C, that builds and passes its
+    /// first scenario wherever it is created.
+    New(new_cmd::NewArgs),
     /// Run a script against scenario files offline, in virtual time.
     Test(test_cmd::TestArgs),
     /// Re-run a recorded call against another module version and show where it diverges.
@@ -55,11 +59,16 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Test(_) | Command::Replay(_) | Command::Call(_) | Command::Loadgen(_) => "warn",
+        Command::New(_)
+        | Command::Test(_)
+        | Command::Replay(_)
+        | Command::Call(_)
+        | Command::Loadgen(_) => "warn",
     };
     init_logging(cli.log_format, default_level);
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::New(args) => new_cmd::run(args),
         Command::Test(args) => test_cmd::run(args),
         Command::Replay(args) => replay_cmd::run(args),
         Command::Call(args) => call_cmd::run(args),

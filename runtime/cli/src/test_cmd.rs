@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use super::guest_build::build_rust_guest;
+use super::guest_build::build_guest_dir;
 use huashu_sandbox::{ArtifactCache, CallSetup, Limits, Sandbox, SandboxConfig, TenantKv};
 use huashu_scenario::{Scenario, report, run_scenario};
 use huashu_session::{CallRecord, SessionConfig};
@@ -16,8 +16,8 @@ use huashu_store::MemoryKeyValue;
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// The script: a component (`.wasm`), or a Rust script's crate directory (built for
-    /// wasm32-wasip2 first).
+    /// The script: a component (`.wasm`), or a script's source directory, built first: a
+    /// Rust crate for wasm32-wasip2, any other with its `build.sh` (as `huashu new` makes).
     module: PathBuf,
     /// Scenario files, or directories of them (every `*.yaml` inside). Default: the
     /// `scenarios/` directory beside the module (or inside the crate directory).
@@ -118,13 +118,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
 /// The component to test and the directory its scenarios live in.
 fn resolve_module(path: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     if path.is_dir() {
-        if path.join("Cargo.toml").is_file() {
-            return Ok((build_rust_guest(path)?, path.to_path_buf()));
-        }
-        bail!(
-            "{} is a directory without Cargo.toml: pass the .wasm file instead",
-            path.display()
-        );
+        return Ok((build_guest_dir(path)?, path.to_path_buf()));
     }
     if !path.is_file() {
         bail!("{} does not exist", path.display());
