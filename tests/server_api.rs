@@ -258,7 +258,7 @@ fn an_upload_that_outlives_its_request_compiles_on_and_says_how_it_ended() {
     assert_eq!(status, 400);
 }
 
-fn wait_for_upload(client: &support::server::Client, path: &str) -> serde_json::Value {
+fn wait_for_upload(client: &support::server::Client, path: &str) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         let (status, upload) = client.get(path);

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use super::AppState;
 use super::error::ApiError;
 use huashu_store::secrets::sha256_hex;
-use huashu_store::{AuthError, Tenant, authenticate};
+use huashu_store::{AuthError, Tenant, authenticate_key};
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let header = parts
@@ -50,9 +50,28 @@ impl FromRequestParts<AppState> for TenantAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let TenantKey { tenant, .. } = TenantKey::from_request_parts(parts, state).await?;
+        Ok(TenantAuth { tenant })
+    }
+}
+
+/// A tenant and the id of the API key it presented: for actions the audit records under
+/// the key that asked for them.
+pub struct TenantKey {
+    pub tenant: Tenant,
+    pub key_id: String,
+}
+
+impl FromRequestParts<AppState> for TenantKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let secret = bearer(parts)?;
-        match authenticate(state.store.as_ref(), secret) {
-            Ok(tenant) => Ok(TenantAuth { tenant }),
+        match authenticate_key(state.store.as_ref(), secret) {
+            Ok((key, tenant)) => Ok(TenantKey {
+                tenant,
+                key_id: key.id,
+            }),
             Err(AuthError::Store(error)) => Err(error.into()),
             Err(unknown) => Err(ApiError::unauthorized(unknown.to_string())),
         }

@@ -1,21 +1,25 @@
 //! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas, and for SIP
 //! trunks and the numbers routed to tenants' scripts ([`telephony`]); tenant endpoints for
 //! modules, prompts, calls and their recordings, and the key-value space their scripts
-//! keep; health, metrics and the OpenAPI document.
+//! keep; deleting call data ([`erasure`], [`retention`]) and the audit of every deletion
+//! ([`audit`]); health, metrics and the OpenAPI document.
 //!
 //! The call WebSockets (`huashu-transport`) and the console page are other routers; the
 //! server crate mounts all of them on one listener, with [`not_found`] and
 //! [`method_not_allowed`] as the fallbacks every path shares.
 
+mod audit;
 mod auth;
 mod blocking;
 mod calls;
+mod erasure;
 mod error;
 mod extract;
 mod kv;
 mod modules;
 mod pagination;
 mod prompts;
+pub mod retention;
 mod service;
 mod telephony;
 mod tenants;
@@ -23,6 +27,7 @@ mod uploads;
 
 pub use error::{ApiError, ApiResult};
 pub use extract::{method_not_allowed, not_found};
+pub use retention::sweep_retention;
 pub use service::OPENAPI;
 
 use std::sync::Arc;
@@ -32,7 +37,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 
 use huashu_calls::CallService;
-use huashu_store::Store;
+use huashu_store::{Retention, Store};
 
 /// Largest request body accepted at all (a module upload); tenants' own limits are lower
 /// and checked per request.
@@ -52,6 +57,8 @@ pub struct AppState {
     /// One module compile at a time: cranelift already spreads one compile over every
     /// core.
     pub compile_turn: Arc<tokio::sync::Semaphore>,
+    /// How long tenants' calls are kept, for tenants that set no retention of their own.
+    pub retention: Retention,
 }
 
 impl AppState {
@@ -63,7 +70,14 @@ impl AppState {
             operator_sha256,
             uploads: Arc::default(),
             compile_turn: Arc::new(tokio::sync::Semaphore::new(1)),
+            retention: Retention::default(),
         }
+    }
+
+    /// The same state, with the server's retention setting.
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
     }
 }
 
@@ -85,6 +99,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/tenants/{id}/keys/{key_id}",
             delete(tenants::revoke_key),
         )
+        .route("/v1/tenants/{id}/audit", get(audit::list_for_tenant))
+        .route("/v1/retention/sweep", post(retention::sweep_now))
         .route("/v1/trunks", get(telephony::list_trunks))
         .route(
             "/v1/trunks/{name}",
@@ -114,8 +130,13 @@ pub fn router(state: AppState) -> Router {
                 .delete(prompts::remove),
         )
         .route("/v1/calls", post(calls::create).get(calls::list))
-        .route("/v1/calls/{id}", get(calls::get))
+        .route(
+            "/v1/calls/{id}",
+            get(calls::get).delete(erasure::delete_call),
+        )
         .route("/v1/calls/{id}/recording", get(calls::recording))
+        .route("/v1/erasures", post(erasure::erase_number))
+        .route("/v1/audit", get(audit::list_own))
         .route("/v1/kv", get(kv::list))
         .route("/v1/kv/{*key}", get(kv::get).delete(kv::delete))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,4 +1,5 @@
-//! Operator endpoints: tenants, their quotas and settings, and their API keys.
+//! Operator endpoints: tenants, their quotas and settings (call retention among them), and
+//! their API keys.
 
 use crate::blocking::off_worker;
 use axum::Json as JsonResponse;
@@ -11,6 +12,7 @@ use super::auth::Operator;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path, Query};
 use super::pagination::PageQuery;
+use huashu_store::retention::MAX_RETENTION_DAYS;
 use huashu_store::secrets::{now_ms, random_id, sha256_hex};
 use huashu_store::{ApiKey, Page, Quotas, Tenant};
 
@@ -30,6 +32,9 @@ pub struct TenantView {
     #[serde(flatten)]
     tenant: Tenant,
     live_calls: u32,
+    /// Days its calls are kept: its own `retention_days`, or the server's default; 0 for
+    /// ever.
+    effective_retention_days: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +55,7 @@ pub struct CreatedKey {
 fn view(state: &AppState, tenant: Tenant) -> TenantView {
     TenantView {
         live_calls: state.calls.live_calls(&tenant.id),
+        effective_retention_days: state.retention.days(&tenant),
         tenant,
     }
 }
@@ -161,6 +167,18 @@ pub struct QuotaUpdate {
     wall_per_event_ms: Option<u64>,
     max_module_bytes: Option<u64>,
     kv_bytes: Option<u64>,
+    /// Absent: unchanged; `null`: follow the server's default again; a number: days.
+    #[serde(default, deserialize_with = "present")]
+    retention_days: Option<Option<u32>>,
+}
+
+/// A field that may be given as `null`: `Some(None)` then, where a missing field is `None`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Bounds an operator cannot set past: the sandbox's pool slots and sanity.
@@ -191,6 +209,14 @@ fn check_quotas(q: &Quotas) -> ApiResult<()> {
             super::MAX_BODY_BYTES
         )));
     }
+    if q.retention_days
+        .is_some_and(|days| days > MAX_RETENTION_DAYS)
+    {
+        return Err(ApiError::bad_request(format!(
+            "`retention_days` must be 1 to {MAX_RETENTION_DAYS}, 0 to keep calls forever, \
+             or null for the server's default"
+        )));
+    }
     Ok(())
 }
 
@@ -219,6 +245,7 @@ pub async fn update(
         t.wall_per_event_ms = q.wall_per_event_ms.unwrap_or(t.wall_per_event_ms);
         t.max_module_bytes = q.max_module_bytes.unwrap_or(t.max_module_bytes);
         t.kv_bytes = q.kv_bytes.unwrap_or(t.kv_bytes);
+        t.retention_days = q.retention_days.unwrap_or(t.retention_days);
     }
     check_quotas(&tenant.quotas)?;
     let (store, updated) = (state.store.clone(), tenant.clone());

@@ -15,8 +15,9 @@ use huashu_calls::{CallService, ServiceConfig};
 use huashu_metrics::Metrics;
 use huashu_sandbox::{Sandbox, SandboxConfig};
 use huashu_server::ConnectionLimits;
-use huashu_store::Store;
+use huashu_store::retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS};
 use huashu_store::secrets::{random_id, sha256_hex};
+use huashu_store::{Retention, Store};
 use huashu_store_sled::SledStore;
 use huashu_transport_sip::{SipConfig, SipTransport};
 
@@ -52,6 +53,18 @@ pub struct ServeArgs {
     /// full disk (see `docs/operator-guide.md`).
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(16..))]
     disk_reserve_mib: u64,
+    /// Days a call's record and recording are kept after it ended, for tenants with no
+    /// `retention_days` of their own; 0 keeps them forever. At most 3650.
+    #[arg(long, default_value_t = DEFAULT_RETENTION_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_RETENTION_DAYS)))]
+    retention_days: u32,
+    /// Minutes between retention sweeps (one also runs at start).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    retention_sweep_mins: u64,
+    /// For end-to-end tests, which cannot wait days for a call to age: retention sweeps
+    /// read a clock this many days ahead.
+    #[arg(long, default_value_t = 0, hide = true)]
+    retention_test_clock_ahead_days: u32,
     #[command(flatten)]
     speech: SpeechArgs,
     #[command(flatten)]
@@ -199,11 +212,21 @@ async fn serve(args: ServeArgs, store: Arc<SledStore>) -> anyhow::Result<()> {
     );
     tracing::info!(%address, "listening");
 
+    let retention = Retention {
+        default_days: args.retention_days,
+        clock_ahead_ms: u64::from(args.retention_test_clock_ahead_days) * 86_400_000,
+    };
+    let sweeper = huashu_server::spawn_retention_sweeper(
+        store.clone(),
+        retention,
+        Duration::from_secs(args.retention_sweep_mins * 60),
+    );
+
     let grace = Duration::from_secs(args.shutdown_grace_secs);
     let draining = calls.clone();
     huashu_server::serve(
         listener,
-        huashu_server::router(store.clone(), calls.clone(), operator_sha256),
+        huashu_server::router(store.clone(), calls.clone(), operator_sha256, retention),
         limits,
         async move {
             shutdown_signal().await;
@@ -212,6 +235,8 @@ async fn serve(args: ServeArgs, store: Arc<SledStore>) -> anyhow::Result<()> {
         },
     )
     .await;
+    // A batch already on the blocking pool finishes (and is durable) on its own.
+    sweeper.abort();
     store.flush()?;
     tracing::info!("stopped");
     Ok(())

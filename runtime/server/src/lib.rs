@@ -7,22 +7,33 @@
 //! - [`bounded_body`] — request bodies that cannot hold a connection.
 //! - [`listener`] — accepting connections: caps in all and per source, header deadlines,
 //!   draining at shutdown.
+//! - [`retention_sweeper`] — the background task that deletes calls past their tenant's
+//!   retention.
 
 pub mod bounded_body;
 pub mod console;
 pub mod listener;
+pub mod retention_sweeper;
 
 pub use listener::{ConnectionLimits, serve};
+pub use retention_sweeper::spawn_retention_sweeper;
 
 use std::sync::Arc;
 
 use axum::Router;
 use huashu_calls::CallService;
-use huashu_store::Store;
+use huashu_store::{Retention, Store};
 
-/// Everything `huashu serve` answers on its listener.
-pub fn router(store: Arc<dyn Store>, calls: Arc<CallService>, operator_sha256: String) -> Router {
-    let api = huashu_api::AppState::new(store, calls.clone(), operator_sha256);
+/// Everything `huashu serve` answers on its listener; `retention` is the server's default
+/// retention, which the operator's sweep endpoint applies.
+pub fn router(
+    store: Arc<dyn Store>,
+    calls: Arc<CallService>,
+    operator_sha256: String,
+    retention: Retention,
+) -> Router {
+    let api =
+        huashu_api::AppState::new(store, calls.clone(), operator_sha256).with_retention(retention);
     Router::new()
         .merge(huashu_api::router(api))
         .merge(huashu_transport::router(calls))

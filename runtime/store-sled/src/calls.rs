@@ -10,7 +10,8 @@
 //! `put_call` writes all four in one transaction. The newest-first index carries the
 //! summary so a listing filters while it scans without a second lookup per call; the live
 //! index holds exactly the calls whose status is `Live`, so finding them after a crash
-//! reads only them.
+//! reads only them. Deleting calls, and the scans that find what to delete, are in
+//! [`call_deletion`](super::call_deletion).
 
 use std::ops::Bound;
 
@@ -26,7 +27,7 @@ use huashu_store::{CallFilter, CallStatus, CallSummary, Page, PageRequest, Store
 /// over a year of calls) may match nothing for a long stretch; past this many entries the
 /// page ends early, possibly short or empty, with a cursor to continue from. 10,000
 /// summaries decode in a few milliseconds, which bounds one request's work.
-const MAX_SCANNED_PER_PAGE: usize = 10_000;
+pub const MAX_SCANNED_PER_PAGE: usize = 10_000;
 
 pub struct CallTrees {
     pub summaries: sled::Tree,
@@ -36,7 +37,7 @@ pub struct CallTrees {
 }
 
 /// `tenant\0` then the creation time inverted, so newer calls sort first.
-fn time_prefix(tenant_prefix: &[u8], created_at_ms: u64) -> Vec<u8> {
+pub fn time_prefix(tenant_prefix: &[u8], created_at_ms: u64) -> Vec<u8> {
     [tenant_prefix, &(u64::MAX - created_at_ms).to_be_bytes()[..]].concat()
 }
 

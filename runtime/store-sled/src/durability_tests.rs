@@ -3,7 +3,8 @@
 
 use crate::SledStore;
 use huashu_store::{
-    ApiKey, CallStatus, CallSummary, KeyValueStore, PromptMeta, Quotas, Store, StoreError, Tenant,
+    ApiKey, AuditAction, AuditEntry, CallStatus, CallSummary, KeyValueStore, PageRequest,
+    PromptMeta, Quotas, Store, StoreError, Tenant,
 };
 
 #[test]
@@ -170,6 +171,40 @@ fn a_recorded_call_survives_a_process_abort_with_its_recording() {
     let (summary, _) = store.call("t_01", "c_02").unwrap().unwrap();
     assert!(summary.has_recording);
     assert_eq!(store.recording("t_01", "c_02").unwrap(), Some(wav));
+}
+
+#[test]
+fn a_deletion_and_its_audit_entry_survive_a_process_abort() {
+    let wav = vec![7u8; 32_044];
+    if let Some(dir) = child_dir() {
+        let store = SledStore::open(&dir).unwrap();
+        store.put_recording("t_01", "c_02", &wav).unwrap();
+        store.put_call(&ended_recorded_call(), b"{}").unwrap();
+        let mut entry = AuditEntry::new(
+            "t_01",
+            "tenant-key:k_01",
+            AuditAction::DeleteCall,
+            "c_02".into(),
+            10,
+        )
+        .unwrap();
+        store.delete_calls(&mut entry, &["c_02".into()]).unwrap();
+        std::process::abort();
+    }
+    let dir = run_aborting_child("a_deletion_and_its_audit_entry_survive_a_process_abort");
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.call("t_01", "c_02").unwrap(), None);
+    assert_eq!(store.recording("t_01", "c_02").unwrap(), None);
+    let page = PageRequest {
+        after: None,
+        limit: 10,
+    };
+    let audit = store.audit_entries("t_01", &page).unwrap().items;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (audit[0].calls_deleted, audit[0].recordings_deleted),
+        (1, 1)
+    );
 }
 
 #[test]

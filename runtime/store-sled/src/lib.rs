@@ -13,6 +13,10 @@
 //! - [`prompts`] — recorded prompts: metadata and WAV bytes.
 //! - [`calls`] — call summaries and records, the newest-first index and the live index.
 //! - [`recordings`] — calls' recorded audio (WAV bytes).
+//! - [`call_deletion`] — deleting calls with their recordings, atomically with the audit
+//!   entry that counts them; the scans that find calls past a retention cutoff and read
+//!   records for an erasure.
+//! - [`audit`] — the audit of deletions, newest first per tenant.
 //! - [`telephony`] — SIP trunks (with their digest passwords) and routed numbers.
 //! - [`kv`] — the tenants' key-value space and its per-tenant byte usage.
 //! - [`damage`] — a damaged directory is refused at open with an error that says what to
@@ -29,6 +33,8 @@
 //! Not here: validation a client should hear about as a 400 (the API checks names, sizes
 //! and pins first); the store's own checks only keep its key structure sound.
 
+mod audit;
+mod call_deletion;
 mod calls;
 mod damage;
 mod disk_space;
@@ -44,10 +50,13 @@ mod tenants;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use audit::AuditTree;
+use call_deletion::CallDeleter;
 use calls::CallTrees;
 use huashu_store::{
-    ApiKey, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError, ModuleSummary, ModuleVersion,
-    Page, PageRequest, PromptMeta, RoutedNumber, Store, StoreError, Tenant, Trunk,
+    ApiKey, AuditEntry, CallDeletion, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError,
+    ModuleSummary, ModuleVersion, Page, PageRequest, PromptMeta, RoutedNumber, Store, StoreError,
+    Tenant, Trunk,
 };
 use keys::backend;
 use kv::KvTrees;
@@ -68,8 +77,8 @@ const LAYOUT_KEY: &[u8] = b"layout";
 /// more than read. 256 MiB keeps reads of recent data cached and leaves memory to calls.
 const CACHE_BYTES: u64 = 256 << 20;
 
-/// Tenants, keys, modules, prompts, calls, tenant key-value, trunks and numbers in one sled
-/// database.
+/// Tenants, keys, modules, prompts, calls, the audit of their deletion, tenant key-value,
+/// trunks and numbers in one sled database.
 pub struct SledStore {
     db: sled::Db,
     /// Concurrent durable writes share flushes.
@@ -85,6 +94,7 @@ pub struct SledStore {
     prompts: PromptTrees,
     calls: CallTrees,
     recordings: RecordingTree,
+    audit: AuditTree,
     kv: KvTrees,
     telephony: TelephonyTrees,
 }
@@ -194,6 +204,9 @@ impl SledStore {
             },
             recordings: RecordingTree {
                 wav: tree("call_recordings")?,
+            },
+            audit: AuditTree {
+                entries: tree("audit")?,
             },
             kv: KvTrees {
                 values: tree("kv")?,
@@ -426,6 +439,54 @@ impl Store for SledStore {
 
     fn live_calls(&self) -> Result<Vec<CallSummary>, StoreError> {
         self.calls.live()
+    }
+
+    fn delete_calls(
+        &self,
+        audit: &mut AuditEntry,
+        call_ids: &[String],
+    ) -> Result<Vec<CallDeletion>, StoreError> {
+        let deleter = CallDeleter {
+            calls: &self.calls,
+            recordings: &self.recordings,
+            audit: &self.audit,
+        };
+        // One flush for the whole batch; each call's deletion is its own transaction.
+        self.durable(|| {
+            call_ids
+                .iter()
+                .map(|call_id| deleter.delete(audit, call_id))
+                .collect()
+        })
+    }
+
+    fn calls_ended_before(
+        &self,
+        tenant_id: &str,
+        cutoff_ms: u64,
+        page: &PageRequest,
+    ) -> Result<Page<CallSummary>, StoreError> {
+        self.calls.ended_before(tenant_id, cutoff_ms, page)
+    }
+
+    fn call_records(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<(CallSummary, Vec<u8>)>, StoreError> {
+        self.calls.with_records(tenant_id, page)
+    }
+
+    fn put_audit_entry(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.durable(|| self.audit.put(entry))
+    }
+
+    fn audit_entries(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError> {
+        self.audit.list(tenant_id, page)
     }
 
     fn put_recording(&self, tenant_id: &str, call_id: &str, wav: &[u8]) -> Result<(), StoreError> {

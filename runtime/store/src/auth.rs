@@ -7,7 +7,7 @@
 use thiserror::Error;
 
 use crate::secrets::sha256_hex;
-use crate::{Store, StoreError, Tenant};
+use crate::{ApiKey, Store, StoreError, Tenant};
 
 /// Why a secret does not name a tenant.
 #[derive(Debug, Error)]
@@ -25,9 +25,15 @@ pub enum AuthError {
 
 /// The tenant whose live (unrevoked) API key `secret` is.
 pub fn authenticate(store: &dyn Store, secret: &str) -> Result<Tenant, AuthError> {
+    authenticate_key(store, secret).map(|(_, tenant)| tenant)
+}
+
+/// [`authenticate`], with the key that matched: for actions recorded under the key's id.
+pub fn authenticate_key(store: &dyn Store, secret: &str) -> Result<(ApiKey, Tenant), AuthError> {
     let key = store
         .api_key_by_secret_sha256(&sha256_hex(secret))?
         .filter(|key| !key.revoked)
         .ok_or(AuthError::UnknownKey)?;
-    store.tenant(&key.tenant_id)?.ok_or(AuthError::TenantGone)
+    let tenant = store.tenant(&key.tenant_id)?.ok_or(AuthError::TenantGone)?;
+    Ok((key, tenant))
 }

@@ -10,17 +10,24 @@
 //!
 //! Every write the server acknowledges to a client is durable first: methods that create or
 //! change data flush before they return.
+//!
+//! Calls are deleted one by one, by number, or when they pass their tenant's retention
+//! ([`retention`]); every deletion is accounted for in the [`audit`].
 
+pub mod audit;
 mod auth;
 mod memory_kv;
 mod model;
+pub mod retention;
 
-pub use auth::{AuthError, authenticate};
+pub use audit::{AuditAction, AuditEntry};
+pub use auth::{AuthError, authenticate, authenticate_key};
 pub use memory_kv::MemoryKeyValue;
 pub use model::{
-    ApiKey, CallFilter, CallProgress, CallStatus, CallSummary, ModuleSummary, ModuleVersion, Page,
-    PageRequest, ProgressState, PromptMeta, Quotas, Tenant,
+    ApiKey, CallDeletion, CallFilter, CallProgress, CallStatus, CallSummary, ModuleSummary,
+    ModuleVersion, Page, PageRequest, ProgressState, PromptMeta, Quotas, Tenant,
 };
+pub use retention::{Retention, TenantSweep};
 pub mod secrets;
 pub mod telephony;
 pub use telephony::{
@@ -252,6 +259,47 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<CallSummary>, StoreError>;
     /// Every call still marked live, across tenants (after a crash: to mark interrupted).
     fn live_calls(&self) -> Result<Vec<CallSummary>, StoreError>;
+
+    // ── deleting calls, and the audit of deletions ──
+    /// Deletes the calls `call_ids` of the tenant `audit.tenant_id`, each with everything
+    /// stored for it (summary, record, index entries, recording), and accounts for them
+    /// in `audit`: every call deleted adds to its counts, and the entry is stored under its
+    /// id together with that call's deletion, atomically, so the audit never misses a
+    /// deletion. A live call, or one the tenant does not have, is left alone and does not
+    /// touch the entry. Answers what became of each call, in order. Durable before it
+    /// returns.
+    fn delete_calls(
+        &self,
+        audit: &mut AuditEntry,
+        call_ids: &[String],
+    ) -> Result<Vec<CallDeletion>, StoreError>;
+    /// The tenant's calls that are not live and ended (or, never ended, were created)
+    /// before `cutoff_ms`, oldest first: what a retention sweep deletes. A page examines a
+    /// bounded number of calls, so it may hold fewer than `limit` (even none) with a
+    /// cursor to go on from; calls deleted in between do not disturb the cursor.
+    fn calls_ended_before(
+        &self,
+        tenant_id: &str,
+        cutoff_ms: u64,
+        page: &PageRequest,
+    ) -> Result<Page<CallSummary>, StoreError>;
+    /// The tenant's calls with their JSON records, in call id order, one page at a time:
+    /// for scans that look inside records (an erasure by telephone number). Calls deleted
+    /// in between do not disturb the cursor.
+    fn call_records(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<(CallSummary, Vec<u8>)>, StoreError>;
+    /// Creates or replaces the audit entry with `entry.id` (its tenant and time must be
+    /// the ones it was first stored with). Durable before it returns.
+    fn put_audit_entry(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The tenant's audit entries, newest first. Never swept.
+    fn audit_entries(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError>;
 
     // ── call recordings ──
     /// Creates or replaces a call's recording (a WAV file). Stored before the call's final

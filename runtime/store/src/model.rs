@@ -22,6 +22,10 @@ pub struct Quotas {
     pub max_module_bytes: u64,
     /// Key-value space (keys plus values), in bytes.
     pub kv_bytes: u64,
+    /// Days a call's record and recording are kept after the call ended: 1 to
+    /// [`MAX_RETENTION_DAYS`](crate::retention::MAX_RETENTION_DAYS), or 0 to keep them
+    /// forever. `None` follows the server's default (`huashu serve --retention-days`).
+    pub retention_days: Option<u32>,
 }
 
 impl Default for Quotas {
@@ -35,6 +39,7 @@ impl Default for Quotas {
             // Rust scripts are ~100 KiB; Python and JavaScript components 12–18 MB.
             max_module_bytes: 32 << 20,
             kv_bytes: 1 << 20,
+            retention_days: None,
         }
     }
 }
@@ -223,6 +228,20 @@ pub struct CallSummary {
     /// For telephone (SIP) calls: how far the call got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<CallProgress>,
+}
+
+/// What became of one call asked to be deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallDeletion {
+    /// Deleted, with its recording if `recording`.
+    Deleted {
+        /// The call had a recording, deleted with it.
+        recording: bool,
+    },
+    /// The call is live: nothing was deleted (its record is written when it ends).
+    Live,
+    /// The tenant has no such call.
+    Missing,
 }
 
 /// Which calls to list.
