@@ -106,6 +106,7 @@ fn python_call(mode: &str, limits: Limits) -> ScenarioResult {
             },
             started_at_ms: 0,
             random_seed: 7,
+            turns: None,
         };
         let instance = sandbox
             .instantiate(module, setup)

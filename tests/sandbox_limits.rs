@@ -52,6 +52,7 @@ async fn call(fixture: &Fixture, mode: &str, limits: Limits) -> ScenarioResult {
         },
         started_at_ms: 0,
         random_seed: 7,
+        turns: None,
     };
     let instance = fixture
         .sandbox

@@ -156,6 +156,8 @@ pub struct CallService {
     config: ServiceConfig,
     voice: Option<Arc<VoiceServices>>,
     pub(super) dialer: OnceLock<Arc<dyn Dialer>>,
+    /// Each tenant's turns at running guest code: see [`Self::tenant_turns`].
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
     modules: ModuleCache,
     pub(super) pending: Mutex<HashMap<String, PendingCall>>,
     pub(super) live: Mutex<HashMap<String, u32>>,
@@ -181,6 +183,7 @@ impl CallService {
             config,
             voice: None,
             dialer: OnceLock::new(),
+            turns: Mutex::new(HashMap::new()),
             modules: ModuleCache::default(),
             pending: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),
@@ -243,6 +246,7 @@ impl CallService {
             },
             started_at_ms: now_ms(),
             random_seed: 0,
+            turns: None,
         };
         match self.sandbox.instantiate(module, setup).await {
             Ok(_) => Ok(()),
@@ -265,6 +269,25 @@ impl CallService {
         self.live
             .lock()
             .map_or(0, |l| l.get(tenant).copied().unwrap_or(0))
+    }
+
+    /// The tenant's turns at running guest code: one fewer than the machine's cores (at
+    /// least one). Guests yield every epoch tick, but a tenant with more busy calls than
+    /// there are cores (a dozen memory bombs, a runaway loop in a campaign's script) would
+    /// still keep every worker busy and make other tenants' turns wait behind them; with
+    /// a core always out of its reach, another tenant's event starts within a tick.
+    pub(crate) fn tenant_turns(&self, tenant: &str) -> Arc<tokio::sync::Semaphore> {
+        let permits = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().saturating_sub(1))
+            .max(1);
+        let mut turns = self
+            .turns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        turns
+            .entry(tenant.to_owned())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(permits)))
+            .clone()
     }
 
     pub(super) fn total_live(&self) -> u32 {
@@ -489,6 +512,7 @@ impl CallService {
             },
             started_at_ms: pending.call.started_at_ms,
             random_seed: pending.call.random_seed,
+            turns: Some(self.tenant_turns(&tenant.id)),
         };
         let began = Instant::now();
         let instance = self.sandbox.instantiate(&module, setup).await;

@@ -95,6 +95,7 @@ impl Bench {
             },
             started_at_ms: 1_795_399_200_000,
             random_seed: n,
+            turns: None,
         }
     }
 

@@ -111,6 +111,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             },
             started_at_ms: original.call.started_at_ms,
             random_seed: original.call.random_seed,
+            turns: None,
         };
         let instance = sandbox.instantiate(&module, setup).await?;
         anyhow::Ok(replay(&original, instance).await)

@@ -81,6 +81,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
                 },
                 started_at_ms: scenario.call_started(call_id.clone()).started_at_ms,
                 random_seed: 42,
+                turns: None,
             };
             match sandbox.instantiate(&module, setup).await {
                 Ok(instance) => Ok(run_scenario(scenario, instance, call_id).await),

@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use huashu_contract::ScriptFailure;
@@ -29,6 +29,9 @@ pub(crate) struct CpuBudget {
     call_ns: AtomicU64,
     /// When the current poll started (ns since `origin`, plus one), or 0 between polls.
     poll_started: AtomicU64,
+    /// Set when the guest last stopped because its tick was up (not to wait for a host
+    /// call): it is still computing, and keeps its turn (`turns`).
+    pub(crate) ticked: AtomicBool,
 }
 
 /// Which budget ran out.
@@ -92,6 +95,7 @@ impl CpuBudget {
             event_ns: AtomicU64::new(0),
             call_ns: AtomicU64::new(0),
             poll_started: AtomicU64::new(0),
+            ticked: AtomicBool::new(false),
         })
     }
 
@@ -111,6 +115,7 @@ impl CpuBudget {
 
     /// Checks both budgets; called from the epoch callback while the guest runs.
     pub(crate) fn check(&self) -> Result<(), CpuExhausted> {
+        self.ticked.store(true, Ordering::Relaxed);
         let event = self.event_used();
         if event > self.per_event {
             return Err(CpuExhausted::Event);

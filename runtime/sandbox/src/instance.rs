@@ -14,6 +14,7 @@ use super::convert;
 use super::cpu_budget::{CpuBudget, CpuExhausted};
 use super::limits::{CallResourceLimiter, Limits};
 use super::module::ScriptModule;
+use super::turns::taking_turns;
 use huashu_contract::{Action, CallScript, Event, LogLevel, Millis, ScriptFailure, ScriptReply};
 
 /// What the sandbox needs to know about a call to start its instance.
@@ -28,6 +29,11 @@ pub struct CallSetup {
     pub started_at_ms: u64,
     /// Seeds the guest's WASI randomness.
     pub random_seed: u64,
+    /// The tenant's turns at running guest code, if it shares the machine with others:
+    /// the instance's start and each event hold one, so however many of its calls are
+    /// busy at once, one tenant's guests never occupy every core (see
+    /// `huashu_calls::CallService`). `None` runs unrestricted (tests, replay).
+    pub turns: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// A live script instance for one call.
@@ -42,6 +48,7 @@ pub struct ScriptInstance {
     string_limit: usize,
     /// Set after the first failure: the instance is never entered again.
     failed: Option<ScriptFailure>,
+    turns: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl ScriptInstance {
@@ -86,9 +93,14 @@ impl ScriptInstance {
         store.set_epoch_deadline(1);
 
         let wall_limit = limits.wall_per_event;
+        let turns = setup.turns.clone();
         let instantiated = tokio::time::timeout(
             wall_limit,
-            budget.metered(module.pre.instantiate_async(&mut store)),
+            taking_turns(
+                turns.as_ref(),
+                &budget.ticked,
+                budget.metered(module.pre.instantiate_async(&mut store)),
+            ),
         )
         .await
         .map_err(|_| wall_clock_failure(wall_limit))?
@@ -107,6 +119,7 @@ impl ScriptInstance {
             wall_limit,
             string_limit: limits.string_bytes,
             failed: None,
+            turns,
         })
     }
 
@@ -127,11 +140,16 @@ impl ScriptInstance {
         self.store.set_epoch_deadline(1);
         let budget = self.budget.clone();
         let script = self.bindings.huashu_dialogue_script();
+        let turns = self.turns.clone();
         // Dropping the guest's future mid-call leaves the instance unusable: it is marked
         // failed and the call ends with the fallback.
         let Ok((result, cpu)) = tokio::time::timeout(
             self.wall_limit,
-            budget.metered(script.call_handle(&mut self.store, &wit_event, elapsed)),
+            taking_turns(
+                turns.as_ref(),
+                &budget.ticked,
+                budget.metered(script.call_handle(&mut self.store, &wit_event, elapsed)),
+            ),
         )
         .await
         else {

@@ -11,6 +11,8 @@
 //! 3. [`Sandbox::instantiate`] — once per call: a fresh instance with the tenant's
 //!    [`Limits`], never reused.
 //! 4. [`ScriptInstance`] answers one event at a time ([`huashu_contract::CallScript`]).
+//!    With [`CallSetup::turns`], the guest runs only while holding one of its tenant's turns
+//!    (`turns`), so one tenant's busy calls never occupy every core.
 //!
 //! The sandbox owns the wasmtime types; other stages see [`huashu_contract`] types only.
 
@@ -25,6 +27,7 @@ mod host_imports;
 mod instance;
 mod limits;
 mod module;
+mod turns;
 
 pub use artifact_cache::ArtifactCache;
 pub use call_state::TenantKv;
