@@ -715,3 +715,171 @@ fn trunk_channels_and_the_tenants_call_quota_hold_for_sip_calls() {
     let call = until_ended(&server, &key, call_id, Duration::from_secs(30));
     assert_eq!(call["progress"]["state"], "no-answer", "{call}");
 }
+
+/// Counts RTP packets arriving on `socket` for `window`.
+fn rtp_packets(socket: &std::net::UdpSocket, window: Duration) -> usize {
+    socket
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .expect("timeout");
+    let mut buf = [0u8; 2048];
+    let (mut count, started) = (0, Instant::now());
+    while started.elapsed() < window {
+        if let Ok(n) = socket.recv(&mut buf)
+            && n >= 12
+        {
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn a_reinvite_to_hold_is_answered_recvonly_and_the_bot_stops_sending_until_resumed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, sip_port, _, tenant, _) = sip_server(dir.path(), "load-bot");
+    let (status, body) = server.operator().put_json(
+        "/v1/numbers/%2B8675500000003",
+        json!({"tenant_id": tenant, "module": "load-bot"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let sip = std::net::UdpSocket::bind("127.0.0.1:0").expect("sip socket");
+    let rtp = std::net::UdpSocket::bind("127.0.0.1:0").expect("rtp socket");
+    let (local, rtp_port) = (
+        sip.local_addr().expect("addr").port(),
+        rtp.local_addr().expect("addr").port(),
+    );
+    let sdp = |direction: &str, version: u32| {
+        format!(
+            "v=0\r\no=- 1 {version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {rtp_port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na={direction}\r\n"
+        )
+    };
+    let server_addr = ("127.0.0.1", sip_port);
+    sip.send_to(
+        raw_invite(sip_port, local, "+8675500000003", 7, &sdp("sendrecv", 1)).as_bytes(),
+        server_addr,
+    )
+    .expect("invite");
+    sip.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut buf = [0u8; 8192];
+    let read_final = |sip: &std::net::UdpSocket, buf: &mut [u8]| loop {
+        let n = sip.recv(buf).expect("an answer");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if !text.starts_with("SIP/2.0 1") {
+            break text;
+        }
+    };
+    let ok = read_final(&sip, &mut buf);
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    let to = header(&ok, "To").expect("To").to_owned();
+    let in_dialog = |method: &str, cseq: u32, branch: &str, body: &str| {
+        let content = if body.is_empty() {
+            String::new()
+        } else {
+            "Content-Type: application/sdp\r\n".into()
+        };
+        format!(
+            "{method} sip:+8675500000003@127.0.0.1:{sip_port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK{branch}\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:attacker@127.0.0.1>;tag=f7\r\nTo: {to}\r\nCall-ID: flood-7@127.0.0.1\r\n\
+             CSeq: {cseq} {method}\r\nContact: <sip:attacker@127.0.0.1:{local}>\r\n{content}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    sip.send_to(in_dialog("ACK", 1, "ack7", "").as_bytes(), server_addr)
+        .expect("ack");
+
+    // The greeting arrives as RTP.
+    assert!(
+        rtp_packets(&rtp, Duration::from_millis(800)) > 10,
+        "the bot greets"
+    );
+
+    // Hold: the server answers recvonly and sends no more audio.
+    sip.send_to(
+        in_dialog("INVITE", 2, "hold7", &sdp("sendonly", 2)).as_bytes(),
+        server_addr,
+    )
+    .expect("hold");
+    let held = read_final(&sip, &mut buf);
+    assert!(held.starts_with("SIP/2.0 200"), "{held}");
+    assert!(held.contains("a=recvonly"), "{held}");
+    sip.send_to(in_dialog("ACK", 2, "ackhold7", "").as_bytes(), server_addr)
+        .expect("ack");
+    rtp_packets(&rtp, Duration::from_millis(200)); // what was already on its way
+    // A key press makes the bot answer, but on hold its reply is not sent.
+    let key = [
+        0x80,
+        101 | 0x80,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        9,
+        1,
+        0x8a,
+        0,
+        160,
+    ];
+    rtp.send_to(&key, ("127.0.0.1", rtp_port_of(&ok)))
+        .expect("key");
+    assert_eq!(
+        rtp_packets(&rtp, Duration::from_millis(800)),
+        0,
+        "no audio while held"
+    );
+
+    // Resume: audio flows again.
+    sip.send_to(
+        in_dialog("INVITE", 3, "resume7", &sdp("sendrecv", 3)).as_bytes(),
+        server_addr,
+    )
+    .expect("resume");
+    let resumed = read_final(&sip, &mut buf);
+    assert!(resumed.contains("a=sendrecv"), "{resumed}");
+    sip.send_to(
+        in_dialog("ACK", 3, "ackresume7", "").as_bytes(),
+        server_addr,
+    )
+    .expect("ack");
+    for seq in 2u16..8 {
+        let mut press = vec![0x80, 101 | if seq == 2 { 0x80 } else { 0 }];
+        press.extend_from_slice(&seq.to_be_bytes());
+        press.extend_from_slice(&[
+            0,
+            0,
+            8,
+            0,
+            0,
+            0,
+            0,
+            9,
+            2,
+            if seq > 4 { 0x8a } else { 0x0a },
+            0,
+            160,
+        ]);
+        rtp.send_to(&press, ("127.0.0.1", rtp_port_of(&ok)))
+            .expect("key");
+    }
+    assert!(
+        rtp_packets(&rtp, Duration::from_millis(1_500)) > 10,
+        "the reply is heard after resuming"
+    );
+    sip.send_to(in_dialog("BYE", 4, "bye7", "").as_bytes(), server_addr)
+        .expect("bye");
+}
+
+/// The RTP port in a SIP message's SDP body.
+fn rtp_port_of(message: &str) -> u16 {
+    message
+        .lines()
+        .find_map(|line| line.strip_prefix("m=audio "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|port| port.parse().ok())
+        .expect("an m=audio line")
+}
