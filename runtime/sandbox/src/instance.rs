@@ -94,14 +94,15 @@ impl ScriptInstance {
 
         let wall_limit = limits.wall_per_event;
         let turns = setup.turns.clone();
-        let instantiated = tokio::time::timeout(
-            wall_limit,
-            taking_turns(
-                turns.as_ref(),
-                &budget.ticked,
+        // The wall clock starts when the guest first runs, not while it waits for its
+        // tenant's turn: waiting is not the guest's doing.
+        let instantiated = taking_turns(turns.as_ref(), &budget.ticked, async {
+            tokio::time::timeout(
+                wall_limit,
                 budget.metered(module.pre.instantiate_async(&mut store)),
-            ),
-        )
+            )
+            .await
+        })
         .await
         .map_err(|_| wall_clock_failure(wall_limit))?
         .0;
@@ -143,14 +144,15 @@ impl ScriptInstance {
         let turns = self.turns.clone();
         // Dropping the guest's future mid-call leaves the instance unusable: it is marked
         // failed and the call ends with the fallback.
-        let Ok((result, cpu)) = tokio::time::timeout(
-            self.wall_limit,
-            taking_turns(
-                turns.as_ref(),
-                &budget.ticked,
+        // The wall clock starts when the guest first runs (see `new`).
+        let wall_limit = self.wall_limit;
+        let Ok((result, cpu)) = taking_turns(turns.as_ref(), &budget.ticked, async {
+            tokio::time::timeout(
+                wall_limit,
                 budget.metered(script.call_handle(&mut self.store, &wit_event, elapsed)),
-            ),
-        )
+            )
+            .await
+        })
         .await
         else {
             let failure = wall_clock_failure(self.wall_limit);
