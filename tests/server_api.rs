@@ -218,6 +218,18 @@ fn an_upload_that_outlives_its_request_compiles_on_and_says_how_it_ended() {
         .as_str()
         .expect("upload_id")
         .to_owned();
+    // A call asked for meanwhile is told the module is still compiling, and which upload
+    // to watch (the compile takes far longer than this request).
+    let (status, refused) = client.post("/v1/calls", json!({"module": "coupon"}));
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "module_compiling");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&id),
+        "{refused}"
+    );
     let path = format!("/v1/modules/coupon/uploads/{id}");
     let ready = wait_for_upload(&client, &path);
     assert_eq!(ready["state"], "ready", "{ready}");

@@ -14,7 +14,7 @@ use super::auth::TenantAuth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path, Query};
 use super::pagination::PageQuery;
-use huashu_calls::{DialRequest, NewCall};
+use huashu_calls::{CallError, DialRequest, NewCall};
 use huashu_contract::{Channel, Direction};
 use huashu_store::{CallFilter, CallStatus, CallSummary, Page};
 
@@ -141,7 +141,15 @@ pub async fn create(
         caller: body.caller,
         callee: body.callee,
     };
-    let created = state.calls.create_call(&tenant, request).await?;
+    let module = request.module.clone();
+    let created = match state.calls.create_call(&tenant, request).await {
+        Err(CallError::ModuleNotFound(_))
+            if state.uploads.compiling(&tenant.id, &module).is_some() =>
+        {
+            return Err(still_compiling(&state, &tenant.id, &module));
+        }
+        other => other?,
+    };
     // Twilio stream URLs carry no query string: the token goes in the stream's
     // `huashu_key` custom parameter instead.
     let ws_url = match channel {
@@ -163,6 +171,19 @@ pub async fn create(
             expires_at_ms: Some(created.expires_at_ms),
         }),
     ))
+}
+
+/// A call asked of a module whose first version is still compiling: 409, naming the upload.
+fn still_compiling(state: &AppState, tenant: &str, module: &str) -> ApiError {
+    let upload = state.uploads.compiling(tenant, module).unwrap_or_default();
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "module_compiling",
+        format!(
+            "module `{module}` has no version yet: upload {upload} is still compiling; \
+             call again when GET /v1/modules/{module}/uploads/{upload} says ready"
+        ),
+    )
 }
 
 /// `POST /v1/calls` with `"channel": "sip"`: the server dials the number itself.
@@ -198,7 +219,15 @@ async fn place(
         from: body.from,
         ring_timeout: std::time::Duration::from_secs(u64::from(ring)),
     };
-    let created = state.calls.place_call(&tenant, request, dial).await?;
+    let module = request.module.clone();
+    let created = match state.calls.place_call(&tenant, request, dial).await {
+        Err(CallError::ModuleNotFound(_))
+            if state.uploads.compiling(&tenant.id, &module).is_some() =>
+        {
+            return Err(still_compiling(&state, &tenant.id, &module));
+        }
+        other => other?,
+    };
     Ok((
         StatusCode::CREATED,
         JsonResponse(CallCreated {

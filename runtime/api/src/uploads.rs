@@ -140,6 +140,19 @@ impl Uploads {
         }
     }
 
+    /// The id of an upload of `tenant`'s module `module` that is still compiling, if any.
+    pub fn compiling(&self, tenant: &str, module: &str) -> Option<String> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .values()
+            .find(|e| {
+                e.tenant == tenant
+                    && e.status.module == module
+                    && e.status.state == UploadState::Compiling
+            })
+            .map(|e| e.status.upload_id.clone())
+    }
+
     /// Upload `id` of `tenant`'s module `module`, if remembered. Another tenant's upload
     /// is not found, like one that never was.
     pub fn get(&self, tenant: &str, module: &str, id: &str) -> Option<UploadStatus> {
