@@ -14,8 +14,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use super::call_figures::{CallResult, Failure, Plan, SharedFigures};
+use super::connect::{Auth, TwilioLine};
 use super::customer_audio::CustomerAudio;
-use super::twilio_client::{Auth, Failure, Plan, SharedFigures, run_call};
+use super::twilio_client::run_call;
 
 /// What the stand-in saw the client send.
 #[derive(Debug, Default)]
@@ -138,25 +140,27 @@ async fn stand_in(
 
 async fn call_stand_in(
     close_early: Option<(CloseCode, &'static str)>,
-) -> (super::twilio_client::CallResult, Seen, Arc<Plan>) {
+) -> (CallResult, Seen, Arc<Plan>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address").to_string();
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(stand_in(listener, close_early, tx));
-    let plan = Arc::new(Plan {
+    let line = Arc::new(TwilioLine {
         ws_url: format!("ws://{address}/v1/calls/twilio"),
         address,
         auth: Auth::Key {
             key: "hs_key".into(),
             module: "load-bot".into(),
         },
+    });
+    let plan = Arc::new(Plan {
         hold: Duration::from_millis(1500),
         turn_every: Some(Duration::from_millis(500)),
         audio: CustomerAudio::new(None).expect("silence"),
         run_id: 1,
         figures: Arc::new(SharedFigures::default()),
     });
-    let result = run_call(plan.clone(), 7).await;
+    let result = run_call(plan.clone(), line, 7).await;
     let seen = rx.recv().await.expect("the stand-in reports");
     (result, seen, plan)
 }
@@ -266,20 +270,22 @@ async fn a_refused_upgrade_is_a_connect_failure_with_the_status() {
         );
         let _ = tcp.write_all(answer.as_bytes()).await;
     });
-    let plan = Arc::new(Plan {
+    let line = Arc::new(TwilioLine {
         ws_url: format!("ws://{address}/v1/calls/twilio"),
         address,
         auth: Auth::Key {
             key: "hs_wrong".into(),
             module: "load-bot".into(),
         },
+    });
+    let plan = Arc::new(Plan {
         hold: Duration::from_secs(1),
         turn_every: None,
         audio: CustomerAudio::new(None).expect("silence"),
         run_id: 1,
         figures: Arc::new(SharedFigures::default()),
     });
-    let result = run_call(plan, 0).await;
+    let result = run_call(plan, line, 0).await;
     assert!(!result.connected);
     let Some(Failure::Connect(why)) = result.failure else {
         panic!("expected a connect failure, got {:?}", result.failure);

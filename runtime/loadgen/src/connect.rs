@@ -8,7 +8,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::twilio_client::{Failure, Plan};
+use super::call_figures::Failure;
 
 /// The client's read buffer. The server's messages are a few hundred bytes, and tungstenite
 /// zero-fills the buffer's whole free capacity before every read: at its default of
@@ -17,6 +17,16 @@ use super::twilio_client::{Failure, Plan};
 const READ_BUFFER_BYTES: usize = 2 << 10;
 
 pub type Socket = WebSocketStream<TcpStream>;
+
+/// Where Twilio calls go and how they authenticate.
+#[derive(Debug, Clone)]
+pub struct TwilioLine {
+    /// `ws://HOST:PORT/v1/calls/twilio`.
+    pub ws_url: String,
+    /// `HOST:PORT`, for the TCP connect.
+    pub address: String,
+    pub auth: Auth,
+}
 
 /// How calls authenticate.
 #[derive(Debug, Clone)]
@@ -34,8 +44,11 @@ pub enum Auth {
 
 /// TCP (no Nagle: frames are small and due now), the WebSocket handshake, and the call's
 /// `customParameters`.
-pub async fn connect(plan: &Plan, index: u64) -> Result<(Socket, serde_json::Value), Failure> {
-    let huashu_key = match &plan.auth {
+pub async fn connect(
+    line: &TwilioLine,
+    index: u64,
+) -> Result<(Socket, serde_json::Value), Failure> {
+    let huashu_key = match &line.auth {
         Auth::Key { key, module } => json!({ "huashu_key": key, "module": module }),
         Auth::CallTokens {
             server,
@@ -54,16 +67,16 @@ pub async fn connect(plan: &Plan, index: u64) -> Result<(Socket, serde_json::Val
     parameters["to"] = json!(format!("+1555{:07}", index % 10_000_000));
     parameters["loadgen_call"] = json!(index.to_string());
 
-    let tcp = TcpStream::connect(&plan.address)
+    let tcp = TcpStream::connect(&line.address)
         .await
-        .map_err(|e| Failure::Connect(format!("{}: {e}", plan.address)))?;
+        .map_err(|e| Failure::Connect(format!("{}: {e}", line.address)))?;
     tcp.set_nodelay(true)
         .map_err(|e| Failure::Connect(e.to_string()))?;
     let config = WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0);
     let (socket, _) =
-        tokio_tungstenite::client_async_with_config(plan.ws_url.as_str(), tcp, Some(config))
+        tokio_tungstenite::client_async_with_config(line.ws_url.as_str(), tcp, Some(config))
             .await
             .map_err(|e| Failure::Connect(handshake_error(e)))?;
     Ok((socket, parameters))

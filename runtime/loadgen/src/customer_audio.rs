@@ -1,6 +1,8 @@
-//! What the simulated customers send, encoded once for every call: a frame of mu-law
-//! silence, and optionally a speech file as mu-law frames, all already in base64 so the
-//! per-frame work of a call is writing one short JSON line.
+//! What the simulated customers send, encoded once for every call: a frame of silence, and
+//! optionally a speech file, in 20 ms frames. For Twilio calls the mu-law frames are
+//! already in base64, so the per-frame work of a call is writing one short JSON line; for
+//! SIP calls they are raw G.711 bytes in both laws (the server's answer picks one), so the
+//! per-frame work is copying 160 bytes behind an RTP header.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -35,18 +37,48 @@ pub enum AudioError {
 /// The customer's audio, shared by all calls.
 #[derive(Debug, Clone)]
 pub struct CustomerAudio {
-    /// One frame of silence.
+    /// One frame of mu-law silence, in base64.
     pub silence: Arc<str>,
-    /// The speech file, frame by frame; streamed as the customer's turn.
+    /// The speech file as mu-law, frame by frame, in base64; streamed as the customer's
+    /// turn.
     pub speech: Option<Arc<[Arc<str>]>>,
+    /// The same audio as raw mu-law bytes (RTP payload type 0, PCMU).
+    pub mulaw: RawFrames,
+    /// The same audio as raw A-law bytes (RTP payload type 8, PCMA), transcoded from the
+    /// mu-law frames sample by sample.
+    pub alaw: RawFrames,
+}
+
+/// One 20 ms G.711 frame.
+pub type RawFrame = [u8; FRAME_BYTES];
+
+/// Silence and the speech file as raw G.711 frames of one law.
+#[derive(Debug, Clone)]
+pub struct RawFrames {
+    pub silence: RawFrame,
+    pub speech: Option<Arc<[RawFrame]>>,
 }
 
 impl CustomerAudio {
     pub fn new(speech: Option<&Path>) -> Result<Self, AudioError> {
         let silence = [g711::ulaw_encode(0); FRAME_BYTES];
+        let speech = speech.map(speech_frames).transpose()?;
+        let mulaw = RawFrames {
+            silence,
+            speech: speech.clone(),
+        };
+        let alaw = RawFrames {
+            silence: ulaw_to_alaw(&silence),
+            speech: speech
+                .as_ref()
+                .map(|frames| frames.iter().map(ulaw_to_alaw).collect()),
+        };
+        let base64 = |frame: &RawFrame| -> Arc<str> { BASE64.encode(frame).into() };
         Ok(Self {
-            silence: BASE64.encode(silence).into(),
-            speech: speech.map(speech_frames).transpose()?,
+            silence: base64(&silence),
+            speech: speech.map(|frames| frames.iter().map(base64).collect()),
+            mulaw,
+            alaw,
         })
     }
 
@@ -56,7 +88,12 @@ impl CustomerAudio {
     }
 }
 
-fn speech_frames(path: &Path) -> Result<Arc<[Arc<str>]>, AudioError> {
+/// The same sound in A-law.
+fn ulaw_to_alaw(frame: &RawFrame) -> RawFrame {
+    frame.map(|code| g711::alaw_encode(g711::ulaw_decode(code)))
+}
+
+fn speech_frames(path: &Path) -> Result<Arc<[RawFrame]>, AudioError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| AudioError::Read {
         path: shown.clone(),
@@ -72,9 +109,15 @@ fn speech_frames(path: &Path) -> Result<Arc<[Arc<str>]>, AudioError> {
             source,
         }
     })?;
-    let frames: Vec<Arc<str>> = (0..encoded.frame_count())
+    let frames: Vec<RawFrame> = (0..encoded.frame_count())
         .filter_map(|i| encoded.frame(i))
-        .map(|frame| BASE64.encode(frame).into())
+        .map(|frame| {
+            // A short last frame is padded with silence.
+            let mut full = [g711::ulaw_encode(0); FRAME_BYTES];
+            let len = frame.len().min(FRAME_BYTES);
+            full[..len].copy_from_slice(&frame[..len]);
+            full
+        })
         .collect();
     if frames.is_empty() {
         return Err(AudioError::Empty { path: shown });
@@ -103,6 +146,22 @@ mod tests {
         assert!(bytes.iter().all(|&b| g711::ulaw_decode(b) == 0));
         assert!(is_full_frame(&audio.silence));
         assert_eq!(audio.speech_frames(), 0);
+        assert_eq!(bytes, audio.mulaw.silence);
+        // A-law has no code for 0: its silence is the smallest level, ±8.
+        assert!(
+            audio
+                .alaw
+                .silence
+                .iter()
+                .all(|&b| b == g711::alaw_encode(0))
+        );
+        assert!(
+            audio
+                .alaw
+                .silence
+                .iter()
+                .all(|&b| g711::alaw_decode(b).abs() <= 8)
+        );
     }
 
     #[test]
@@ -121,8 +180,17 @@ mod tests {
         std::fs::write(&path, wav::encode_pcm16(&samples, 16_000)).expect("write wav");
         let audio = CustomerAudio::new(Some(&path)).expect("speech");
         assert_eq!(audio.speech_frames(), 25);
-        let speech = audio.speech.expect("frames");
+        let speech = audio.speech.clone().expect("frames");
         assert!(speech.iter().all(|frame| is_full_frame(frame)));
+        // The raw frames are the same sound in each law.
+        let mulaw = audio.mulaw.speech.expect("mu-law frames");
+        let alaw = audio.alaw.speech.expect("A-law frames");
+        assert_eq!((mulaw.len(), alaw.len()), (25, 25));
+        assert_eq!(BASE64.encode(mulaw[10]), *speech[10]);
+        for (mu, a) in mulaw[10].iter().zip(&alaw[10]) {
+            let (mu, a) = (g711::ulaw_decode(*mu), g711::alaw_decode(*a));
+            assert!((i32::from(mu) - i32::from(a)).abs() <= i32::from(mu).abs() / 8 + 16);
+        }
     }
 
     #[test]

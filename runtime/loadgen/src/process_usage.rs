@@ -70,7 +70,7 @@ impl Snapshot {
     pub fn until(&self, later: &Snapshot) -> UsageFigures {
         let wall = later.at.duration_since(self.at).as_secs_f64().max(1e-9);
         let percent = |cpu: Duration| cpu.as_secs_f64() / wall * 100.0;
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cores = machine_cores();
         let mut figures = UsageFigures {
             seconds: wall,
             loadgen_cpu_percent: percent(later.own_cpu.saturating_sub(self.own_cpu)),
@@ -104,6 +104,18 @@ impl Snapshot {
         }
         figures
     }
+}
+
+/// The cores `/proc/stat`'s first line sums over: every online core, not only those this
+/// process may run on (`available_parallelism` counts those, and a generator pinned with
+/// `taskset -c 0` would then call the whole machine one core).
+fn machine_cores() -> usize {
+    // SAFETY: sysconf only reads a configuration value.
+    let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(online)
+        .ok()
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 fn clock_ticks_per_second() -> u64 {
@@ -232,7 +244,7 @@ mod tests {
         };
         // One second on however many cores this machine has: the machine was busy for
         // `cores` × 50 % of a core, a fifth of it in interrupts charged to the programs.
-        let cores = std::thread::available_parallelism().map_or(1, usize::from) as u64;
+        let cores = machine_cores() as u64;
         let later = Snapshot {
             at: at + Duration::from_secs(1),
             own_cpu: Duration::from_millis(100),
@@ -251,6 +263,34 @@ mod tests {
             (machine - 20.0 - 10.0).max(0.0)
         ));
         assert_eq!(figures.server_rss_mib, Some(2.0));
+    }
+
+    #[test]
+    fn a_generator_pinned_to_one_core_still_counts_every_core_of_the_machine() {
+        let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+        let listed = stat
+            .lines()
+            .filter(|line| {
+                line.strip_prefix("cpu")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+            })
+            .count();
+        std::thread::spawn(move || {
+            // SAFETY: sets this new thread's own affinity mask from a zeroed `cpu_set_t`
+            // with one bit set; the set outlives the call.
+            unsafe {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(0, &mut set);
+                libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+            }
+            assert_eq!(
+                std::thread::available_parallelism().map_or(0, usize::from),
+                1
+            );
+            assert_eq!(machine_cores(), listed);
+        })
+        .join()
+        .expect("the pinned thread's checks");
     }
 
     #[test]

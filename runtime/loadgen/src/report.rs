@@ -8,10 +8,10 @@ use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
+use super::call_figures::{CallResult, SharedFigures};
 use super::metrics_scrape::ServerFigures;
 use super::process_usage::UsageFigures;
 use super::stats::LatencySummary;
-use super::twilio_client::{CallResult, SharedFigures};
 
 /// The design's bar for outbound frame lateness at the 99th percentile.
 pub const P99_LATENESS_GOAL_MS: f64 = 20.0;
@@ -22,6 +22,10 @@ pub const GENERATOR_LATE_MS: f64 = P99_LATENESS_GOAL_MS / 2.0;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
+    /// `twilio` or `sip`.
+    pub transport: &'static str,
+    /// Twilio: the server's URL. SIP: the number called and the SIP address, and the URL
+    /// scraped for `/metrics`.
     pub server: String,
     pub calls: u64,
     pub ramp_per_sec: f64,
@@ -35,14 +39,17 @@ pub struct Settings {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Calls {
     pub attempted: u64,
+    /// Twilio: the WebSocket is open. SIP: the INVITE was answered 200.
     pub connected: u64,
     pub held: u64,
     pub failed: u64,
-    /// Held calls the server did not close within 5 s of `stop`.
+    /// Held calls the server did not close within 5 s of `stop` (Twilio), or whose BYE it
+    /// did not answer within 5 s (SIP).
     pub not_closed_after_stop: u64,
     /// Failures by kind, most frequent first.
     pub failures: Vec<Count>,
-    /// How the server closed calls after `stop`: `code reason` → calls.
+    /// How the server closed calls after `stop` (Twilio: the close's `code reason`) or
+    /// answered their BYE (SIP: `200 OK`) → calls.
     pub closes: Vec<Count>,
 }
 
@@ -54,19 +61,21 @@ pub struct Count {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Frames {
-    /// Customer frames this generator sent.
+    /// Customer frames this generator sent (SIP: RTP packets, key presses included).
     pub sent: u64,
     /// Bot frames received from the server.
     pub received: u64,
-    /// Received frames whose payload was not 160 bytes of base64.
+    /// Received frames whose payload was not 160 bytes of audio.
     pub bad: u64,
-    /// Utterances (runs of frames ended by a mark or a clear).
+    /// Utterances (runs of frames ended by a mark, a clear, or half a second of quiet).
     pub runs: u64,
     /// Client-side estimate of frames missing inside utterances.
     pub dropped: u64,
     pub marks_received: u64,
     pub marks_echoed: u64,
     pub clears: u64,
+    /// Twilio: messages that were not JSON or not a known event. SIP: RTP of a payload
+    /// type that was not negotiated, and requests other than BYE, OPTIONS, INFO, NOTIFY.
     pub unknown_messages: u64,
 }
 
@@ -278,10 +287,11 @@ fn by_count(map: BTreeMap<String, u64>) -> Vec<Count> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::twilio_client::Failure;
+    use crate::call_figures::Failure;
 
     fn settings(calls: u64) -> Settings {
         Settings {
+            transport: "twilio",
             server: "http://127.0.0.1:7070".into(),
             calls,
             ramp_per_sec: 200.0,
@@ -430,5 +440,45 @@ mod tests {
             table.contains("the generator's own timer was late"),
             "{table}"
         );
+    }
+
+    #[test]
+    fn a_sip_run_counts_refused_invites_by_code_and_shows_how_bye_was_answered() {
+        let figures = SharedFigures::default();
+        figures.frame_lateness.record_us(1_000);
+        let sip_held = CallResult {
+            close: Some((200, "OK".into())),
+            ..held(5)
+        };
+        let refused = CallResult {
+            failure: Some(Failure::Refused {
+                code: 503,
+                reason: "Service Unavailable".into(),
+            }),
+            ..CallResult::default()
+        };
+        let settings = Settings {
+            transport: "sip",
+            server: "sip:+8610000000000@127.0.0.1:5070".into(),
+            ..settings(3)
+        };
+        let results = [sip_held.clone(), sip_held, refused];
+        let report = Report::new(
+            settings,
+            &results,
+            &figures,
+            Usage::default(),
+            Server::default(),
+            None,
+        );
+        assert!(!report.verdict.passed);
+        assert_eq!(
+            report.calls.failures[0].what,
+            "INVITE refused: 503 Service Unavailable"
+        );
+        let table = crate::table::render(&report);
+        assert!(table.contains("3 SIP calls held"), "{table}");
+        assert!(table.contains("answers to BYE: 2 × 200 OK"), "{table}");
+        assert!(table.contains("1 × INVITE refused: 503"), "{table}");
     }
 }

@@ -15,10 +15,12 @@ pub fn render(report: &Report) -> String {
         Some(every) => format!("a {} turn every {every} s", s.turn),
         None => "no turns".into(),
     };
+    let sip = s.transport == "sip";
     let _ = writeln!(
         out,
-        "huashu loadgen: {} calls held {} s each, opened at {}/s, {turn}, against {} ({} thread{})",
+        "huashu loadgen: {} {} calls held {} s each, opened at {}/s, {turn}, against {} ({} thread{})",
         s.calls,
+        if sip { "SIP" } else { "Twilio" },
         s.hold_secs,
         s.ramp_per_sec,
         s.server,
@@ -28,8 +30,18 @@ pub fn render(report: &Report) -> String {
     let c = &report.calls;
     let _ = writeln!(
         out,
-        "\ncalls    attempted {}   connected {}   held {}   failed {}   not closed after stop {}",
-        c.attempted, c.connected, c.held, c.failed, c.not_closed_after_stop
+        "\ncalls    attempted {}   {} {}   held {}   failed {}   {} {}",
+        c.attempted,
+        if sip { "answered" } else { "connected" },
+        c.connected,
+        c.held,
+        c.failed,
+        if sip {
+            "BYE unanswered"
+        } else {
+            "not closed after stop"
+        },
+        c.not_closed_after_stop
     );
     for failure in &c.failures {
         let _ = writeln!(out, "         {} × {}", failure.calls, failure.what);
@@ -40,7 +52,12 @@ pub fn render(report: &Report) -> String {
             .iter()
             .map(|x| format!("{} × {}", x.calls, x.what))
             .collect();
-        let _ = writeln!(out, "         closed after stop: {}", closes.join(", "));
+        let label = if sip {
+            "answers to BYE"
+        } else {
+            "closed after stop"
+        };
+        let _ = writeln!(out, "         {label}: {}", closes.join(", "));
     }
     let f = &report.frames;
     let _ = writeln!(
@@ -48,11 +65,19 @@ pub fn render(report: &Report) -> String {
         "frames   sent {}   received {} in {} utterances   dropped (client estimate) {}   malformed {}",
         f.sent, f.received, f.runs, f.dropped, f.bad
     );
-    let _ = writeln!(
-        out,
-        "marks    received {}   echoed {}   clears {}   unknown messages {}",
-        f.marks_received, f.marks_echoed, f.clears, f.unknown_messages
-    );
+    if sip {
+        let _ = writeln!(
+            out,
+            "rtp      unexpected packets or SIP requests {}",
+            f.unknown_messages
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "marks    received {}   echoed {}   clears {}   unknown messages {}",
+            f.marks_received, f.marks_echoed, f.clears, f.unknown_messages
+        );
+    }
     let _ = writeln!(
         out,
         "turns    taken {}   unanswered {}",

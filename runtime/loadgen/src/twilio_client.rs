@@ -4,7 +4,7 @@
 //! or the speech file), echoes the server's marks, and ends the call with `stop`.
 //!
 //! Everything the server sends back is measured here: outbound frames in runs (one run per
-//! utterance, ended by its mark or a `clear`) analysed by [`stats::analyse_run`], the turn
+//! utterance, ended by its mark or a `clear`) analysed by [`BotFrames`], the turn
 //! latency (turn sent → first frame of the reply), marks and clears, and how the call ended.
 //!
 //! Cheap by construction, since thousands of these share the machine with the server: one
@@ -14,111 +14,24 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
-use thiserror::Error;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-pub use super::connect::Auth;
-use super::connect::{Socket, connect};
-use super::customer_audio::{self, CustomerAudio};
-use super::stats::{self, Histogram};
+use super::call_figures::{BotFrames, CallResult, DIGITS, FRAME, Failure, Plan};
+use super::connect::{Socket, TwilioLine, connect};
+use super::customer_audio;
 
-/// One frame's slot.
-const FRAME: Duration = Duration::from_millis(20);
 /// Longest the TCP connect, the WebSocket handshake and minting a call token may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the server has to close the socket after `stop` before the call is counted as
 /// not closed.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
-/// A pause between server frames this long ends a run even without a mark, so a server
-/// that sends no marks still has its utterances measured apart.
-const RUN_BREAK: Duration = Duration::from_millis(500);
-/// Keypad digits the customer presses, one per turn, in turn.
-const DIGITS: [&str; 9] = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
-
-/// What every call shares.
-pub struct Plan {
-    /// `ws://HOST:PORT/v1/calls/twilio`.
-    pub ws_url: String,
-    /// `HOST:PORT`, for the TCP connect.
-    pub address: String,
-    pub auth: Auth,
-    /// How long each call is held from the moment it connects.
-    pub hold: Duration,
-    /// How often the customer takes a turn (`None`: never).
-    pub turn_every: Option<Duration>,
-    pub audio: CustomerAudio,
-    /// A per-run prefix for the Twilio sids, so runs do not reuse call ids.
-    pub run_id: u64,
-    pub figures: Arc<SharedFigures>,
-}
-
-/// Distributions and live counters all calls record into.
-#[derive(Default)]
-pub struct SharedFigures {
-    /// Lateness of each server frame within its run.
-    pub frame_lateness: Histogram,
-    /// Turn sent → first frame of the reply.
-    pub turn_latency: Histogram,
-    /// How late this generator's own frame timer fired: if this is high, the generator
-    /// (not the server) was behind.
-    pub send_lateness: Histogram,
-    /// Calls whose connect finished, either way.
-    pub resolved: AtomicU64,
-    pub connected: AtomicU64,
-    pub live: AtomicU64,
-    /// Set while every call is live (after the ramp, before the first `stop`): what is
-    /// recorded then also goes into [`Self::steady`], so the report can tell the load of
-    /// holding calls from the load of setting them up and tearing them down.
-    pub in_steady_stretch: AtomicBool,
-    pub steady: SteadyFigures,
-}
-
-/// The figures of the steady stretch. A run of bot frames counts here if it ended in it.
-#[derive(Default)]
-pub struct SteadyFigures {
-    pub frame_lateness: Histogram,
-    pub send_lateness: Histogram,
-    pub frames: AtomicU64,
-    pub frames_dropped: AtomicU64,
-}
-
-impl SharedFigures {
-    fn steady(&self) -> Option<&SteadyFigures> {
-        self.in_steady_stretch
-            .load(Ordering::Relaxed)
-            .then_some(&self.steady)
-    }
-}
-
-/// Why a call did not go as planned.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum Failure {
-    #[error("could not create the call: {0}")]
-    Create(String),
-    #[error("connect failed: {0}")]
-    Connect(String),
-    #[error("closed by the server before the end ({code} {reason})")]
-    ClosedEarly { code: u16, reason: String },
-    #[error("connection lost: {0}")]
-    Lost(String),
-}
-
-impl Failure {
-    /// The failure without its per-call details, for counting alike failures together.
-    pub fn kind(&self) -> String {
-        match self {
-            Failure::ClosedEarly { code, reason } => format!("closed early: {code} {reason}"),
-            other => other.to_string(),
-        }
-    }
-}
 
 /// The server's host-side endings (the session's and the call socket's): a call closed
 /// with one of these did not end the way its script chose.
@@ -137,34 +50,6 @@ fn ended_by_the_bot(code: u16, reason: &str) -> bool {
         && reason
             .strip_prefix("call ended: ")
             .is_some_and(|why| !HOST_ENDINGS.iter().any(|host| why.starts_with(host)))
-}
-
-/// What one call saw.
-#[derive(Debug, Clone, Default)]
-pub struct CallResult {
-    pub connected: bool,
-    /// Connected, and the server kept the call until this client sent `stop`.
-    pub held: bool,
-    pub failure: Option<Failure>,
-    /// The close after `stop` (code, reason), if the server closed in time.
-    pub close: Option<(u16, String)>,
-    /// The server did not close within [`CLOSE_TIMEOUT`] after `stop`.
-    pub not_closed: bool,
-    pub frames_sent: u64,
-    pub frames_received: u64,
-    /// Server frames whose payload was not 160 bytes of base64.
-    pub bad_frames: u64,
-    pub runs: u64,
-    /// Client-side estimate of frames missing inside runs ([`stats::analyse_run`]).
-    pub frames_dropped: u64,
-    pub marks_received: u64,
-    pub marks_echoed: u64,
-    pub clears: u64,
-    pub turns: u64,
-    /// Turns the bot had not started answering by the next turn, or by the end of the call.
-    pub turns_unanswered: u64,
-    /// Server messages that were not JSON or not a known event.
-    pub unknown_messages: u64,
 }
 
 /// The server's messages, parsed into borrowed fields: the payload is only checked.
@@ -191,9 +76,9 @@ struct MarkBody<'a> {
 }
 
 /// Runs call number `index` to its end.
-pub async fn run_call(plan: Arc<Plan>, index: u64) -> CallResult {
+pub async fn run_call(plan: Arc<Plan>, line: Arc<TwilioLine>, index: u64) -> CallResult {
     let mut result = CallResult::default();
-    let connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&plan, index)).await;
+    let connected = tokio::time::timeout(CONNECT_TIMEOUT, connect(&line, index)).await;
     plan.figures.resolved.fetch_add(1, Ordering::Relaxed);
     let (socket, custom_parameters) = match connected {
         Ok(Ok(connected)) => connected,
@@ -229,12 +114,7 @@ struct Call<'p> {
     account_sid: String,
     /// Twilio numbers every message it sends.
     sequence: u64,
-    /// Arrival of the current run's frames, in µs after its first frame.
-    run: Vec<u64>,
-    run_started: Option<Instant>,
-    last_frame: Option<Instant>,
-    /// When the customer's last turn ended, until the reply's first frame arrives.
-    awaiting_reply: Option<Instant>,
+    bot: BotFrames,
     /// The next speech frame to send, while the customer is speaking.
     speaking: Option<usize>,
 }
@@ -249,10 +129,7 @@ impl<'p> Call<'p> {
             call_sid: sid("CA"),
             account_sid: sid("AC"),
             sequence: 0,
-            run: Vec::with_capacity(256),
-            run_started: None,
-            last_frame: None,
-            awaiting_reply: None,
+            bot: BotFrames::default(),
             speaking: None,
         }
     }
@@ -309,15 +186,11 @@ impl<'p> Call<'p> {
                         break;
                     }
                     let now = Instant::now();
-                    let late = now.saturating_duration_since(due);
-                    self.plan.figures.send_lateness.record(late);
-                    if let Some(steady) = self.plan.figures.steady() {
-                        steady.send_lateness.record(late);
-                    }
+                    self.plan.figures.timer_fired(now.saturating_duration_since(due));
                     if let Some(turn_at) = next_turn
                         && due >= turn_at
                         && self.speaking.is_none()
-                        && !self.bot_speaking(now)
+                        && !self.bot.bot_speaking(now)
                     {
                         self.take_turn(result).await?;
                         let every = self.plan.turn_every.unwrap_or(FRAME);
@@ -344,17 +217,8 @@ impl<'p> Call<'p> {
         self.stop(result).await
     }
 
-    /// The bot is mid-utterance: a run is open and its last frame is recent.
-    fn bot_speaking(&self, now: Instant) -> bool {
-        self.last_frame
-            .is_some_and(|last| self.run_started.is_some() && now - last < RUN_BREAK)
-    }
-
     async fn take_turn(&mut self, result: &mut CallResult) -> Result<(), Failure> {
-        if self.awaiting_reply.take().is_some() {
-            result.turns_unanswered += 1;
-        }
-        result.turns += 1;
+        self.bot.turn_started(result);
         if self.plan.audio.speech.is_some() {
             // The turn is the speech file; it ends (and the wait starts) with its last frame.
             self.speaking = Some(0);
@@ -369,7 +233,7 @@ impl<'p> Call<'p> {
             "dtmf": {"track": "inbound_track", "digit": digit},
         });
         self.send(message.to_string()).await?;
-        self.awaiting_reply = Some(Instant::now());
+        self.bot.await_reply(Instant::now());
         Ok(())
     }
 
@@ -400,7 +264,7 @@ impl<'p> Call<'p> {
         result.frames_sent += 1;
         if last_of_turn {
             // The speech turn is over: the reply is awaited from now.
-            self.awaiting_reply = Some(Instant::now());
+            self.bot.await_reply(Instant::now());
         }
         Ok(())
     }
@@ -415,7 +279,7 @@ impl<'p> Call<'p> {
         let text = match incoming {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Close(frame))) => {
-                self.end_run(result);
+                self.bot.end_run(&self.plan.figures, result);
                 return Ok(Some(frame.map_or((1005, String::new()), |f| {
                     (u16::from(f.code), f.reason.to_string())
                 })));
@@ -435,7 +299,6 @@ impl<'p> Call<'p> {
         };
         match message.event.as_ref() {
             "media" => {
-                result.frames_received += 1;
                 if !message
                     .media
                     .as_ref()
@@ -443,10 +306,10 @@ impl<'p> Call<'p> {
                 {
                     result.bad_frames += 1;
                 }
-                self.frame_arrived(now, result);
+                self.bot.arrived(now, &self.plan.figures, result);
             }
             "mark" => {
-                self.end_run(result);
+                self.bot.end_run(&self.plan.figures, result);
                 result.marks_received += 1;
                 if let (true, Some(mark)) = (echo_marks, message.mark) {
                     // Everything before the mark has arrived (one ordered socket): played, as
@@ -463,56 +326,12 @@ impl<'p> Call<'p> {
                 }
             }
             "clear" => {
-                self.end_run(result);
+                self.bot.end_run(&self.plan.figures, result);
                 result.clears += 1;
             }
             _ => result.unknown_messages += 1,
         }
         Ok(None)
-    }
-
-    fn frame_arrived(&mut self, now: Instant, result: &mut CallResult) {
-        if self.last_frame.is_some_and(|last| now - last >= RUN_BREAK) {
-            self.end_run(result);
-        }
-        let started = *self.run_started.get_or_insert(now);
-        if self.run.is_empty()
-            && let Some(turn_ended) = self.awaiting_reply.take()
-        {
-            self.plan
-                .figures
-                .turn_latency
-                .record(now.saturating_duration_since(turn_ended));
-        }
-        let offset = now.saturating_duration_since(started);
-        self.run
-            .push(u64::try_from(offset.as_micros()).unwrap_or(u64::MAX));
-        self.last_frame = Some(now);
-    }
-
-    fn end_run(&mut self, result: &mut CallResult) {
-        if self.run.is_empty() {
-            self.run_started = None;
-            return;
-        }
-        let figures = &self.plan.figures;
-        let steady = figures.steady();
-        let summary = stats::analyse_run(&self.run, |us| {
-            figures.frame_lateness.record_us(us);
-            if let Some(steady) = steady {
-                steady.frame_lateness.record_us(us);
-            }
-        });
-        if let Some(steady) = steady {
-            steady.frames.fetch_add(summary.frames, Ordering::Relaxed);
-            steady
-                .frames_dropped
-                .fetch_add(summary.dropped, Ordering::Relaxed);
-        }
-        result.runs += 1;
-        result.frames_dropped += summary.dropped;
-        self.run.clear();
-        self.run_started = None;
     }
 
     /// Sends `stop` and waits for the server to close the socket.
@@ -546,10 +365,7 @@ impl<'p> Call<'p> {
                 },
             }
         }
-        self.end_run(result);
-        if self.awaiting_reply.take().is_some() {
-            result.turns_unanswered += 1;
-        }
+        self.bot.finish(&self.plan.figures, result);
         Ok(())
     }
 }
