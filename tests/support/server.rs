@@ -252,7 +252,10 @@ pub fn upload_waiting(client: &Client, name: &str, wasm: &[u8]) -> (u16, Value) 
             }
             _ => {}
         }
-        assert!(std::time::Instant::now() < deadline, "still compiling: {upload}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still compiling: {upload}"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
 }
