@@ -101,6 +101,10 @@ void hs_send_dtmf(hs_actions_t *out, const char *digits) {
     dup_str(&push(out, HUASHU_DIALOGUE_TYPES_ACTION_SEND_DTMF)->val.send_dtmf, digits);
 }
 
+void hs_opt_out(hs_actions_t *out, const char *reason) {
+    dup_str(&push(out, HUASHU_DIALOGUE_TYPES_ACTION_OPT_OUT)->val.opt_out, reason);
+}
+
 static huashu_dialogue_types_outcome_t *merged(hs_actions_t *out) {
     if (out->merged < 0) {
         push(out, HUASHU_DIALOGUE_TYPES_ACTION_SET_OUTCOME);

@@ -14,6 +14,9 @@
 //!      was named, e.g. "明天再打");
 //!    - "你是谁" → who we are, and the offer again (once; asked again, it counts as not
 //!      understood);
+//!    - "不要再打了" / "don't call me again" → a short goodbye, intent **D**, disposition
+//!      `do-not-call`, and an `opt-out`: the platform puts the number on the tenant's
+//!      do-not-call list, so no campaign calls it again;
 //!    - not understood → asked once more, then intent **C**, `no-clear-answer`;
 //!    - silence → asked once more, then intent **E**, `no-response` (a line that stays
 //!      silent through the greeting and a re-prompt is usually voicemail or an accidental
@@ -105,6 +108,13 @@ impl Dialogue for BirthdayCoupon {
                 }
                 self.finish(lines::CALLBACK, out);
             }
+            Some(Reply::OptOut) => {
+                out.intent(IntentLevel::D)
+                    .disposition("do-not-call")
+                    .tag("opted-out");
+                out.opt_out(format!("customer asked: {}", transcript.text));
+                self.finish(lines::OPTED_OUT, out);
+            }
             Some(Reply::Who) if self.explanations.try_again() => {
                 self.unclear.matched();
                 out.tag("asked-who");
@@ -179,6 +189,10 @@ fn listen(out: &mut Actions) {
         "busy",
         "call me later",
         "who is this",
+        "不要再打了",
+        "别再打了",
+        "don't call me again",
+        "stop calling",
     ]));
 }
 

@@ -43,3 +43,7 @@ pub const CALLBACK: &str = "好的，那我们改天再联系您。祝您生日�
 pub const NO_RESPONSE: &str = "可能您现在不方便接听，我们改天再联系您。祝您生日快乐，再见！";
 pub const NO_CLEAR_ANSWER: &str =
     "不好意思打扰了，优惠券您也可以在会员中心随时领取。祝您生日快乐，再见！";
+/// To a member who asked not to be called again: short, no offer, no birthday wishes
+/// beyond a word, and a promise the platform keeps (the number goes on the do-not-call
+/// list).
+pub const OPTED_OUT: &str = "好的，以后不会再给您打电话了。打扰了，再见！";

@@ -13,10 +13,14 @@ pub enum Reply {
     Busy,
     /// Asks who is calling.
     Who,
+    /// Asks never to be called again.
+    OptOut,
 }
 
 /// Chinese phrases first, English ones as a fallback for bilingual members. Bare `好` is
-/// left out on purpose: it is in every `你好`.
+/// left out on purpose: it is in every `你好`. The opt-out phrases are longer than the
+/// `不要` and `再打` inside them, so "不要再打了" is never read as a plain no or as "call
+/// again" (the longest phrase wins).
 pub fn matcher() -> IntentMatcher<Reply> {
     IntentMatcher::new()
         .intent(
@@ -116,6 +120,33 @@ pub fn matcher() -> IntentMatcher<Reply> {
                 "what company",
             ],
         )
+        .intent(
+            Reply::OptOut,
+            [
+                "不要再打",
+                "别再打",
+                "不要打了",
+                "别打了",
+                "别再打来",
+                "不要再给我打",
+                "别再给我打",
+                "以后别打",
+                "以后不要打",
+                "再也别打",
+                "不要再联系我",
+                "别再联系我",
+                "骚扰电话",
+                "拉黑",
+                "don't call me again",
+                "do not call me again",
+                "don't call again",
+                "stop calling",
+                "never call",
+                "take me off your list",
+                "remove me from your list",
+                "do not call",
+            ],
+        )
 }
 
 #[cfg(test)]
@@ -137,6 +168,11 @@ mod tests {
             ("I'm busy, call me later", Some(Reply::Busy)),
             ("你是谁啊？", Some(Reply::Who)),
             ("Who's calling?", Some(Reply::Who)),
+            ("不要再打了", Some(Reply::OptOut)),
+            ("以后别再给我打电话了", Some(Reply::OptOut)),
+            ("不需要，以后不要打了", Some(Reply::OptOut)),
+            ("Don't call me again.", Some(Reply::OptOut)),
+            ("Please stop calling me", Some(Reply::OptOut)),
             ("喂，你好", None),
             ("喂，什么事？", None),
         ] {

@@ -120,3 +120,29 @@ fn missing_variables_have_defaults() {
     assert!(said(&out)[0].starts_with("您好！"));
     assert!(said(&out)[1].contains("50元"));
 }
+
+#[test]
+fn a_member_who_asks_not_to_be_called_again_is_opted_out_with_a_short_goodbye() {
+    let mut call = call();
+    let out = call.customer_says("不要再打了");
+    assert_eq!(said(&out), ["好的，以后不会再给您打电话了。打扰了，再见！"]);
+    assert!(call.hung_up());
+    assert_eq!(call.opted_out(), Some("customer asked: 不要再打了"));
+    let outcome = call.outcome();
+    assert_eq!(outcome.intent, Some(IntentLevel::D));
+    assert_eq!(outcome.disposition.as_deref(), Some("do-not-call"));
+    assert!(outcome.tags.contains(&"opted-out".to_string()));
+    let position = |wanted: fn(&huashu_sdk::Action) -> bool| out.iter().position(wanted);
+    assert!(
+        position(|a| matches!(a, huashu_sdk::Action::OptOut(_)))
+            < position(|a| matches!(a, huashu_sdk::Action::HangUp(_))),
+        "the opt-out comes before the hang-up: {out:?}"
+    );
+}
+
+#[test]
+fn a_plain_no_is_not_an_opt_out() {
+    let mut call = call();
+    call.customer_says("不需要，谢谢");
+    assert_eq!(call.opted_out(), None);
+}

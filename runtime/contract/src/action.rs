@@ -115,6 +115,13 @@ pub enum Action {
         /// `0`-`9`, `*`, `#`, `A`-`D`, and `w` for a 0.5 s pause; at least one.
         digits: String,
     },
+    /// The customer asked never to be called again (contract 0.2.0): the call record is
+    /// marked opted out, and the campaigns stage puts the number on the tenant's
+    /// do-not-call list. The call goes on until the script hangs up.
+    OptOut {
+        /// Why, for the call record (e.g. `customer asked: 不要再打了`); may be empty.
+        reason: String,
+    },
 }
 
 impl Action {
@@ -136,9 +143,32 @@ impl Action {
             Action::HangUp { reason } => vec![reason],
             Action::SetOutcome(o) => o.strings(),
             Action::SendDtmf { digits } => vec![digits],
+            Action::OptOut { reason } => vec![reason],
             Action::StopPlayback | Action::SubscribeAudio { .. } | Action::UnsubscribeAudio => {
                 Vec::new()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_opt_out_is_tagged_like_every_other_action_and_its_reason_is_size_checked() {
+        let action = Action::OptOut {
+            reason: "customer asked: 不要再打了".into(),
+        };
+        let json = serde_json::to_string(&action).expect("serialise");
+        assert_eq!(
+            json,
+            r#"{"action":"opt_out","reason":"customer asked: 不要再打了"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<Action>(&json).expect("read back"),
+            action
+        );
+        assert_eq!(action.strings(), ["customer asked: 不要再打了"]);
     }
 }

@@ -62,11 +62,28 @@ pub struct Outcome {
     /// key/value pairs in the order first set; keys are unique and updates replace by key.
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "super::pairs")]
     pub fields: Vec<(String, String)>,
+    /// The customer asked never to be called again (an `opt-out` action, contract 0.2.0).
+    /// Once set it stays set: no later update clears it. Left out of the JSON when false,
+    /// so records written before 0.2.0 read as not opted out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opted_out: bool,
+    /// The reason the script gave with its last `opt-out`; `None` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_out_reason: Option<String>,
 }
 
 impl Outcome {
+    /// Records the customer's request never to be called again. Kept apart from
+    /// [`Outcome::merge`]: a script's `set-outcome` cannot set or clear it, only its
+    /// `opt-out` action can.
+    pub fn opt_out(&mut self, reason: String) {
+        self.opted_out = true;
+        self.opt_out_reason = Some(reason);
+    }
+
     /// Applies an update: a given intent or disposition replaces the current one, tags
-    /// accumulate without duplicates, fields are set key by key.
+    /// accumulate without duplicates, fields are set key by key. The opt-out is not part
+    /// of an update (see [`Outcome::opt_out`]) and is left as it is.
     pub fn merge(&mut self, update: Outcome) {
         if update.intent.is_some() {
             self.intent = update.intent;
@@ -117,6 +134,7 @@ mod tests {
             disposition: Some("undecided".into()),
             tags: vec!["greeted".into()],
             fields: vec![("when".into(), "later".into())],
+            ..Outcome::default()
         };
         outcome.merge(Outcome {
             intent: Some(IntentLevel::A),
@@ -126,12 +144,40 @@ mod tests {
                 ("when".into(), "now".into()),
                 ("coupon".into(), "50".into()),
             ],
+            ..Outcome::default()
         });
         assert_eq!(outcome.intent, Some(IntentLevel::A));
         assert_eq!(outcome.disposition.as_deref(), Some("undecided"));
         assert_eq!(outcome.tags, vec!["greeted", "accepted"]);
         assert_eq!(outcome.field("when"), Some("now"));
         assert_eq!(outcome.field("coupon"), Some("50"));
+    }
+
+    #[test]
+    fn an_opt_out_survives_later_updates_and_keeps_its_reason() {
+        let mut outcome = Outcome::default();
+        outcome.opt_out("customer asked: 不要再打了".into());
+        outcome.merge(Outcome {
+            disposition: Some("do-not-call".into()),
+            ..Outcome::default()
+        });
+        assert!(outcome.opted_out);
+        assert_eq!(
+            outcome.opt_out_reason.as_deref(),
+            Some("customer asked: 不要再打了")
+        );
+        assert_eq!(outcome.disposition.as_deref(), Some("do-not-call"));
+    }
+
+    #[test]
+    fn records_written_before_opt_out_existed_read_as_not_opted_out() {
+        let old: Outcome =
+            serde_json::from_str(r#"{"intent":"A","disposition":"coupon-accepted"}"#)
+                .expect("an outcome without the opt-out keys");
+        assert!(!old.opted_out);
+        assert_eq!(old.opt_out_reason, None);
+        let json = serde_json::to_string(&old).expect("serialise");
+        assert!(!json.contains("opt"), "not opted out is left out: {json}");
     }
 
     #[test]

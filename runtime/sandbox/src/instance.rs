@@ -7,13 +7,13 @@ use std::time::Duration;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-use super::bindings::Dialogue;
+use super::bindings::{v0_1, v0_2};
 use super::call_clock::{CallClock, locked_down_wasi};
 use super::call_state::{CallState, HostLimits, HostState, OutputCapture, TenantKv};
 use super::convert;
 use super::cpu_budget::{CpuBudget, CpuExhausted};
 use super::limits::{CallResourceLimiter, Limits};
-use super::module::ScriptModule;
+use super::module::{ScriptModule, ScriptPre};
 use super::turns::taking_turns;
 use huashu_contract::{Action, CallScript, Event, LogLevel, Millis, ScriptFailure, ScriptReply};
 
@@ -39,7 +39,7 @@ pub struct CallSetup {
 /// A live script instance for one call.
 pub struct ScriptInstance {
     store: Store<CallState>,
-    bindings: Dialogue,
+    bindings: ScriptBindings,
     clock: CallClock,
     budget: Arc<CpuBudget>,
     actions_limit: usize,
@@ -49,6 +49,41 @@ pub struct ScriptInstance {
     /// Set after the first failure: the instance is never entered again.
     failed: Option<ScriptFailure>,
     turns: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+/// An instance's exports, in the bindings of the contract version its module was built
+/// against.
+enum ScriptBindings {
+    V0_1(v0_1::Dialogue),
+    V0_2(v0_2::Dialogue),
+}
+
+/// A reply as the guest returned it, before conversion to the contract's actions.
+enum WitReply {
+    V0_1(Vec<v0_1::huashu::dialogue::types::Action>),
+    V0_2(Vec<v0_2::huashu::dialogue::types::Action>),
+}
+
+impl WitReply {
+    fn len(&self) -> usize {
+        match self {
+            WitReply::V0_1(actions) => actions.len(),
+            WitReply::V0_2(actions) => actions.len(),
+        }
+    }
+
+    fn into_contract(self) -> Vec<Action> {
+        match self {
+            WitReply::V0_1(actions) => actions
+                .into_iter()
+                .map(convert::v0_1::action_from_wit)
+                .collect(),
+            WitReply::V0_2(actions) => actions
+                .into_iter()
+                .map(convert::v0_2::action_from_wit)
+                .collect(),
+        }
+    }
 }
 
 impl ScriptInstance {
@@ -99,7 +134,18 @@ impl ScriptInstance {
         let instantiated = taking_turns(turns.as_ref(), &budget.ticked, async {
             tokio::time::timeout(
                 wall_limit,
-                budget.metered(module.pre.instantiate_async(&mut store)),
+                budget.metered(async {
+                    match &module.pre {
+                        ScriptPre::V0_1(pre) => pre
+                            .instantiate_async(&mut store)
+                            .await
+                            .map(ScriptBindings::V0_1),
+                        ScriptPre::V0_2(pre) => pre
+                            .instantiate_async(&mut store)
+                            .await
+                            .map(ScriptBindings::V0_2),
+                    }
+                }),
             )
             .await
         })
@@ -137,37 +183,51 @@ impl ScriptInstance {
             return Err(CpuExhausted::Call.failure(&self.budget));
         }
         self.clock.set_elapsed(elapsed);
-        let wit_event = convert::event_to_wit(event);
         self.store.set_epoch_deadline(1);
         let budget = self.budget.clone();
-        let script = self.bindings.huashu_dialogue_script();
         let turns = self.turns.clone();
+        let store = &mut self.store;
+        // The event goes in, and the actions come out, in the module's own version's types;
+        // everything after this is version-blind.
+        let handle = async {
+            match &self.bindings {
+                ScriptBindings::V0_1(bindings) => {
+                    let wit_event = convert::v0_1::event_to_wit(event);
+                    let actions = bindings
+                        .huashu_dialogue_script()
+                        .call_handle(store, &wit_event, elapsed)
+                        .await?;
+                    Ok(WitReply::V0_1(actions))
+                }
+                ScriptBindings::V0_2(bindings) => {
+                    let wit_event = convert::v0_2::event_to_wit(event);
+                    let actions = bindings
+                        .huashu_dialogue_script()
+                        .call_handle(store, &wit_event, elapsed)
+                        .await?;
+                    Ok(WitReply::V0_2(actions))
+                }
+            }
+        };
         // Dropping the guest's future mid-call leaves the instance unusable: it is marked
         // failed and the call ends with the fallback.
         // The wall clock starts when the guest first runs (see `new`).
         let wall_limit = self.wall_limit;
-        let Ok((result, cpu)) = taking_turns(turns.as_ref(), &budget.ticked, async {
-            tokio::time::timeout(
-                wall_limit,
-                budget.metered(script.call_handle(&mut self.store, &wit_event, elapsed)),
-            )
-            .await
+        let timed = taking_turns(turns.as_ref(), &budget.ticked, async {
+            tokio::time::timeout(wall_limit, budget.metered(handle)).await
         })
-        .await
-        else {
+        .await;
+        let Ok((result, cpu)) = timed else {
             let failure = wall_clock_failure(self.wall_limit);
             self.failed = Some(failure.clone());
             return Err(failure);
         };
-        let wit_actions = match result {
-            Ok(actions) => actions,
+        let reply = match result {
+            Ok(reply) => reply,
             Err(error) => return Err(classify(&mut self.store, &self.budget, error)),
         };
-        self.check_reply_size(&wit_actions)?;
-        let actions: Vec<Action> = wit_actions
-            .into_iter()
-            .map(convert::action_from_wit)
-            .collect();
+        self.check_reply_size(reply.len())?;
+        let actions = reply.into_contract();
         for action in &actions {
             for s in action.strings() {
                 if s.len() > self.string_limit {
@@ -182,10 +242,10 @@ impl ScriptInstance {
         Ok(ScriptReply { actions, logs, cpu })
     }
 
-    fn check_reply_size<T>(&self, actions: &[T]) -> Result<(), ScriptFailure> {
-        if actions.len() > self.actions_limit {
+    fn check_reply_size(&self, count: usize) -> Result<(), ScriptFailure> {
+        if count > self.actions_limit {
             return Err(ScriptFailure::TooManyActions {
-                count: actions.len(),
+                count,
                 limit: self.actions_limit,
             });
         }

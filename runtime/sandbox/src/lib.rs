@@ -5,7 +5,9 @@
 //! 1. [`Sandbox::new`] — once per process: the engine, the instance pool, the linker with the
 //!    host imports and an empty WASI, the epoch ticker.
 //! 2. [`Sandbox::compile`] — once per uploaded module version: validate it against the
-//!    `dialogue` world, compile it, and hand back the precompiled artifact to store.
+//!    `dialogue` world of the contract version it was built against ([`ContractVersion`]:
+//!    `huashu:dialogue@0.2.0`, or `@0.1.0` for modules built before it), compile it, and
+//!    hand back the precompiled artifact to store.
 //!    [`Sandbox::load_precompiled`] turns a stored artifact back into a module in
 //!    milliseconds. [`ArtifactCache`] does both for modules read from disk.
 //! 3. [`Sandbox::instantiate`] — once per call: a fresh instance with the tenant's
@@ -34,7 +36,7 @@ pub use call_state::TenantKv;
 pub use engine::SandboxConfig;
 pub use instance::{CallSetup, ScriptInstance};
 pub use limits::Limits;
-pub use module::{ModuleError, ScriptModule, content_digest};
+pub use module::{ContractVersion, ModuleError, ScriptModule, content_digest};
 
 use thiserror::Error;
 use wasmtime::Engine;
@@ -78,9 +80,17 @@ impl Sandbox {
         let mut linker = Linker::<CallState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| SandboxError::Linker(format!("{e:#}")))?;
-        bindings::Dialogue::add_to_linker::<CallState, HasSelf<HostState>>(&mut linker, |s| {
-            &mut s.host
-        })
+        // Every contract version the server runs, side by side: their interfaces carry
+        // their version in their names, so a module links against exactly its own.
+        bindings::v0_1::Dialogue::add_to_linker::<CallState, HasSelf<HostState>>(
+            &mut linker,
+            |s| &mut s.host,
+        )
+        .map_err(|e| SandboxError::Linker(format!("{e:#}")))?;
+        bindings::v0_2::Dialogue::add_to_linker::<CallState, HasSelf<HostState>>(
+            &mut linker,
+            |s| &mut s.host,
+        )
         .map_err(|e| SandboxError::Linker(format!("{e:#}")))?;
         let ticker = EpochTicker::start(engine.clone())?;
         Ok(Self {

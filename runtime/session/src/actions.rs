@@ -86,6 +86,9 @@ impl<S: CallScript, P: Playout> Session<S, P> {
                 },
             })?,
             Action::SetOutcome(outcome) => self.record.outcome.merge(outcome),
+            // Recorded only: the call goes on until the script hangs up, and the do-not-call
+            // list is the campaigns stage's business, read from the record.
+            Action::OptOut { reason } => self.record.outcome.opt_out(reason),
             Action::SendDtmf { digits } => {
                 if digits.is_empty() || !digits.chars().all(|c| is_dtmf_digit(c) || c == 'w') {
                     return Err(format!(

@@ -321,9 +321,17 @@ impl<S: CallScript, P: Playout> Session<S, P> {
                 action: action.clone(),
             });
             if hang_up || self.ended {
-                // The call is over: only the outcome can still change.
-                if let huashu_contract::Action::SetOutcome(outcome) = action {
-                    self.record.outcome.merge(outcome);
+                // The call is over: only the outcome can still change. An opt-out counts
+                // too: a customer who says "don't call again" and hangs up at once must
+                // still be honoured.
+                match action {
+                    huashu_contract::Action::SetOutcome(outcome) => {
+                        self.record.outcome.merge(outcome)
+                    }
+                    huashu_contract::Action::OptOut { reason } => {
+                        self.record.outcome.opt_out(reason)
+                    }
+                    _ => {}
                 }
                 continue;
             }

@@ -10,6 +10,8 @@ use huashu_contract::{
     PlaybackFinished, Say, ScriptReply, Timer, Transcript, TransferResult,
 };
 
+mod opt_out;
+
 type Handler = Box<dyn FnMut(&Event) -> Result<Vec<Action>, ScriptFailure> + Send>;
 
 /// A script that answers with a closure and remembers every event it got.

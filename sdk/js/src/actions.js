@@ -80,6 +80,16 @@ export class Actions {
     return this.#push({ tag: 'send-dtmf', val: digits });
   }
 
+  /**
+   * The customer asked never to be called again: the host marks the call record as opted
+   * out and the platform puts the number on the tenant's do-not-call list. `reason` goes in
+   * the record. It does not end the call: say a short goodbye and `hangUp` as usual.
+   * (Contract 0.2.0.)
+   */
+  optOut(reason) {
+    return this.#push({ tag: 'opt-out', val: reason });
+  }
+
   /** Record (part of) the outcome as its own action: `{ intent, disposition, tags, fields }`. */
   setOutcome({ intent, disposition, tags = [], fields = [] }) {
     this.#merged = undefined;

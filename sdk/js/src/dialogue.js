@@ -5,7 +5,11 @@
 
 import { Actions } from './actions.js';
 
-/** The call-started event with `var(name)` and `varOr(name, fallback)`. */
+/**
+ * The call-started event with `var(name)` and `varOr(name, fallback)`: `callId`,
+ * `direction` ('outbound' | 'inbound'), `caller`, `callee`, `channel` ('browser' |
+ * 'twilio' | 'text' | 'sip'), `variables`, `startedAtMs`, `randomSeed`.
+ */
 export class Call {
   constructor(started) {
     Object.assign(this, started);

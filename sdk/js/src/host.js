@@ -1,8 +1,10 @@
 // The host's imports: the call's log and the tenant's key-value store (keys ≤ 256 bytes,
 // values ≤ 64 KiB, every operation counted against the call's budget).
 
-import { write } from 'huashu:dialogue/log@0.1.0';
-import * as store from 'huashu:dialogue/kv@0.1.0';
+// The version is the package's in wit/ (huashu:dialogue@0.2.0): bump them together, or the
+// server refuses the component for mixing two contract versions.
+import { write } from 'huashu:dialogue/log@0.2.0';
+import * as store from 'huashu:dialogue/kv@0.2.0';
 
 /** `log.info('rating 5')`: lines appear in the call record's timeline. */
 export const log = {

@@ -59,6 +59,15 @@ test('outcome shorthands merge into one action where first called', () => {
   ]);
 });
 
+test('opt-out is its own action, in order', () => {
+  const out = new Actions(0);
+  out.say('好的，以后不再打扰您，再见！').optOut('customer asked: 不要再打了').hangUp('opted-out');
+  assert.deepEqual(out.list.slice(1), [
+    { tag: 'opt-out', val: 'customer asked: 不要再打了' },
+    { tag: 'hang-up', val: 'opted-out' },
+  ]);
+});
+
 test('the export keeps one dialogue per instance and routes events', () => {
   class Counter extends Dialogue {
     constructor() {

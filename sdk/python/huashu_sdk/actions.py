@@ -66,6 +66,13 @@ class Actions:
         """Send keypad tones (``0``-``9``, ``*``, ``#``, ``A``-``D``, ``w`` = 0.5 s pause)."""
         return self._push(wit.Action_SendDtmf(digits))
 
+    def opt_out(self, reason: str):
+        """The customer asked never to be called again: the host marks the call record as
+        opted out and the platform puts the number on the tenant's do-not-call list.
+        ``reason`` goes in the record. It does not end the call: say a short goodbye and
+        ``hang_up`` as usual. (Contract 0.2.0.)"""
+        return self._push(wit.Action_OptOut(reason))
+
     def set_outcome(self, outcome: Outcome):
         """Record (part of) the outcome as its own ``set-outcome`` action."""
         self._merged = None

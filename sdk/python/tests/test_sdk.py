@@ -105,6 +105,18 @@ class ActionsTests(unittest.TestCase):
         self.assertEqual(out.list[1], wit.Action_Say(wit.Say("好的", "", "ok", True)))
         self.assertEqual(out.list[2], wit.Action_HangUp("done"))
 
+    def test_opt_out_is_its_own_action_in_order(self):
+        out = Actions(0)
+        out.say("好的，以后不再打扰您，再见！").intent(IntentLevel.D)
+        out.opt_out("customer asked: 不要再打了").hang_up("opted-out")
+        self.assertEqual(out.list[2], wit.Action_OptOut("customer asked: 不要再打了"))
+        self.assertEqual(out.list[3], wit.Action_HangUp("opted-out"))
+
+    def test_sip_is_a_channel(self):
+        started = wit.CallStarted("c1", wit.Direction.OUTBOUND, "", "", wit.Channel.SIP,
+                                  [], 0, 7)
+        self.assertEqual(started.channel, wit.Channel.SIP)
+
     def test_listen_with_dtmf(self):
         out = Actions(0).listen(no_input_ms=6000, hints=["好的"],
                                 dtmf=wit.DtmfOptions(1, "", 3000))

@@ -122,6 +122,25 @@ impl Actions {
         self.push(Action::SendDtmf(digits.into()))
     }
 
+    /// The customer asked never to be called again: the host marks the call record as
+    /// opted out and the platform puts the called number on the tenant's do-not-call list,
+    /// so no campaign or SIP call reaches it again. `reason` goes in the record (the
+    /// customer's words are a good one). It does not end the call: say a short goodbye and
+    /// [`hang_up`](Actions::hang_up) as usual.
+    ///
+    /// ```
+    /// use huashu_sdk::prelude::*;
+    ///
+    /// let mut out = Actions::new(0);
+    /// out.say("好的，以后不再打扰您，再见！");
+    /// out.intent(IntentLevel::D).disposition("do-not-call");
+    /// out.opt_out("customer asked: 不要再打了").hang_up("opted-out");
+    /// assert_eq!(out.len(), 4);
+    /// ```
+    pub fn opt_out(&mut self, reason: impl Into<String>) -> &mut Self {
+        self.push(Action::OptOut(reason.into()))
+    }
+
     /// Record (part of) the call's outcome as its own `set-outcome` action. The host merges
     /// outcomes: a later intent or disposition replaces an earlier one, tags and fields add up.
     pub fn set_outcome(&mut self, outcome: Outcome) -> &mut Self {
@@ -342,6 +361,7 @@ mod tests {
             .unsubscribe_audio()
             .send_dtmf("1w#")
             .transfer("sip:agent@example.com", "dispute")
+            .opt_out("asked not to be called")
             .hang_up("bye");
         assert_eq!(out.elapsed_ms(), 42);
         assert_eq!(
@@ -360,6 +380,7 @@ mod tests {
                     target: "sip:agent@example.com".into(),
                     reason: "dispute".into()
                 }),
+                Action::OptOut("asked not to be called".into()),
                 Action::HangUp("bye".into()),
             ]
         );

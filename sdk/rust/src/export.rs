@@ -31,7 +31,7 @@ use std::cell::RefCell;
 ///
 /// Only a WebAssembly build exports anything. Built for the host (`cargo build` or `cargo
 /// test` of a script crate, to run its unit tests), the macro still checks the type but
-/// emits no component exports: their names (`huashu:dialogue/script@0.1.0#handle`) are not
+/// emits no component exports: their names (`huashu:dialogue/script@0.2.0#handle`) are not
 /// symbols a native linker accepts in a shared library.
 #[macro_export]
 macro_rules! export_dialogue {

@@ -3,7 +3,8 @@
 //! A script is a type that implements [`Dialogue`]. The host delivers the events of a call
 //! (the call started, the customer said something, pressed a key, stayed silent…) to your
 //! handlers one at a time, and each handler answers by adding actions to [`Actions`]: say
-//! something, listen, transfer, hang up, record the outcome. Each call gets its own instance
+//! something, listen, transfer, hang up, record the outcome, opt the customer out of
+//! further calls. Each call gets its own instance
 //! of the script, so plain fields are all the state you need.
 //!
 //! ```no_run
@@ -61,7 +62,9 @@
 //! - [`testing`]: drive a script natively in unit tests.
 //!
 //! The contract's own types ([`Event`], [`Action`], [`CallStarted`], [`Transcript`]…) are
-//! re-exported at the crate root with their documentation.
+//! re-exported at the crate root with their documentation. This SDK builds against
+//! `huashu:dialogue@0.2.0` (`wit/`), which added [`Actions::opt_out`] and
+//! [`Channel::Sip`]; servers still run scripts built against 0.1.0.
 //!
 //! # Testing scripts
 //!

@@ -146,6 +146,15 @@ impl<D: Dialogue + Default> Conversation<D> {
         self.history.iter().any(|a| matches!(a, Action::HangUp(_)))
     }
 
+    /// The reason of the script's last `opt-out`, if it opted the customer out (the host
+    /// then puts the number on the tenant's do-not-call list).
+    pub fn opted_out(&self) -> Option<&str> {
+        self.history.iter().rev().find_map(|a| match a {
+            Action::OptOut(reason) => Some(reason.as_str()),
+            _ => None,
+        })
+    }
+
     /// The transfer targets the script asked for, in order.
     pub fn transfers(&self) -> Vec<&str> {
         self.history

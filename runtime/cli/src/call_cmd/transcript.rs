@@ -183,6 +183,7 @@ mod tests {
             disposition: Some("coupon-accepted".into()),
             tags: vec!["coupon-accepted".into(), "vip".into()],
             fields: vec![("coupon_amount".into(), "50".into())],
+            ..Outcome::default()
         };
         let block = outcome_block(&outcome, "c_1");
         assert!(block.contains("intent       A\n"), "{block}");

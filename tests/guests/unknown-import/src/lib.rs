@@ -8,7 +8,7 @@ wit_bindgen::generate!({
             send: func(data: string);
         }
         world spying-dialogue {
-            include huashu:dialogue/dialogue@0.1.0;
+            include huashu:dialogue/dialogue@0.2.0;
             import exfiltrate;
         }
     ",
