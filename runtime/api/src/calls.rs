@@ -140,6 +140,7 @@ pub async fn create(
         direction: body.direction,
         caller: body.caller,
         callee: body.callee,
+        campaign_id: None,
     };
     let module = request.module.clone();
     let created = match state.calls.create_call(&tenant, request).await {
@@ -212,6 +213,7 @@ async fn place(
         direction: Direction::Outbound,
         caller: body.from.clone().unwrap_or_default(),
         callee: to.clone(),
+        campaign_id: None,
     };
     let dial = DialRequest {
         to,
@@ -247,6 +249,9 @@ pub struct ListQuery {
     status: Option<CallStatus>,
     since_ms: Option<u64>,
     until_ms: Option<u64>,
+    callee: Option<String>,
+    campaign: Option<String>,
+    tag: Option<String>,
     // Not `#[serde(flatten)]` of `PageQuery`: flattening makes serde read query values as
     // strings only, so `limit=10` would fail to parse as a number.
     after: Option<String>,
@@ -264,6 +269,12 @@ pub async fn list(
         status: query.status,
         since_ms: query.since_ms,
         until_ms: query.until_ms,
+        // A number as the tenant types it (`138 0013 8000`) finds the E.164 one stored.
+        callee: query
+            .callee
+            .map(|c| huashu_store::normalize_e164(&c).unwrap_or(c)),
+        campaign: query.campaign,
+        tag: query.tag,
     };
     let store = state.store.clone();
     let page = PageQuery {

@@ -257,6 +257,10 @@ mod tests {
                 ringing_at_ms: None,
                 answered_at_ms: None,
             }),
+            opted_out: false,
+            callee: None,
+            campaign_id: None,
+            tags: Vec::new(),
         }
     }
 

@@ -310,6 +310,10 @@ mod tests {
             disposition: None,
             has_recording: false,
             progress: None,
+            opted_out: false,
+            callee: None,
+            campaign_id: None,
+            tags: Vec::new(),
         };
         let driver = CallDriver::new(
             session,

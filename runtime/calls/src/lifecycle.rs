@@ -74,12 +74,16 @@ impl CallService {
         summary.ended_at_ms = Some(now_ms());
         summary.intent = record.outcome.intent.map(|i| i.to_string());
         summary.disposition = record.outcome.disposition.clone();
+        summary.opted_out = record.outcome.opted_out;
+        summary.tags = record.outcome.tags.clone();
         let failed = matches!(summary.status, CallStatus::Failed);
         match serde_json::to_vec(record) {
             Ok(json) => {
                 if let Err(error) = self.store.put_call(&summary, &json) {
                     tracing::error!(call_id = %summary.call_id, %error, "cannot store the call record");
                 }
+                // Nobody listening is normal (no campaign running).
+                let _ = self.ended.send(summary.clone());
             }
             Err(error) => {
                 tracing::error!(call_id = %summary.call_id, %error, "cannot encode the call record")
@@ -154,10 +158,15 @@ impl CallService {
                 disposition: None,
                 has_recording: false,
                 progress: pending.progress.clone(),
+                opted_out: false,
+                callee: Some(pending.call.callee.clone()).filter(|c| !c.is_empty()),
+                campaign_id: pending.campaign_id.clone(),
+                tags: Vec::new(),
             };
             if let Err(error) = self.store.put_call(&summary, b"null") {
                 tracing::error!(call_id = %pending.call_id, %error, "cannot record a call that never started");
             }
+            let _ = self.ended.send(summary);
             self.release(&pending.tenant.id);
         }
     }
@@ -261,6 +270,7 @@ pub(super) mod tests {
             direction: Direction::Outbound,
             caller: String::new(),
             callee: String::new(),
+            campaign_id: None,
         }
     }
 

@@ -24,6 +24,11 @@ use huashu_store::{
     CallProgress, CallStatus, CallSummary, KeyValueStore, MemoryKeyValue, Store, StoreError, Tenant,
 };
 
+/// Final summaries a slow [`CallService::subscribe_ended`] listener may fall behind by
+/// before it misses some (and must read the store instead): a few seconds of call
+/// endings at the busiest rate one node reaches.
+const ENDED_BACKLOG: usize = 4096;
+
 /// Server-wide call settings.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -59,6 +64,8 @@ pub struct NewCall {
     pub caller: String,
     /// The called party's number or name.
     pub callee: String,
+    /// The campaign placing the call, if one is: kept in its summary for listings.
+    pub campaign_id: Option<String>,
 }
 
 /// A call created and waiting for its transport.
@@ -140,11 +147,13 @@ pub struct PendingCall {
     pub version: u32,
     digest: String,
     token_sha256: String,
-    call: CallStarted,
+    pub(super) call: CallStarted,
     pub(super) created_at_ms: u64,
     pub(super) expires: Instant,
     /// For telephone calls: how far the call got, kept in its summary.
     pub progress: Option<CallProgress>,
+    /// The campaign that placed it, if one did.
+    pub(super) campaign_id: Option<String>,
 }
 
 /// The server's calls.
@@ -164,6 +173,8 @@ pub struct CallService {
     pub(super) accepting: AtomicBool,
     pub(super) idle: Notify,
     pub(super) shutdown: watch::Sender<bool>,
+    /// Every call's final summary, once stored: see [`Self::subscribe_ended`].
+    pub(super) ended: tokio::sync::broadcast::Sender<CallSummary>,
 }
 
 impl CallService {
@@ -190,6 +201,7 @@ impl CallService {
             accepting: AtomicBool::new(true),
             idle: Notify::new(),
             shutdown: watch::channel(false).0,
+            ended: tokio::sync::broadcast::channel(ENDED_BACKLOG).0,
         }
     }
 
@@ -262,6 +274,13 @@ impl CallService {
     /// Remembers a freshly compiled module so its first call does not load it again.
     pub fn module_uploaded(&self, tenant: &str, name: &str, version: u32, module: ScriptModule) {
         self.modules.insert(tenant, name, version, module);
+    }
+
+    /// Every call's final summary from now on, as soon as it is stored (answered, failed,
+    /// unanswered, interrupted): what a campaign's dialler waits on. A listener that falls
+    /// more than a few thousand endings behind gets `Lagged` and should read the store.
+    pub fn subscribe_ended(&self) -> tokio::sync::broadcast::Receiver<CallSummary> {
+        self.ended.subscribe()
     }
 
     /// Live calls (waiting or connected) of a tenant.
@@ -375,11 +394,16 @@ impl CallService {
             disposition: None,
             has_recording: false,
             progress: None,
+            opted_out: false,
+            callee: Some(request.callee.clone()).filter(|c| !c.is_empty()),
+            campaign_id: request.campaign_id.clone(),
+            tags: Vec::new(),
         };
         self.store.put_call(&summary, b"null")?;
         // 53 bits, so JavaScript clients read the seed in call records exactly.
         let seed =
             u64::from_str_radix(&call_id[2..18], 16).unwrap_or(created_at_ms) & ((1 << 53) - 1);
+        let request_campaign = request.campaign_id.clone();
         let call = CallStarted {
             call_id: call_id.clone(),
             direction: request.direction,
@@ -402,6 +426,7 @@ impl CallService {
             created_at_ms,
             expires: Instant::now() + self.config.connect_timeout,
             progress: None,
+            campaign_id: request_campaign,
         };
         if let Ok(mut waiting) = self.pending.lock() {
             waiting.insert(call_id.clone(), pending);
@@ -545,6 +570,10 @@ impl CallService {
             disposition: None,
             has_recording: false,
             progress: pending.progress.clone(),
+            opted_out: false,
+            callee: Some(pending.call.callee.clone()).filter(|c| !c.is_empty()),
+            campaign_id: pending.campaign_id.clone(),
+            tags: Vec::new(),
         };
         Ok(CallDriver::new(
             session,

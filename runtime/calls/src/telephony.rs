@@ -92,6 +92,11 @@ impl CallService {
         let _ = self.dialer.set(dialer);
     }
 
+    /// Whether a transport that places telephone calls is installed.
+    pub fn places_calls(&self) -> bool {
+        self.dialer.get().is_some()
+    }
+
     /// Places a telephone call for `tenant` through the installed [`Dialer`].
     pub async fn place_call(
         self: &Arc<Self>,

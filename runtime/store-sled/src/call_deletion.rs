@@ -200,6 +200,10 @@ mod tests {
             disposition: None,
             has_recording: false,
             progress: None,
+            opted_out: false,
+            callee: None,
+            campaign_id: None,
+            tags: Vec::new(),
         }
     }
 

@@ -51,6 +51,18 @@ fn matches(filter: &CallFilter, call: &CallSummary) -> bool {
         && filter.status.is_none_or(|s| s == call.status)
         && filter.since_ms.is_none_or(|t| call.created_at_ms >= t)
         && filter.until_ms.is_none_or(|t| call.created_at_ms < t)
+        && filter
+            .callee
+            .as_ref()
+            .is_none_or(|c| call.callee.as_ref() == Some(c))
+        && filter
+            .campaign
+            .as_ref()
+            .is_none_or(|c| call.campaign_id.as_ref() == Some(c))
+        && filter
+            .tag
+            .as_ref()
+            .is_none_or(|t| call.tags.iter().any(|have| have == t))
 }
 
 impl CallTrees {
@@ -223,6 +235,10 @@ mod tests {
             disposition: None,
             has_recording: false,
             progress: None,
+            opted_out: false,
+            callee: None,
+            campaign_id: None,
+            tags: Vec::new(),
         }
     }
 

@@ -47,6 +47,10 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
         disposition: None,
         has_recording: false,
         progress: None,
+        opted_out: false,
+        callee: None,
+        campaign_id: None,
+        tags: Vec::new(),
     };
     {
         let store = SledStore::open(dir.path()).unwrap();
@@ -152,6 +156,10 @@ fn ended_recorded_call() -> CallSummary {
         disposition: None,
         has_recording: true,
         progress: None,
+        opted_out: false,
+        callee: None,
+        campaign_id: None,
+        tags: Vec::new(),
     }
 }
 

@@ -19,6 +19,10 @@
 //! - [`audit`] — the audit of deletions, newest first per tenant.
 //! - [`telephony`] — SIP trunks (with their digest passwords) and routed numbers.
 //! - [`kv`] — the tenants' key-value space and its per-tenant byte usage.
+//! - [`campaigns`] — outbound campaigns: campaigns and their counts, contacts and their due
+//!   index, attempts, the per-number dial log, do-not-call lists and the webhook outbox;
+//!   its `CampaignStore` impl makes each write (one transaction) durable the way the
+//!   `Store` methods below do.
 //! - [`damage`] — a damaged directory is refused at open with an error that says what to
 //!   do: sled's panics caught, writes lost to truncation detected.
 //! - `durability_tests` — acknowledged writes survive a reopen and a process abort.
@@ -36,6 +40,7 @@
 mod audit;
 mod call_deletion;
 mod calls;
+mod campaigns;
 mod damage;
 mod disk_space;
 mod group_commit;
@@ -53,6 +58,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use audit::AuditTree;
 use call_deletion::CallDeleter;
 use calls::CallTrees;
+use campaigns::CampaignTrees;
 use huashu_store::{
     ApiKey, AuditEntry, CallDeletion, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError,
     ModuleSummary, ModuleVersion, Page, PageRequest, PromptMeta, RoutedNumber, Store, StoreError,
@@ -78,7 +84,7 @@ const LAYOUT_KEY: &[u8] = b"layout";
 const CACHE_BYTES: u64 = 256 << 20;
 
 /// Tenants, keys, modules, prompts, calls, the audit of their deletion, tenant key-value,
-/// trunks and numbers in one sled database.
+/// trunks, numbers and outbound campaigns in one sled database.
 pub struct SledStore {
     db: sled::Db,
     /// Concurrent durable writes share flushes.
@@ -97,6 +103,7 @@ pub struct SledStore {
     audit: AuditTree,
     kv: KvTrees,
     telephony: TelephonyTrees,
+    campaigns: CampaignTrees,
 }
 
 impl SledStore {
@@ -217,6 +224,7 @@ impl SledStore {
                 trunks: tree("trunks")?,
                 numbers: tree("numbers")?,
             },
+            campaigns: CampaignTrees::open(&db)?,
             db,
             commit: group_commit::GroupCommit::default(),
             generation: AtomicU64::new(generation),

@@ -16,6 +16,7 @@
 
 pub mod audit;
 mod auth;
+pub mod campaigns;
 mod memory_kv;
 mod model;
 pub mod retention;

@@ -228,6 +228,21 @@ pub struct CallSummary {
     /// For telephone (SIP) calls: how far the call got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress: Option<CallProgress>,
+    /// The called party: the number dialled for telephone calls, whatever the creator
+    /// named otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callee: Option<String>,
+    /// The campaign that placed the call, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    /// The tags the script set in its outcome.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The customer asked never to be called again: the script's `opt-out` action
+    /// (contract 0.2.0). The campaigns stage puts the number on the tenant's do-not-call
+    /// list when it sees this. Summaries stored before it existed read as `false`.
+    #[serde(default)]
+    pub opted_out: bool,
 }
 
 /// What became of one call asked to be deleted.
@@ -257,6 +272,12 @@ pub struct CallFilter {
     pub since_ms: Option<u64>,
     /// Created before.
     pub until_ms: Option<u64>,
+    /// Only calls to this party (an E.164 number for telephone calls).
+    pub callee: Option<String>,
+    /// Only calls placed by this campaign.
+    pub campaign: Option<String>,
+    /// Only calls whose script set this tag.
+    pub tag: Option<String>,
 }
 
 /// Cursor pagination: `limit` items after the opaque `after` cursor.

@@ -102,6 +102,7 @@ async fn accept(
         direction: Direction::Inbound,
         caller: caller.clone(),
         callee: number.clone(),
+        campaign_id: None,
     };
     let (created, mut pending) = calls
         .create_and_claim(&tenant, call)

@@ -126,6 +126,7 @@ pub async fn admit(calls: &Arc<CallService>, start: &Start) -> Result<PendingCal
         },
         caller: params.get("from").and_then(text).unwrap_or_default(),
         callee: params.get("to").and_then(text).unwrap_or_default(),
+        campaign_id: None,
     };
     let created = calls
         .create_call(&tenant, request)
