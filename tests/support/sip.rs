@@ -51,11 +51,16 @@ pub struct Subscriber<'a> {
 /// dialog must authenticate (REGISTER: 401, the rest: 407). A called number's `+` is
 /// stripped and the number looked up among registered phones; numbers ending in 486 or
 /// 603 are answered busy or declined by the carrier itself, as a network announces a
-/// busy line; anything unregistered is 404.
+/// busy line; numbers starting `+86139` all ring the phone registered as
+/// `8613900000000`, `+86137` the one registered as `8613700000000` and `+86135` the one
+/// registered as `8613500000000` (hunt groups, so a
+/// few phones answer a campaign's many numbers); anything unregistered is 404. Every
+/// authenticated INVITE is counted ([`Kamailio::invites`]): what the carrier saw.
 pub struct Kamailio {
     child: Child,
     pub port: u16,
     _dir: tempfile::TempDir,
+    invites: std::sync::Arc<std::sync::Mutex<Vec<(String, f64)>>>,
 }
 
 impl Kamailio {
@@ -122,15 +127,37 @@ impl Kamailio {
             assert!(Instant::now() < deadline, "kamailio did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
-        // Its log is not needed; drain it so it never blocks on a full pipe.
+        // Its log is drained so it never blocks on a full pipe; the INVITE lines are kept.
+        let invites = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         if let Some(stderr) = child.stderr.take() {
-            std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+            let seen = invites.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let Some((_, rest)) = line.split_once("huashu-invite ") else {
+                        continue;
+                    };
+                    let mut fields = rest.split_whitespace();
+                    if let (Some(number), Some(at)) = (fields.next(), fields.next()) {
+                        let at = at.parse::<f64>().unwrap_or_default();
+                        seen.lock().expect("invites").push((number.to_owned(), at));
+                    }
+                }
+            });
         }
         Kamailio {
             child,
             port,
             _dir: dir,
+            invites,
         }
+    }
+}
+
+impl Kamailio {
+    /// Every INVITE that got past authentication so far: the number as dialled and when
+    /// (Unix seconds).
+    pub fn invites(&self) -> Vec<(String, f64)> {
+        self.invites.lock().expect("invites").clone()
     }
 }
 
@@ -194,6 +221,7 @@ loadmodule "sanity.so"
 loadmodule "db_text.so"
 loadmodule "auth.so"
 loadmodule "auth_db.so"
+loadmodule "xlog.so"
 
 modparam("usrloc", "db_mode", 0)
 modparam("auth_db", "db_url", "text://@DB@")
@@ -221,9 +249,13 @@ request_route {
 	}
 	if (!proxy_authorize("$fd", "subscriber")) { proxy_challenge("$fd", "1"); exit; }
 	consume_credentials();
+	if (is_method("INVITE")) { xlog("L_ERR", "huashu-invite $rU $TV(Sn)\n"); }
 	if (is_method("INVITE|SUBSCRIBE|REFER")) { record_route(); }
 	if (uri==myself) {
 		if ($rU =~ "^\+") { $rU = $(rU{s.substr,1,0}); }
+		if ($rU =~ "^86139") { $rU = "8613900000000"; }
+		if ($rU =~ "^86137") { $rU = "8613700000000"; }
+		if ($rU =~ "^86135") { $rU = "8613500000000"; }
 		if ($rU =~ "486$") { sl_send_reply("486", "Busy Here"); exit; }
 		if ($rU =~ "603$") { sl_send_reply("603", "Decline"); exit; }
 		if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }

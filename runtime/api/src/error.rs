@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use huashu_calls::{CallError, DialError};
+use huashu_campaigns::CampaignError;
 use huashu_sandbox::ModuleError;
 use huashu_store::StoreError;
 
@@ -122,6 +123,28 @@ impl From<CallError> for ApiError {
             },
         };
         Self::new(status, code, error.to_string())
+    }
+}
+
+impl From<CampaignError> for ApiError {
+    fn from(error: CampaignError) -> Self {
+        match error {
+            CampaignError::NotFound(_) => Self::not_found(error.to_string()),
+            CampaignError::Invalid(field) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_campaign",
+                field.to_string(),
+            ),
+            CampaignError::WrongState(why) => {
+                Self::new(StatusCode::CONFLICT, "campaign_state", why)
+            }
+            // The upload as a whole was unusable or broke off; the message says how many
+            // contacts were imported before it did.
+            CampaignError::Import(why) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_contacts", why.to_string())
+            }
+            CampaignError::Store(store) => store.into(),
+        }
     }
 }
 

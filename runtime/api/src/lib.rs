@@ -1,8 +1,14 @@
 //! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas, and for SIP
 //! trunks and the numbers routed to tenants' scripts ([`telephony`]); tenant endpoints for
 //! modules, prompts, calls and their recordings, and the key-value space their scripts
-//! keep; deleting call data ([`erasure`], [`retention`]) and the audit of every deletion
-//! ([`audit`]); health, metrics and the OpenAPI document.
+//! keep; outbound campaigns ([`campaigns`], their contacts and results) and the
+//! do-not-call lists ([`dnc`]); deleting call data ([`erasure`], [`retention`]) and the
+//! audit of every deletion ([`audit`]); health, metrics and the OpenAPI document.
+//!
+//! Contact lists, do-not-call uploads and results exports can be far larger than any other
+//! body, so they are never held whole: [`streamed_body`] and [`streamed_response`] carry
+//! them chunk by chunk between the connection and the blocking code that reads or writes
+//! them.
 //!
 //! The call WebSockets (`huashu-transport`) and the console page are other routers; the
 //! server crate mounts all of them on one listener, with [`not_found`] and
@@ -12,6 +18,10 @@ mod audit;
 mod auth;
 mod blocking;
 mod calls;
+mod campaign_contacts;
+mod campaign_results;
+mod campaigns;
+mod dnc;
 mod erasure;
 mod error;
 mod extract;
@@ -21,6 +31,8 @@ mod pagination;
 mod prompts;
 pub mod retention;
 mod service;
+mod streamed_body;
+mod streamed_response;
 mod telephony;
 mod tenants;
 mod uploads;
@@ -34,9 +46,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post, put};
+use axum::handler::Handler;
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 use huashu_calls::CallService;
+use huashu_campaigns::Campaigns;
 use huashu_store::{Retention, Store};
 
 /// Largest request body accepted at all (a module upload); tenants' own limits are lower
@@ -59,6 +73,9 @@ pub struct AppState {
     pub compile_turn: Arc<tokio::sync::Semaphore>,
     /// How long tenants' calls are kept, for tenants that set no retention of their own.
     pub retention: Retention,
+    /// Outbound campaigns and do-not-call lists; `None` on a server that runs none, whose
+    /// campaign endpoints answer 503 `campaigns_unavailable`.
+    pub campaigns: Option<Arc<Campaigns>>,
 }
 
 impl AppState {
@@ -71,6 +88,7 @@ impl AppState {
             uploads: Arc::default(),
             compile_turn: Arc::new(tokio::sync::Semaphore::new(1)),
             retention: Retention::default(),
+            campaigns: None,
         }
     }
 
@@ -79,6 +97,25 @@ impl AppState {
         self.retention = retention;
         self
     }
+
+    /// The same state, with the server's campaigns.
+    pub fn with_campaigns(mut self, campaigns: Arc<Campaigns>) -> Self {
+        self.campaigns = Some(campaigns);
+        self
+    }
+}
+
+/// A POST route whose body is streamed, not collected ([`streamed_body`]). The router's
+/// `DefaultBodyLimit` would not limit it anyway (it bounds the extractors that collect a
+/// body, not a raw one), and it is lifted here so that no later change to the handler's
+/// extractors quietly caps a 1 GiB contact list at 64 MiB. What bounds these bodies is
+/// their reader's byte cap and the idle limit between chunks.
+fn streamed<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    post(handler.layer(DefaultBodyLimit::disable()))
 }
 
 /// The API's routes, with their state. No fallback: the server sets one for every router
@@ -139,6 +176,39 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit", get(audit::list_own))
         .route("/v1/kv", get(kv::list))
         .route("/v1/kv/{*key}", get(kv::get).delete(kv::delete))
+        .route(
+            "/v1/campaigns",
+            post(campaigns::create).get(campaigns::list),
+        )
+        .route(
+            "/v1/campaigns/{id}",
+            get(campaigns::get).patch(campaigns::update),
+        )
+        .route("/v1/campaigns/{id}/start", post(campaigns::start))
+        .route("/v1/campaigns/{id}/pause", post(campaigns::pause))
+        .route("/v1/campaigns/{id}/resume", post(campaigns::resume))
+        .route("/v1/campaigns/{id}/cancel", post(campaigns::cancel))
+        .route(
+            "/v1/campaigns/{id}/contacts",
+            streamed(campaign_contacts::import),
+        )
+        .route("/v1/campaigns/{id}/results", get(campaign_results::results))
+        .route("/v1/campaigns/{id}/webhooks", get(campaigns::webhooks))
+        .route("/v1/dnc", streamed(dnc::upload_own).get(dnc::list_own))
+        .route(
+            "/v1/dnc/{number}",
+            put(dnc::put_own).get(dnc::get_own).delete(dnc::delete_own),
+        )
+        .route(
+            "/v1/platform/dnc",
+            streamed(dnc::upload_platform).get(dnc::list_platform),
+        )
+        .route(
+            "/v1/platform/dnc/{number}",
+            put(dnc::put_platform)
+                .get(dnc::get_platform)
+                .delete(dnc::delete_platform),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -12,6 +12,8 @@ use super::data_dir;
 use super::descriptors;
 use super::speech_engines::SpeechArgs;
 use huashu_calls::{CallService, ServiceConfig};
+use huashu_campaigns::webhooks::OutboxConfig;
+use huashu_campaigns::{CampaignConfig, Campaigns};
 use huashu_metrics::Metrics;
 use huashu_sandbox::{Sandbox, SandboxConfig};
 use huashu_server::ConnectionLimits;
@@ -69,6 +71,42 @@ pub struct ServeArgs {
     speech: SpeechArgs,
     #[command(flatten)]
     sip: SipArgs,
+    #[command(flatten)]
+    campaigns: CampaignArgs,
+}
+
+/// Outbound campaigns: the platform's rails every tenant's campaign keeps, and webhook
+/// delivery.
+#[derive(Debug, Args)]
+pub struct CampaignArgs {
+    /// The callee-local hours, `HH:MM-HH:MM`, outside which no campaign calls, whatever its
+    /// own windows say (`00:00-24:00` lifts the ceiling).
+    #[arg(long, default_value = "08:00-21:00", value_parser = parse_hours)]
+    calling_hours: huashu_store::campaigns::TimeSpan,
+    /// Most campaign attempts to one number in 24 hours, across every tenant.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    max_dials_per_number_per_day: u32,
+    /// Let webhooks reach loopback and private addresses (a receiver inside the operator's
+    /// own network). Off: a tenant's webhook URL cannot probe the platform's network.
+    #[arg(long)]
+    webhook_allow_private_targets: bool,
+    /// The longest wait between two tries of a webhook delivery.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    webhook_max_backoff_secs: u64,
+}
+
+fn parse_hours(text: &str) -> Result<huashu_store::campaigns::TimeSpan, String> {
+    let (start, end) = text
+        .split_once('-')
+        .ok_or_else(|| format!("`{text}` is not HH:MM-HH:MM"))?;
+    let span = huashu_store::campaigns::TimeSpan {
+        start: start.trim().parse()?,
+        end: end.trim().parse()?,
+    };
+    if span.start >= span.end {
+        return Err(format!("`{text}`: the end must be after the start"));
+    }
+    Ok(span)
 }
 
 /// The SIP transport (off unless `--sip-listen` is given).
@@ -187,6 +225,25 @@ async fn serve(args: ServeArgs, store: Arc<SledStore>) -> anyhow::Result<()> {
             "calls that were live when the server stopped are marked interrupted"
         );
     }
+    // After the interrupted calls are marked: the dialler reads them to finish the
+    // attempts a crash cut off.
+    let campaigns = Campaigns::new(
+        store.clone(),
+        store.clone(),
+        calls.clone(),
+        CampaignConfig {
+            calling_hours: args.campaigns.calling_hours,
+            max_dials_per_number_per_day: args.campaigns.max_dials_per_number_per_day,
+            outbox: OutboxConfig {
+                allow_private_targets: args.campaigns.webhook_allow_private_targets,
+                max_backoff: Duration::from_secs(args.campaigns.webhook_max_backoff_secs),
+                ..OutboxConfig::default()
+            },
+            ..CampaignConfig::default()
+        },
+    );
+    let (stop_campaigns, campaigns_stopped) = tokio::sync::watch::channel(false);
+    campaigns.spawn(campaigns_stopped);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -226,10 +283,18 @@ async fn serve(args: ServeArgs, store: Arc<SledStore>) -> anyhow::Result<()> {
     let draining = calls.clone();
     huashu_server::serve(
         listener,
-        huashu_server::router(store.clone(), calls.clone(), operator_sha256, retention),
+        huashu_server::router(
+            store.clone(),
+            calls.clone(),
+            campaigns,
+            operator_sha256,
+            retention,
+        ),
         limits,
         async move {
             shutdown_signal().await;
+            // No new campaign attempts; those in flight end with their calls.
+            let _ = stop_campaigns.send(true);
             tracing::info!("shutting down: no new calls; waiting for live calls");
             draining.drain(grace).await;
         },

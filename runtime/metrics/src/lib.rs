@@ -1,4 +1,4 @@
-//! Prometheus metrics: calls per tenant, instantiate and per-event script latency, voice
+//! Prometheus metrics: calls per tenant, campaigns' dials, answers and active calls, instantiate and per-event script latency, voice
 //! calls' outbound frame timing and turn latency, and the standard `process_*` figures
 //! (CPU, memory, threads, file descriptors). Served as text at `GET /metrics`.
 //!
@@ -24,6 +24,12 @@ struct TenantLabel {
     tenant: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CampaignLabel {
+    tenant: String,
+    campaign: String,
+}
+
 /// The server's metrics.
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -39,6 +45,10 @@ pub struct Metrics {
     frame_lateness_seconds: Histogram,
     turn_latency_seconds: Histogram,
     store_writable: Gauge,
+    campaign_dials: Family<CampaignLabel, Counter>,
+    campaign_attempts_ended: Family<CampaignLabel, Counter>,
+    campaign_answered: Family<CampaignLabel, Counter>,
+    campaign_calls_active: Family<CampaignLabel, Gauge>,
 }
 
 /// Upper bounds of the frame lateness buckets: the pacer's own (1, 5, 10, 20, 50, 100 ms).
@@ -72,6 +82,10 @@ impl Default for Metrics {
             frame_lateness_seconds: Histogram::new(LATENESS_BUCKETS_SECONDS),
             turn_latency_seconds: Histogram::new(turn_buckets()),
             store_writable: Gauge::default(),
+            campaign_dials: Family::default(),
+            campaign_attempts_ended: Family::default(),
+            campaign_answered: Family::default(),
+            campaign_calls_active: Family::default(),
         };
         if let Ok(mut root) = metrics.registry.lock() {
             root.register_collector(Box::new(ProcessCollector));
@@ -132,6 +146,26 @@ impl Default for Metrics {
                 metrics.store_writable.clone(),
             );
             r.register(
+                "campaign_dials",
+                "Attempts a campaign dialled (its dial rate is this counter's rate)",
+                metrics.campaign_dials.clone(),
+            );
+            r.register(
+                "campaign_attempts_ended",
+                "A campaign's attempts that ended, answered or not",
+                metrics.campaign_attempts_ended.clone(),
+            );
+            r.register(
+                "campaign_answered",
+                "A campaign's attempts that were answered (answer rate: over attempts_ended)",
+                metrics.campaign_answered.clone(),
+            );
+            r.register(
+                "campaign_calls_active",
+                "A campaign's attempts being dialled or talked on this server",
+                metrics.campaign_calls_active.clone(),
+            );
+            r.register(
                 "turn_latency_seconds",
                 "From the customer's final input to the first frame of the bot's audio reply",
                 metrics.turn_latency_seconds.clone(),
@@ -182,6 +216,13 @@ impl Collector for ProcessCollector {
     }
 }
 
+fn campaign_label(tenant: &str, campaign: &str) -> CampaignLabel {
+    CampaignLabel {
+        tenant: tenant.to_owned(),
+        campaign: campaign.to_owned(),
+    }
+}
+
 fn label(tenant: &str) -> TenantLabel {
     TenantLabel {
         tenant: tenant.to_owned(),
@@ -213,6 +254,23 @@ impl Metrics {
         self.calls_ended.get_or_create(&label(tenant)).inc();
         if failed {
             self.calls_failed.get_or_create(&label(tenant)).inc();
+        }
+    }
+
+    /// A campaign of `tenant`'s started dialling an attempt.
+    pub fn campaign_dialed(&self, tenant: &str, campaign: &str) {
+        let label = campaign_label(tenant, campaign);
+        self.campaign_dials.get_or_create(&label).inc();
+        self.campaign_calls_active.get_or_create(&label).inc();
+    }
+
+    /// An attempt a campaign dialled ended; `answered` if the callee picked up.
+    pub fn campaign_attempt_ended(&self, tenant: &str, campaign: &str, answered: bool) {
+        let label = campaign_label(tenant, campaign);
+        self.campaign_attempts_ended.get_or_create(&label).inc();
+        self.campaign_calls_active.get_or_create(&label).dec();
+        if answered {
+            self.campaign_answered.get_or_create(&label).inc();
         }
     }
 

@@ -2,7 +2,10 @@
 //! any endpoint takes is answered 413 at once (without waiting for a body that may never
 //! come), and a body that stops arriving for [`BODY_IDLE_LIMIT`] is answered 408. Every
 //! body the API takes is read whole by its handler anyway, so reading it here first costs
-//! nothing extra.
+//! nothing extra, except the uploads handlers stream ([`is_streamed`]: contact lists and
+//! do-not-call lists, up to a gigabyte): those pass through unread, and a pause of
+//! [`BODY_IDLE_LIMIT`] between two of their chunks breaks the stream their handler reads,
+//! which answers with how far it got.
 
 use std::time::Duration;
 
@@ -25,6 +28,28 @@ pub async fn bounded_body(request: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
+    if is_streamed(request.method(), request.uri().path()) {
+        let (parts, body) = request.into_parts();
+        let chunks = body.into_data_stream();
+        // A pause past the limit ends the stream with an error (and nothing after it).
+        let idle_bounded = futures_util::stream::unfold(Some(chunks), |chunks| async move {
+            let mut chunks = chunks?;
+            match tokio::time::timeout(BODY_IDLE_LIMIT, chunks.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(chunks))),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(axum::Error::new(format!(
+                        "the request body stopped arriving for {} s",
+                        BODY_IDLE_LIMIT.as_secs()
+                    ))),
+                    None,
+                )),
+            }
+        });
+        return next
+            .run(Request::from_parts(parts, Body::from_stream(idle_bounded)))
+            .await;
+    }
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return too_large().into_response();
     }
@@ -64,6 +89,20 @@ pub async fn bounded_body(request: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(Bytes::from(bytes))))
         .await
+}
+
+/// The uploads whose handlers read the body as a stream, in bounded memory, and enforce
+/// their own (larger) size limit: `POST /v1/campaigns/{id}/contacts`, `POST /v1/dnc` and
+/// `POST /v1/platform/dnc`.
+fn is_streamed(method: &axum::http::Method, path: &str) -> bool {
+    if method != axum::http::Method::POST {
+        return false;
+    }
+    let contacts = path
+        .strip_prefix("/v1/campaigns/")
+        .and_then(|rest| rest.strip_suffix("/contacts"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    contacts || path == "/v1/dnc" || path == "/v1/platform/dnc"
 }
 
 fn too_large() -> ApiError {

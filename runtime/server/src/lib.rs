@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use huashu_calls::CallService;
+use huashu_campaigns::Campaigns;
 use huashu_store::{Retention, Store};
 
 /// Everything `huashu serve` answers on its listener; `retention` is the server's default
@@ -29,11 +30,13 @@ use huashu_store::{Retention, Store};
 pub fn router(
     store: Arc<dyn Store>,
     calls: Arc<CallService>,
+    campaigns: Arc<Campaigns>,
     operator_sha256: String,
     retention: Retention,
 ) -> Router {
-    let api =
-        huashu_api::AppState::new(store, calls.clone(), operator_sha256).with_retention(retention);
+    let api = huashu_api::AppState::new(store, calls.clone(), operator_sha256)
+        .with_retention(retention)
+        .with_campaigns(campaigns);
     Router::new()
         .merge(huashu_api::router(api))
         .merge(huashu_transport::router(calls))
