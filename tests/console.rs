@@ -465,3 +465,63 @@ fn a_phone_call_placed_from_the_page_shows_busy_486_as_it_happens_and_in_the_his
     assert_eq!(progress["to"], "+8613800000486", "{view}");
     assert!(view["record"].is_null(), "no script ran: {view}");
 }
+
+#[test]
+fn a_campaign_is_created_filled_from_a_csv_and_followed_in_english_and_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (server, tenant, key) = server_with_tenant(dir.path());
+    let (status, body) = server.operator().put_json(
+        "/v1/trunks/carrier",
+        json!({
+            "host": "sip.carrier.example",
+            "caller_ids": ["+862161234567"],
+            "tenants": [tenant],
+        }),
+    );
+    assert_eq!(status, 200, "{body}");
+    let client = server.client(&key);
+    let (status, body) = client.put_bytes(
+        "/v1/modules/birthday-coupon",
+        &support::guest_bytes("birthday-coupon"),
+    );
+    assert_eq!(status, 201, "{body}");
+    // What the API says about a trunk the tenant was not granted is what the form shows.
+    let (status, refused) = client.post(
+        "/v1/campaigns",
+        json!({ "name": "probe", "module": "birthday-coupon", "trunk": "nowhere" }),
+    );
+    assert_eq!(status, 422, "{refused}");
+
+    let stdout = run_script(
+        "campaigns.mjs",
+        &server,
+        &[
+            ("HUASHU_KEY", key.clone()),
+            ("HUASHU_TRUNK", "carrier".to_owned()),
+            (
+                "HUASHU_UNKNOWN_TRUNK_MESSAGE",
+                refused["error"]["message"]
+                    .as_str()
+                    .expect("an error message")
+                    .to_owned(),
+            ),
+        ],
+    );
+
+    let id = printed(&stdout, "campaign");
+    let (status, view) = client.get(&format!("/v1/campaigns/{id}"));
+    assert_eq!(status, 200, "{view}");
+    // No --sip-listen: the start was refused, and the page said so.
+    assert_eq!(view["state"], "draft", "{view}");
+    assert_eq!(view["stats"]["contacts"], 3, "{view}");
+    assert_eq!(view["max_concurrent_calls"], 5, "{view}");
+    assert_eq!(view["retry"]["busy"]["wait_secs"], 1200, "{view}");
+    assert_eq!(
+        view["schedule"]["windows"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(view["schedule"]["windows"][1]["start"], "14:00", "{view}");
+    assert_eq!(view["schedule"]["breaks"][0]["start"], "12:00", "{view}");
+    // The CSV's header is line 1: the bad number is on line 5.
+    assert_eq!(printed(&stdout, "bad line"), "5");
+}

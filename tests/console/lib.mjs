@@ -33,6 +33,8 @@ export async function open({ args = [], permissions = [] } = {}) {
     executablePath: '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1280, height: 900 },
+    // The console picks its language from the browser's: English unless a script switches.
+    locale: 'en-US',
     args: [
       '--headless',
       '--no-sandbox',

@@ -61,6 +61,10 @@ static ASSETS: &[Asset] = &[
     asset!("js/audio-worklets.js", "text/javascript; charset=utf-8"),
     asset!("js/history.js", "text/javascript; charset=utf-8"),
     asset!("js/operator.js", "text/javascript; charset=utf-8"),
+    asset!("js/campaigns.js", "text/javascript; charset=utf-8"),
+    asset!("js/campaign.js", "text/javascript; charset=utf-8"),
+    asset!("js/i18n.js", "text/javascript; charset=utf-8"),
+    asset!("js/strings.js", "text/javascript; charset=utf-8"),
 ];
 
 /// The routes: `/` (the page) and `/console/{path}` (its files). Merged into the API's

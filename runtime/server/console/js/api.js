@@ -1,6 +1,9 @@
 // The HTTP API client and the signed-in session. Every request carries the key in the
 // Authorization header; the key lives in session storage (this tab only) and never in a
-// URL. Failures become `ApiError`s whose message is the server's own words.
+// URL. Failures become `ApiError`s whose message is the server's own words; the hint
+// beside it (what to do) is in the page's language.
+
+import { t } from './i18n.js';
 
 const KEY = 'huashu.key';
 const ROLE = 'huashu.role';
@@ -36,18 +39,19 @@ export class ApiError extends Error {
 
 /** What a person can do about a failure, by HTTP status. */
 function hintFor(status, code) {
-  if (status === 0) return 'Check that huashu serve is running and reachable from this browser, then try again.';
-  if (status === 401) return 'Sign out and sign in again with a valid key.';
-  if (code === 'quota_exceeded') return 'Wait for live calls to end, or ask the operator to raise the quota.';
-  if (code === 'tenant_disabled') return 'The operator has disabled this tenant.';
-  if (code === 'shutting_down') return 'The server is stopping; try again once it is back.';
+  if (status === 0) return t('hint.network');
+  if (status === 401) return t('hint.401');
+  if (code === 'quota_exceeded') return t('hint.quota');
+  if (code === 'tenant_disabled') return t('hint.disabled');
+  if (code === 'shutting_down') return t('hint.shutdown');
   // Telephone calls (docs/telephony.md).
-  if (code === 'unknown_trunk') return 'Check the trunk’s name: the operator creates trunks and grants them to tenants.';
-  if (code === 'invalid_number') return 'Write the number in E.164 form, with the country code: +8613800138000.';
-  if (code === 'caller_id_not_in_pool') return 'Leave the caller ID empty to use the trunk’s numbers, or ask the operator which ones it has.';
-  if (code === 'trunk_busy' || code === 'trunk_rate_limited') return 'The trunk is at the limit the carrier sold; wait a moment and call again.';
-  if (code === 'sip_unavailable') return 'The operator has to start the server with --sip-listen (see docs/telephony.md).';
-  if (status >= 500) return 'The server had a problem; try again in a moment.';
+  if (code === 'unknown_trunk') return t('hint.trunk');
+  if (code === 'invalid_number') return t('hint.number');
+  if (code === 'caller_id_not_in_pool') return t('hint.callerid');
+  if (code === 'trunk_busy' || code === 'trunk_rate_limited') return t('hint.trunkbusy');
+  if (code === 'sip_unavailable') return t('hint.sip');
+  if (code === 'campaigns_unavailable') return t('hint.campaigns');
+  if (status >= 500) return t('hint.500');
   return '';
 }
 
@@ -59,25 +63,26 @@ export function onUnauthorized(listener) {
 
 /**
  * `api('/v1/modules')`. Options: `method`, `json` (a body to send as JSON), `body` (raw
- * bytes), `as` (`json`, the default, or `blob`), `key` (instead of the session's).
+ * bytes, sent as `type`), `as` (`json`, the default, or `blob`), `key` (instead of the
+ * session's).
  */
-export async function api(path, { method = 'GET', json, body, as = 'json', key } = {}) {
+export async function api(path, { method = 'GET', json, body, type = 'application/octet-stream', as = 'json', key } = {}) {
   const headers = { Authorization: `Bearer ${key ?? session.key ?? ''}` };
   if (json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(json);
   } else if (body !== undefined) {
-    headers['Content-Type'] = 'application/octet-stream';
+    headers['Content-Type'] = type;
   }
   let response;
   try {
     response = await fetch(path, { method, headers, body, cache: 'no-store' });
   } catch {
-    throw new ApiError(0, 'network', 'The server could not be reached.', hintFor(0));
+    throw new ApiError(0, 'network', t('api.unreachable'), hintFor(0));
   }
   if (!response.ok) {
     let code = 'http_error';
-    let message = `The server answered ${response.status} ${response.statusText}.`;
+    let message = t('api.status', { status: `${response.status} ${response.statusText}`.trim() });
     try {
       const answer = await response.json();
       if (answer?.error?.message) {

@@ -3,6 +3,8 @@
 // the wire: Opus through WebCodecs where the browser has it, else 16 kHz 16-bit PCM.
 // Frame formats are in docs/console.md.
 
+import { t } from './i18n.js';
+
 /** PCM on the wire: 20 ms of 16 kHz mono, signed 16-bit little-endian (640 bytes). */
 const PCM_RATE = 16_000;
 const PCM_FRAME_SAMPLES = 320;
@@ -33,7 +35,7 @@ export async function pickCodec(preference) {
   if (preference === 'pcm16') return 'pcm16';
   const opus = await opusAvailable();
   if (preference === 'opus' && !opus) {
-    throw new Error('This browser cannot encode Opus (it has no WebCodecs Opus support). Choose PCM 16 kHz under Voice settings.');
+    throw new Error(t('mic.noopus'));
   }
   return opus ? 'opus' : 'pcm16';
 }
@@ -43,14 +45,14 @@ export function microphoneProblem(error) {
   switch (error?.name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return 'The browser did not allow the microphone. Allow it for this page (the icon in the address bar), or use a text call.';
+      return t('mic.denied');
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return 'No microphone was found. Connect one, or use a text call.';
+      return t('mic.none');
     case 'NotReadableError':
-      return 'The microphone is in use by another program, or the system blocked it.';
+      return t('mic.busy');
     default:
-      return `The microphone could not be started: ${error?.message ?? error}`;
+      return t('mic.failed', { message: error?.message ?? error });
   }
 }
 

@@ -1,27 +1,29 @@
 // The call WebSocket (docs/protocols/text-websocket.md): JSON messages both ways, binary
 // audio frames on a voice call, and what each close code means to a person.
 
+import { t } from './i18n.js';
+
 /** Why the socket closed, in words. `outcomeSeen` says whether the call ended properly. */
 export function closeText(code, reason, outcomeSeen) {
   switch (code) {
     case 1000: {
       const why = reason.replace(/^call ended:\s*/, '');
-      return `The call has ended${why ? ` (${why})` : ''}.`;
+      return why ? t('close.ended.why', { why }) : t('call.ended');
     }
     case 1001:
-      return 'The server is shutting down: the call was hung up.';
+      return t('close.1001');
     case 1003:
-      return `The server does not take this audio format${reason ? ` (${reason})` : ''}. Choose the other one under Voice settings and start a new call.`;
+      return t('close.1003', { reason: reason ? ` (${reason})` : '' });
     case 4001:
-      return 'The server refused the call’s token. Start a new call.';
+      return t('close.4001');
     case 4004:
-      return `This call is no longer waiting to connect (it expired, or something else connected to it first). Start a new call.${reason ? ` The server said: ${reason}` : ''}`;
+      return t('close.4004', { reason: reason ? t('close.said', { reason }) : '' });
     case 1011:
-      return `The call could not start: ${reason || 'the server had a problem'}.`;
+      return t('close.1011', { reason: reason || t('close.problem') });
     default:
       return outcomeSeen
-        ? 'The call has ended.'
-        : 'Connection lost: the call’s connection dropped before the call ended. A call cannot be resumed; start a new one to go on testing.';
+        ? t('call.ended')
+        : t('close.lost');
   }
 }
 

@@ -3,6 +3,7 @@
 // words; a telephone call's progress. Used by the test call and the call history alike.
 
 import { h, fill, offset, when, duration } from './dom.js';
+import { t } from './i18n.js';
 
 const quote = (text) => `“${text}”`;
 
@@ -123,14 +124,6 @@ export function addTimelineRow(tbody, entry) {
   tbody.append(h('tr', { class: cls }, h('td', {}, offset(entry.at_ms ?? 0)), h('td', {}, kind), h('td', {}, text)));
 }
 
-const INTENT_WORDS = {
-  A: 'agreed / clearly interested',
-  B: 'interested, needs a follow-up',
-  C: 'unclear',
-  D: 'refused',
-  E: 'not reached properly',
-  F: 'invalid number or hostile',
-};
 
 /** The outcome box: intent level, disposition, tags, fields. */
 export function renderOutcome(container, outcome, { final = true } = {}) {
@@ -141,16 +134,16 @@ export function renderOutcome(container, outcome, { final = true } = {}) {
     container,
     h('div', { class: 'outcome', 'data-final': final ? 'yes' : 'no' },
       h('p', {},
-        h('span', { class: intent ? 'intent' : 'intent none', 'data-testid': 'intent', 'aria-label': `Intent level ${intent ?? 'not set'}` }, intent ?? '—'),
-        intent ? INTENT_WORDS[intent] ?? '' : 'No intent level set',
-        final ? '' : h('span', { class: 'hint' }, ' (so far)'),
+        h('span', { class: intent ? 'intent' : 'intent none', 'data-testid': 'intent', 'aria-label': t('outcome.intent.label', { level: intent ?? t('outcome.notset') }) }, intent ?? '—'),
+        intent ? (/^[A-F]$/.test(intent) ? t(`intent.${intent}`) : '') : t('outcome.nointent'),
+        final ? '' : h('span', { class: 'hint' }, ` ${t('outcome.sofar')}`),
       ),
       h('dl', { class: 'facts' },
-        h('dt', {}, 'Disposition'), h('dd', { 'data-testid': 'disposition' }, outcome?.disposition ?? '—'),
-        h('dt', {}, 'Tags'), h('dd', { 'data-testid': 'tags' }, tags.length ? tags.join(', ') : '—'),
+        h('dt', {}, t('disposition')), h('dd', { 'data-testid': 'disposition' }, outcome?.disposition ?? '—'),
+        h('dt', {}, t('tags')), h('dd', { 'data-testid': 'tags' }, tags.length ? tags.join(', ') : '—'),
         ...(fields.length
           ? fields.flatMap(([k, v]) => [h('dt', {}, h('code', {}, k)), h('dd', {}, v)])
-          : [h('dt', {}, 'Fields'), h('dd', {}, '—')]),
+          : [h('dt', {}, t('fields')), h('dd', {}, '—')]),
       ),
     ),
   );
@@ -169,7 +162,7 @@ export function mergeOutcome(outcome, action) {
 /** A transcript line: who, what. */
 export function transcriptLine(speaker, text, cls = '') {
   return h('li', { class: `${speaker} ${cls}`.trim() },
-    h('span', { class: 'who' }, speaker === 'bot' ? 'Bot' : 'Customer'),
+    h('span', { class: 'who' }, t(speaker === 'bot' ? 'bot' : 'customer')),
     h('span', { class: 'text' }, text),
   );
 }
@@ -180,15 +173,13 @@ export function transcriptLine(speaker, text, cls = '') {
 
 const PROGRESS_STEPS = ['dialing', 'ringing', 'answered'];
 
-/** Why a telephone call was not answered, by `progress.state`. */
-const NOT_ANSWERED = {
-  busy: 'the line is busy',
-  'no-answer': 'nobody answered',
-  rejected: 'the callee declined the call',
-  'invalid-number': 'the number does not exist',
-  unavailable: 'the carrier or the network could not take the call',
-  failed: 'the call could not be set up',
-};
+/** The states of a telephone call that was not answered (`progress.state`). */
+const NOT_ANSWERED = ['busy', 'no-answer', 'rejected', 'invalid-number', 'unavailable', 'failed'];
+
+/** Why a telephone call was not answered, in words, or null for an unknown state. */
+function notAnswered(state) {
+  return NOT_ANSWERED.includes(state) ? t(`phone.${state}`) : null;
+}
 
 /** Reason phrases of the SIP answers that decide a call's progress (RFC 3261). */
 const SIP_REASONS = {
@@ -237,7 +228,7 @@ export function progressPill(progress) {
   return h('span', {
     class: `pill phone ${steps ? 'step' : 'not-answered'}`,
     'data-state': progress.state,
-    title: `Telephone call to ${progress.to}: ${progressSentence(progress)}`,
+    title: t('phone.title', { to: progress.to, sentence: progressSentence(progress) }),
   }, `☎ ${progressShort(progress)}`);
 }
 
@@ -245,12 +236,12 @@ export function progressPill(progress) {
 export function progressSentence(progress) {
   const code = sipCodeText(progress.sip_code);
   switch (progress.state) {
-    case 'dialing': return 'dialling';
-    case 'ringing': return 'ringing';
-    case 'answered': return 'answered';
+    case 'dialing': return t('phone.dialling');
+    case 'ringing': return t('phone.ringing');
+    case 'answered': return t('phone.answered');
     default: {
-      const why = NOT_ANSWERED[progress.state] ?? progress.state;
-      return `not answered: ${why}${code ? ` (${code})` : ''}`;
+      const why = notAnswered(progress.state) ?? progress.state;
+      return t('phone.notanswered', { why, code: code ? ` (${code})` : '' });
     }
   }
 }
@@ -258,16 +249,16 @@ export function progressSentence(progress) {
 /** What the state means for the call, `status` being the call's. */
 function progressMeaning(progress, status) {
   switch (progress.state) {
-    case 'dialing': return 'the server is dialling';
-    case 'ringing': return 'the phone is ringing';
-    case 'answered': return status === 'live' ? 'the callee answered; the script is on the call' : 'the callee answered; the script ran';
-    default: return `${NOT_ANSWERED[progress.state] ?? 'not answered'}; the script never ran`;
+    case 'dialing': return t('phone.m.dialling');
+    case 'ringing': return t('phone.m.ringing');
+    case 'answered': return t(status === 'live' ? 'phone.m.answered.live' : 'phone.m.answered');
+    default: return t('phone.m.never', { why: notAnswered(progress.state) ?? t('phone.notanswered.short') });
   }
 }
 
 /** `after 2.5 s` since the call was dialled, or null when it never got there. */
 function sinceDialled(progress, atMs) {
-  return atMs ? `after ${duration(atMs - progress.dialed_at_ms)}` : null;
+  return atMs ? t('phone.after', { time: duration(atMs - progress.dialed_at_ms) }) : null;
 }
 
 /**
@@ -275,12 +266,12 @@ function sinceDialled(progress, atMs) {
  * the reason it was not answered, with its SIP code. `endedAtMs` times the last.
  */
 export function progressSteps(progress, endedAtMs) {
-  const steps = [h('li', { 'data-state': 'dialing' }, h('strong', {}, 'Dialled'), ` ${when(progress.dialed_at_ms)}`)];
+  const steps = [h('li', { 'data-state': 'dialing' }, h('strong', {}, t('phone.dialled')), ` ${when(progress.dialed_at_ms)}`)];
   if (progress.ringing_at_ms) {
-    steps.push(h('li', { 'data-state': 'ringing' }, h('strong', {}, 'Rang'), ` ${sinceDialled(progress, progress.ringing_at_ms)}`));
+    steps.push(h('li', { 'data-state': 'ringing' }, h('strong', {}, t('phone.rang')), ` ${sinceDialled(progress, progress.ringing_at_ms)}`));
   }
   if (progress.answered_at_ms) {
-    steps.push(h('li', { 'data-state': 'answered' }, h('strong', {}, 'Answered'), ` ${sinceDialled(progress, progress.answered_at_ms)}`));
+    steps.push(h('li', { 'data-state': 'answered' }, h('strong', {}, t('phone.answeredstep')), ` ${sinceDialled(progress, progress.answered_at_ms)}`));
   }
   if (!progressIsStep(progress)) {
     const code = sipCodeText(progress.sip_code);
@@ -296,15 +287,15 @@ export function telephoneCard(view) {
   const p = view.progress;
   const code = sipCodeText(p.sip_code);
   return h('div', { class: 'card telephone', 'data-testid': 'telephone' },
-    h('h2', {}, 'Telephone'),
+    h('h2', {}, t('telephone')),
     h('dl', { class: 'facts' },
-      h('dt', {}, 'From → to'), h('dd', { 'data-testid': 'numbers' }, `${p.from} → ${p.to}`),
-      p.trunk ? [h('dt', {}, 'Trunk'), h('dd', { 'data-testid': 'trunk' }, p.trunk)] : null,
-      h('dt', {}, 'Progress'),
+      h('dt', {}, t('phone.fromto')), h('dd', { 'data-testid': 'numbers' }, `${p.from} → ${p.to}`),
+      p.trunk ? [h('dt', {}, t('trunk')), h('dd', { 'data-testid': 'trunk' }, p.trunk)] : null,
+      h('dt', {}, t('phone.progress')),
       h('dd', { 'data-testid': 'progress' }, h('strong', {}, p.state), code ? ` (${code})` : '', ` — ${progressMeaning(p, view.status)}`),
-      h('dt', {}, 'Dialled'), h('dd', {}, when(p.dialed_at_ms)),
-      h('dt', {}, 'Rang'), h('dd', {}, sinceDialled(p, p.ringing_at_ms) ?? (view.status === 'live' ? 'not yet' : 'never rang')),
-      h('dt', {}, 'Answered'), h('dd', {}, sinceDialled(p, p.answered_at_ms) ?? (view.status === 'live' ? 'not yet' : 'not answered')),
+      h('dt', {}, t('phone.dialled')), h('dd', {}, when(p.dialed_at_ms)),
+      h('dt', {}, t('phone.rang')), h('dd', {}, sinceDialled(p, p.ringing_at_ms) ?? t(view.status === 'live' ? 'phone.notyet' : 'phone.neverrang')),
+      h('dt', {}, t('phone.answeredstep')), h('dd', {}, sinceDialled(p, p.answered_at_ms) ?? t(view.status === 'live' ? 'phone.notyet' : 'phone.notanswered.short')),
     ),
   );
 }

@@ -7,6 +7,7 @@ import { $, h, fill, problem, when, duration } from './dom.js';
 import {
   addTimelineRow, describeFailure, progressPill, renderOutcome, telephoneCard, transcriptLine,
 } from './call-view.js';
+import { t } from './i18n.js';
 
 const PAGE_SIZE = 20;
 
@@ -44,7 +45,7 @@ export async function show() {
     const modules = await api('/v1/modules');
     const select = $('#filter-module');
     const chosen = select.value;
-    fill(select, h('option', { value: '' }, 'Any module'), ...modules.map((m) => h('option', { value: m.name }, m.name)));
+    fill(select, h('option', { value: '' }, t('history.anymodule')), ...modules.map((m) => h('option', { value: m.name }, m.name)));
     select.value = modules.some((m) => m.name === chosen) ? chosen : '';
   } catch {
     // The list below reports the problem.
@@ -63,21 +64,21 @@ async function load() {
   try {
     answer = await api(`/v1/calls?${query}`);
   } catch (error) {
-    fill(list, problem('Could not load the calls.', error));
+    fill(list, problem(t('history.loadfailed'), error));
     return;
   }
   next = answer.next;
   $('#history-older').hidden = !next;
   $('#history-newer').hidden = page === 0;
   if (!answer.items.length) {
-    fill(list, h('p', { class: 'hint' }, page === 0 ? 'No calls match.' : 'No more calls match.'));
+    fill(list, h('p', { class: 'hint' }, t(page === 0 ? 'history.nomatch' : 'history.nomore')));
     return;
   }
   fill(
     list,
     h('table', { class: 'calls' },
-      h('caption', { class: 'visually-hidden' }, 'Calls, newest first'),
-      h('thead', {}, h('tr', {}, ...['Call', 'Started', 'Module', 'Status', 'Outcome', 'Disposition', 'Length'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('caption', { class: 'visually-hidden' }, t('history.caption')),
+      h('thead', {}, h('tr', {}, ...['call', 'started', 'module', 'status', 'outcome', 'disposition', 'length'].map((key) => h('th', { scope: 'col' }, t(key))))),
       h('tbody', {}, answer.items.map(row)),
     ),
   );
@@ -89,7 +90,7 @@ function row(c) {
     h('td', {}, when(c.created_at_ms)),
     h('td', {}, `${c.module} v${c.module_version}`),
     h('td', {}, c.status, c.progress ? [' ', progressPill(c.progress)] : null),
-    h('td', {}, c.intent ?? '—', c.has_recording ? h('span', { class: 'pill', title: 'The call’s audio was recorded' }, ' ♪ audio') : null),
+    h('td', {}, c.intent ?? '—', c.has_recording ? h('span', { class: 'pill', title: t('history.recorded') }, ` ♪ ${t('audio')}`) : null),
     h('td', {}, c.disposition ?? '—'),
     h('td', { class: 'num' }, c.ended_at_ms ? duration(c.ended_at_ms - c.created_at_ms) : '—'),
   );
@@ -103,15 +104,15 @@ export const record = {
   mount() {},
   async show({ id }) {
     const body = $('#record-body');
-    $('#record-title').textContent = `Call ${id}`;
+    $('#record-title').textContent = t('history.call', { id });
     if (recordingUrl) URL.revokeObjectURL(recordingUrl);
     recordingUrl = null;
-    fill(body, h('p', { class: 'hint' }, 'Loading…'));
+    fill(body, h('p', { class: 'hint' }, t('loading')));
     let view;
     try {
       view = await api(`/v1/calls/${seg(id)}`);
     } catch (error) {
-      fill(body, problem('Could not load this call.', error));
+      fill(body, problem(t('history.callfailed'), error));
       return;
     }
     fill(body, ...renderRecord(view));
@@ -124,17 +125,17 @@ function renderRecord(view) {
   const parts = [
     h('div', { class: 'card' },
       h('dl', { class: 'facts' },
-        h('dt', {}, 'Module'), h('dd', {}, `${view.module} version ${view.module_version}`),
-        h('dt', {}, 'Status'), h('dd', { 'data-testid': 'status' }, view.status),
-        h('dt', {}, 'Started'), h('dd', {}, when(view.created_at_ms)),
-        h('dt', {}, 'Ended'), h('dd', {}, view.ended_at_ms ? `${when(view.ended_at_ms)} (${duration(view.ended_at_ms - view.created_at_ms)})` : '—'),
-        rec?.end ? [h('dt', {}, 'How it ended'), h('dd', {}, `hung up by the ${rec.end.by}: ${rec.end.reason}`)] : null,
-        rec?.call ? [h('dt', {}, 'Channel'), h('dd', {}, rec.call.channel)] : null,
+        h('dt', {}, t('module')), h('dd', {}, t('history.moduleversion', { module: view.module, n: view.module_version })),
+        h('dt', {}, t('status')), h('dd', { 'data-testid': 'status' }, view.status),
+        h('dt', {}, t('started')), h('dd', {}, when(view.created_at_ms)),
+        h('dt', {}, t('ended')), h('dd', {}, view.ended_at_ms ? `${when(view.ended_at_ms)} (${duration(view.ended_at_ms - view.created_at_ms)})` : '—'),
+        rec?.end ? [h('dt', {}, t('history.howended')), h('dd', {}, t('history.hungup', { by: rec.end.by, reason: rec.end.reason }))] : null,
+        rec?.call ? [h('dt', {}, t('channel')), h('dd', {}, rec.call.channel)] : null,
         rec?.call && Object.keys(rec.call.variables ?? {}).length
-          ? [h('dt', {}, 'Variables'), h('dd', {}, Object.entries(rec.call.variables).map(([k, v]) => `${k}=${v}`).join(', '))]
+          ? [h('dt', {}, t('variables')), h('dd', {}, Object.entries(rec.call.variables).map(([k, v]) => `${k}=${v}`).join(', '))]
           : null,
       ),
-      view.has_recording ? h('div', {}, h('h2', {}, 'Recording'), h('div', { id: 'record-audio' }, h('p', { class: 'hint' }, 'Loading the audio…'))) : null,
+      view.has_recording ? h('div', {}, h('h2', {}, t('recording')), h('div', { id: 'record-audio' }, h('p', { class: 'hint' }, t('history.loadingaudio')))) : null,
     ),
   ];
   if (view.progress) parts.push(telephoneCard(view));
@@ -143,20 +144,20 @@ function renderRecord(view) {
     return parts;
   }
   if (rec.error) {
-    parts.push(problem('The script failed on this call; the host’s fallback ran.', { message: describeFailure(rec.error) }));
+    parts.push(problem(t('script.failed.ran'), { message: describeFailure(rec.error) }));
   }
   const outcome = h('div');
   renderOutcome(outcome, rec.outcome, { final: true });
   parts.push(h('div', { class: 'call-grid' },
-    h('div', { class: 'card' }, h('h2', {}, 'Transcript'),
+    h('div', { class: 'card' }, h('h2', {}, t('transcript')),
       h('ol', { class: 'transcript' }, (rec.transcript ?? []).map((line) => transcriptLine(line.speaker, line.text)))),
-    h('div', { class: 'card' }, h('h2', {}, 'Outcome'), outcome),
+    h('div', { class: 'card' }, h('h2', {}, t('outcome')), outcome),
   ));
   const tbody = h('tbody');
   for (const entry of rec.timeline ?? []) addTimelineRow(tbody, entry);
-  parts.push(h('div', { class: 'card' }, h('h2', {}, 'Timeline'),
+  parts.push(h('div', { class: 'card' }, h('h2', {}, t('timeline')),
     h('div', { class: 'timeline-scroll' }, h('table', { class: 'timeline' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Kind'), h('th', { scope: 'col' }, 'What'))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('time')), h('th', { scope: 'col' }, t('kind')), h('th', { scope: 'col' }, t('what')))),
       tbody))));
   return parts;
 }
@@ -164,9 +165,9 @@ function renderRecord(view) {
 /** Why a call has no record (yet). */
 function noRecord(status) {
   switch (status) {
-    case 'live': return 'The call is still live: its record is written when it ends.';
-    case 'unanswered': return 'Nobody answered this call, so its script never ran: there is no transcript or outcome.';
-    default: return 'This call has no record: it never connected, or the server stopped while it was live.';
+    case 'live': return t('history.norecord.live');
+    case 'unanswered': return t('history.norecord.unanswered');
+    default: return t('history.norecord');
   }
 }
 
@@ -174,8 +175,8 @@ async function loadRecording(id, box) {
   try {
     const blob = await api(`/v1/calls/${seg(id)}/recording`, { as: 'blob' });
     recordingUrl = URL.createObjectURL(blob);
-    fill(box, h('audio', { controls: true, src: recordingUrl, 'aria-label': 'The call’s audio' }));
+    fill(box, h('audio', { controls: true, src: recordingUrl, 'aria-label': t('history.audio.label') }));
   } catch (error) {
-    fill(box, problem('Could not load the recording.', error));
+    fill(box, problem(t('recording.loadfailed'), error));
   }
 }

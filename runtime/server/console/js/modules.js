@@ -3,6 +3,7 @@
 
 import { api, ApiError, seg } from './api.js';
 import { $, h, fill, problem, when, bytes, dropZone } from './dom.js';
+import { t } from './i18n.js';
 
 let list;
 let result;
@@ -20,25 +21,25 @@ export function mount() {
   const name = $('#module-name');
   dropZone($('#module-drop'), input, (file) => {
     if (!name.value.trim()) name.value = nameFromFile(file);
-    fill(result, h('p', { class: 'hint' }, `Chosen: ${file.name} (${bytes(file.size)}).`));
+    fill(result, h('p', { class: 'hint' }, t('modules.chosen', { name: file.name, size: bytes(file.size) })));
   });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const file = input.files?.[0];
     const moduleName = name.value.trim();
     if (!file) {
-      fill(result, problem('Choose a .wasm file first (or drop one on the box).'));
+      fill(result, problem(t('modules.choose')));
       input.focus();
       return;
     }
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(moduleName)) {
-      fill(result, problem('Give the module a name: 1 to 64 letters, digits, ".", "_" or "-".'));
+      fill(result, problem(t('modules.badname')));
       name.focus();
       return;
     }
     const button = $('#upload-button');
     button.disabled = true;
-    fill(result, h('p', { role: 'status' }, `Uploading ${file.name}; the server checks and compiles it (a Python or JavaScript module takes a few seconds)…`));
+    fill(result, h('p', { role: 'status' }, t('modules.uploading', { name: file.name })));
     try {
       let version = await api(`/v1/modules/${seg(moduleName)}`, {
         method: 'PUT',
@@ -46,17 +47,17 @@ export function mount() {
       });
       // 202: the compile outlived the request; it goes on, and the upload says how it ended.
       if (version.state === 'compiling') {
-        fill(result, h('p', { role: 'status' }, `Compiling ${file.name}… (the server keeps going if you leave this page)`));
+        fill(result, h('p', { role: 'status' }, t('modules.compiling', { name: file.name })));
         version = await uploadOutcome(moduleName, version.upload_id);
       }
       fill(
         result,
-        h('p', { class: 'success', role: 'status' }, `Uploaded ${version.name} version ${version.version} (${bytes(version.size_bytes)}).`),
+        h('p', { class: 'success', role: 'status' }, t('modules.uploaded', { name: version.name, version: version.version, size: bytes(version.size_bytes) })),
       );
       form.reset();
       await refresh();
     } catch (error) {
-      fill(result, problem(`The server refused ${file.name}:`, error));
+      fill(result, problem(t('refused.file', { name: file.name }), error));
     } finally {
       button.disabled = false;
     }
@@ -90,11 +91,11 @@ async function refresh() {
   try {
     modules = await api('/v1/modules');
   } catch (error) {
-    fill(list, problem('Could not load your modules.', error));
+    fill(list, problem(t('modules.loadfailed'), error));
     return;
   }
   if (!modules.length) {
-    fill(list, h('p', { class: 'hint' }, 'No modules yet: upload one above.'));
+    fill(list, h('p', { class: 'hint' }, t('modules.none')));
     return;
   }
   fill(list, ...modules.map(moduleCard));
@@ -109,15 +110,15 @@ function moduleCard(module) {
       h(
         'tr',
         {},
-        h('td', { class: 'num' }, `v${v.version} `, v.version === active ? h('span', { class: 'pill active' }, 'active') : null),
+        h('td', { class: 'num' }, `v${v.version} `, v.version === active ? h('span', { class: 'pill active' }, t('modules.active')) : null),
         h('td', {}, when(v.created_at_ms)),
         h('td', { class: 'num' }, bytes(v.size_bytes)),
         h('td', {}, h('code', { title: v.digest }, v.digest.slice(0, 12))),
       ),
     );
-  const pin = h('select', { id: `pin-${module.name}`, 'aria-label': `Version new calls of ${module.name} use` },
-    h('option', { value: '' }, 'Always the newest version'),
-    ...module.versions.map((v) => h('option', { value: v.version }, `Version ${v.version}`)),
+  const pin = h('select', { id: `pin-${module.name}`, 'aria-label': t('modules.pin.label', { name: module.name }) },
+    h('option', { value: '' }, t('modules.newest')),
+    ...module.versions.map((v) => h('option', { value: v.version }, t('version.n', { n: v.version }))),
   );
   pin.value = module.pinned ?? '';
   const message = h('div', { 'aria-live': 'polite' });
@@ -131,22 +132,22 @@ function moduleCard(module) {
         await refresh();
         $(`#pin-${CSS.escape(module.name)}`)?.focus();
       } catch (error) {
-        fill(message, problem('Could not change the active version.', error));
+        fill(message, problem(t('modules.pinfailed'), error));
         pinButton.disabled = false;
       }
     },
-  }, 'Pin');
+  }, t('modules.pin'));
   return h(
     'article',
     { class: 'card module', 'aria-labelledby': titleId, 'data-module': module.name },
     h('h3', { id: titleId }, module.name),
     h('p', { class: 'hint' },
-      module.pinned ? `Pinned to version ${module.pinned}.` : `New calls use the newest version (${active}).`,
+      module.pinned ? t('modules.pinned', { n: module.pinned }) : t('modules.usesnewest', { n: active }),
       ' ',
-      h('a', { href: `#/call?module=${encodeURIComponent(module.name)}` }, 'Test call'),
+      h('a', { href: `#/call?module=${encodeURIComponent(module.name)}` }, t('nav.call')),
     ),
     h('table', {},
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Version'), h('th', { scope: 'col' }, 'Uploaded'), h('th', { scope: 'col' }, 'Size'), h('th', { scope: 'col' }, 'SHA-256'))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('version')), h('th', { scope: 'col' }, t('uploaded')), h('th', { scope: 'col' }, t('size')), h('th', { scope: 'col' }, 'SHA-256'))),
       h('tbody', {}, rows),
     ),
     h('div', { class: 'inline actions' }, pin, pinButton),

@@ -4,6 +4,7 @@
 
 import { api } from './api.js';
 import { $, h, fill, problem, when, bytes } from './dom.js';
+import { t } from './i18n.js';
 
 let list;
 let more;
@@ -30,7 +31,7 @@ async function load(first) {
   try {
     page = await api(`/v1/tenants?limit=100${next ? `&after=${encodeURIComponent(next)}` : ''}`);
   } catch (error) {
-    fill(list, problem('Could not load the tenants.', error));
+    fill(list, problem(t('operator.loadfailed'), error));
     return;
   }
   next = page.next;
@@ -38,30 +39,30 @@ async function load(first) {
   let tbody = $('tbody', list);
   if (first || !tbody) {
     if (!page.items.length) {
-      fill(list, h('p', { class: 'hint' }, 'No tenants yet. Create one with POST /v1/tenants (see the operator guide).'));
+      fill(list, h('p', { class: 'hint' }, t('operator.none')));
       return;
     }
     tbody = h('tbody');
     fill(list, h('table', { class: 'tenants' },
-      h('caption', { class: 'visually-hidden' }, 'Tenants'),
-      h('thead', {}, h('tr', {}, ...['Tenant', 'Live calls', 'Max concurrent calls', 'Memory per call', 'CPU per event / call', 'Module size', 'Key-value space', 'Records calls', 'Created', 'State'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('caption', { class: 'visually-hidden' }, t('nav.operator')),
+      h('thead', {}, h('tr', {}, ...['tenant', 'live', 'maxcalls', 'memory', 'cpu', 'modulesize', 'kv', 'records', 'created', 'state'].map((key) => h('th', { scope: 'col' }, t(`operator.col.${key}`))))),
       tbody));
   }
   tbody.append(...page.items.map(row));
 }
 
-function row(t) {
-  const q = t.quotas;
-  return h('tr', { 'data-tenant': t.id },
-    h('th', { scope: 'row' }, t.name, h('br'), h('code', { class: 'hint' }, t.id)),
-    h('td', { class: 'num', 'data-testid': 'live-calls' }, String(t.live_calls)),
+function row(tenant) {
+  const q = tenant.quotas;
+  return h('tr', { 'data-tenant': tenant.id },
+    h('th', { scope: 'row' }, tenant.name, h('br'), h('code', { class: 'hint' }, tenant.id)),
+    h('td', { class: 'num', 'data-testid': 'live-calls' }, String(tenant.live_calls)),
     h('td', { class: 'num' }, String(q.max_concurrent_calls)),
     h('td', { class: 'num' }, bytes(q.memory_bytes)),
     h('td', { class: 'num' }, `${q.cpu_per_event_ms} ms / ${q.cpu_per_call_ms} ms`),
     h('td', { class: 'num' }, bytes(q.max_module_bytes)),
     h('td', { class: 'num' }, bytes(q.kv_bytes)),
-    h('td', {}, t.record_calls === undefined ? '—' : t.record_calls ? 'yes' : 'no'),
-    h('td', {}, when(t.created_at_ms)),
-    h('td', {}, t.disabled ? 'disabled' : 'active'),
+    h('td', {}, tenant.record_calls === undefined ? '—' : tenant.record_calls ? t('yes') : t('no')),
+    h('td', {}, when(tenant.created_at_ms)),
+    h('td', {}, tenant.disabled ? t('operator.disabled') : t('operator.active')),
   );
 }

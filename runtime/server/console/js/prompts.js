@@ -3,6 +3,7 @@
 
 import { api, seg } from './api.js';
 import { $, h, fill, problem, when, bytes, duration, dropZone } from './dom.js';
+import { t } from './i18n.js';
 
 let list;
 let more;
@@ -27,22 +28,22 @@ export function mount() {
     const file = input.files?.[0];
     const promptName = name.value.trim();
     if (!file) {
-      fill(result, problem('Choose a .wav file first (or drop one on the box).'));
+      fill(result, problem(t('prompts.choose')));
       input.focus();
       return;
     }
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(promptName)) {
-      fill(result, problem('Give the prompt a name: 1 to 64 letters, digits, ".", "_" or "-".'));
+      fill(result, problem(t('prompts.badname')));
       name.focus();
       return;
     }
     try {
       const meta = await api(`/v1/prompts/${seg(promptName)}`, { method: 'PUT', body: await file.arrayBuffer() });
-      fill(result, h('p', { class: 'success', role: 'status' }, `Uploaded ${meta.name}: ${duration(meta.duration_ms)} at ${meta.sample_rate} Hz.`));
+      fill(result, h('p', { class: 'success', role: 'status' }, t('prompts.uploaded', { name: meta.name, length: duration(meta.duration_ms), rate: meta.sample_rate })));
       form.reset();
       refresh();
     } catch (error) {
-      fill(result, problem(`The server refused ${file.name}:`, error));
+      fill(result, problem(t('refused.file', { name: file.name }), error));
     }
   });
   more.addEventListener('click', () => load(false));
@@ -64,7 +65,7 @@ async function load(first) {
   try {
     page = await api(`/v1/prompts?limit=50${next ? `&after=${encodeURIComponent(next)}` : ''}`);
   } catch (error) {
-    fill(list, problem('Could not load your prompts.', error));
+    fill(list, problem(t('prompts.loadfailed'), error));
     return;
   }
   next = page.next;
@@ -72,11 +73,11 @@ async function load(first) {
   let table = $('table', list);
   if (first || !table) {
     if (!page.items.length) {
-      fill(list, h('p', { class: 'hint' }, 'No prompts yet: upload a recording above.'));
+      fill(list, h('p', { class: 'hint' }, t('prompts.none')));
       return;
     }
     table = h('table', {},
-      h('thead', {}, h('tr', {}, ...['Name', 'Length', 'Format', 'Size', 'Uploaded', 'Listen', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['name', 'length', 'format', 'size', 'uploaded', 'listen'].map((key) => h('th', { scope: 'col' }, t(key))), h('th', { scope: 'col' }))),
       h('tbody'),
     );
     fill(list, table);
@@ -88,40 +89,40 @@ function row(prompt) {
   const player = h('div');
   const play = h('button', {
     type: 'button',
-    'aria-label': `Play ${prompt.name}`,
+    'aria-label': t('prompts.play.label', { name: prompt.name }),
     onclick: async () => {
       play.disabled = true;
       try {
         const blob = await api(`/v1/prompts/${seg(prompt.name)}`, { as: 'blob' });
         const url = URL.createObjectURL(blob);
         urls.push(url);
-        const audio = h('audio', { controls: true, src: url, 'aria-label': `Recording ${prompt.name}` });
+        const audio = h('audio', { controls: true, src: url, 'aria-label': t('prompts.recording.label', { name: prompt.name }) });
         fill(player, audio);
         audio.play().catch(() => {});
       } catch (error) {
-        fill(player, problem('Could not load the recording.', error));
+        fill(player, problem(t('recording.loadfailed'), error));
         play.disabled = false;
       }
     },
-  }, 'Play');
+  }, t('play'));
   const remove = h('button', {
     type: 'button',
     class: 'quiet',
-    'aria-label': `Delete ${prompt.name}`,
+    'aria-label': t('prompts.delete.label', { name: prompt.name }),
     onclick: async () => {
-      if (!confirm(`Delete the prompt ${prompt.name}? Scripts that play it will fail to.`)) return;
+      if (!confirm(t('prompts.delete.confirm', { name: prompt.name }))) return;
       try {
         await api(`/v1/prompts/${seg(prompt.name)}`, { method: 'DELETE' });
         refresh();
       } catch (error) {
-        fill(player, problem('Could not delete the prompt.', error));
+        fill(player, problem(t('prompts.deletefailed'), error));
       }
     },
-  }, 'Delete');
+  }, t('delete'));
   return h('tr', {},
     h('td', {}, h('code', {}, prompt.name)),
     h('td', { class: 'num' }, duration(prompt.duration_ms)),
-    h('td', {}, `${prompt.sample_rate} Hz, ${prompt.channels === 1 ? 'mono' : `${prompt.channels} channels`}`),
+    h('td', {}, `${prompt.sample_rate} Hz, ${prompt.channels === 1 ? t('mono') : t('channels', { n: prompt.channels })}`),
     h('td', { class: 'num' }, bytes(prompt.size_bytes)),
     h('td', {}, when(prompt.created_at_ms)),
     h('td', {}, play, player),

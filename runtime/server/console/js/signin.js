@@ -3,6 +3,7 @@
 
 import { api, session } from './api.js';
 import { $, say } from './dom.js';
+import { t } from './i18n.js';
 
 let form;
 
@@ -10,8 +11,9 @@ export function mount() {
   form = $('#signin-form');
   for (const radio of form.elements.role) {
     radio.addEventListener('change', () => {
-      $('#signin-key-label').textContent =
-        form.elements.role.value === 'operator' ? 'Operator token' : 'API key';
+      const label = $('#signin-key-label');
+      label.dataset.i18n = form.elements.role.value === 'operator' ? 'signin.token' : 'signin.key';
+      label.textContent = t(label.dataset.i18n);
     });
   }
   form.addEventListener('submit', async (e) => {
@@ -20,7 +22,7 @@ export function mount() {
     const role = form.elements.role.value;
     const error = $('#signin-error');
     if (!key) {
-      say(error, role === 'operator' ? 'Enter the operator token.' : 'Enter your API key.');
+      say(error, t(role === 'operator' ? 'signin.enter.token' : 'signin.enter.key'));
       form.elements.key.focus();
       return;
     }
@@ -35,12 +37,11 @@ export function mount() {
       say($('#banner'), '');
       location.hash = role === 'operator' ? '#/operator' : '#/modules';
     } catch (failure) {
-      const who = role === 'operator' ? 'operator token' : 'API key';
       say(
         error,
         failure.status === 401
-          ? `That ${who} was not accepted: ${failure.message}.`
-          : `Could not sign in: ${failure.message} ${failure.hint}`,
+          ? t(role === 'operator' ? 'signin.refused.token' : 'signin.refused.key', { message: failure.message })
+          : t('signin.failed', { message: failure.message, hint: failure.hint }),
       );
       form.elements.key.focus();
     } finally {

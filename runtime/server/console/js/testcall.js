@@ -13,6 +13,7 @@ import {
   addTimelineRow, describeFailure, mergeOutcome, progressSentence, progressSteps, renderOutcome,
   transcriptLine,
 } from './call-view.js';
+import { t } from './i18n.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
@@ -65,7 +66,7 @@ export function mount() {
     if (send({ type: 'text', text })) el.replyText.value = '';
   });
   for (const key of KEYS) {
-    el.keypad.append(h('button', { type: 'button', 'aria-label': `Key ${key}`, onclick: () => send({ type: 'dtmf', digit: key }) }, key));
+    el.keypad.append(h('button', { type: 'button', 'aria-label': t('call.key', { key }), onclick: () => send({ type: 'dtmf', digit: key }) }, key));
   }
   // With focus on the keypad, typing a key presses it.
   el.keypad.addEventListener('keydown', (e) => {
@@ -82,7 +83,7 @@ export function mount() {
   el.mute.addEventListener('click', () => {
     const muted = el.mute.getAttribute('aria-pressed') !== 'true';
     el.mute.setAttribute('aria-pressed', String(muted));
-    el.mute.textContent = muted ? 'Unmute' : 'Mute';
+    el.mute.textContent = t(muted ? 'call.unmute' : 'call.mute');
     call?.audio?.setMuted(muted);
   });
 }
@@ -91,14 +92,14 @@ export async function show(params) {
   try {
     modules = await api('/v1/modules');
   } catch (error) {
-    fill(el.callSetupError, problem('Could not load your modules.', error));
+    fill(el.callSetupError, problem(t('modules.loadfailed'), error));
     el.callSetupError.hidden = false;
     return;
   }
   const wanted = params.query.get('module') ?? el.callModule.value;
   fill(el.callModule, ...modules.map((m) => h('option', { value: m.name }, m.name)));
   if (!modules.length) {
-    fill(el.callSetupError, problem('Upload a module first (Modules screen): a call runs a module.'));
+    fill(el.callSetupError, problem(t('call.needmodule')));
     el.callSetupError.hidden = false;
   } else if (!call || call.ended) {
     say(el.callSetupError, '');
@@ -116,19 +117,19 @@ function fillVersions() {
   const active = activeVersion(module);
   fill(
     el.callVersion,
-    h('option', { value: '' }, `The active version (${active})`),
-    ...[...module.versions].sort((a, b) => b.version - a.version).map((v) => h('option', { value: v.version }, `Version ${v.version}`)),
+    h('option', { value: '' }, t('call.activeversion', { n: active })),
+    ...[...module.versions].sort((a, b) => b.version - a.version).map((v) => h('option', { value: v.version }, t('version.n', { n: v.version }))),
   );
 }
 
 function addVariable(key, value, focus = false) {
   const n = el.callVars.rows.length + 1;
-  const name = h('input', { 'aria-label': `Variable ${n} name`, value: key, spellcheck: 'false', class: 'var-key' });
-  const val = h('input', { 'aria-label': `Variable ${n} value`, value, class: 'var-value' });
+  const name = h('input', { 'aria-label': t('call.var.name', { n }), value: key, spellcheck: 'false', class: 'var-key' });
+  const val = h('input', { 'aria-label': t('call.var.value', { n }), value, class: 'var-value' });
   const row = h('tr', {},
     h('td', {}, name),
     h('td', {}, val),
-    h('td', {}, h('button', { type: 'button', class: 'quiet', 'aria-label': `Remove variable ${n}`, onclick: () => row.remove() }, '✕')),
+    h('td', {}, h('button', { type: 'button', class: 'quiet', 'aria-label': t('call.var.remove', { n }), onclick: () => row.remove() }, '✕')),
   );
   el.callVars.append(row);
   if (focus) name.focus();
@@ -147,7 +148,7 @@ function variables() {
 function start({ voice = false, phone = false }) {
   const module = el.callModule.value;
   if (!module) {
-    fill(el.callSetupError, problem('Choose a module to call.'));
+    fill(el.callSetupError, problem(t('call.choosemodule')));
     el.callSetupError.hidden = false;
     return;
   }
@@ -165,7 +166,7 @@ function resetPanel(voice) {
   el.callPanel.hidden = false;
   el.transcript.replaceChildren();
   el.timeline.replaceChildren();
-  fill(el.callOutcome, h('p', { class: 'hint' }, 'Not set yet.'));
+  fill(el.callOutcome, h('p', { class: 'hint' }, t('call.notyet')));
   el.callError.replaceChildren();
   el.callReconnect.hidden = true;
   el.callRecordLink.hidden = true;
@@ -177,7 +178,7 @@ function resetPanel(voice) {
   delete el.audioCounters.dataset.receivedMs;
   delete el.audioCounters.dataset.sentMs;
   el.mute.setAttribute('aria-pressed', 'false');
-  el.mute.textContent = 'Mute';
+  el.mute.textContent = t('call.mute');
 }
 
 /** Creates the call and connects. Must run inside the click (audio needs the gesture). */
@@ -189,7 +190,7 @@ async function begin(settings) {
   resetPanel(settings.voice);
   say(el.callSetupError, '');
   el.callSetup.disabled = true;
-  setStatus(settings.voice ? 'Starting the microphone…' : 'Starting the call…');
+  setStatus(t(settings.voice ? 'call.startingmic' : 'call.starting'));
   const current = {
     id: null, socket: null, audio: null, ended: false, connected: false, outcomeSeen: false,
     outcome: { intent: null, disposition: null, tags: [], fields: {} }, partial: null,
@@ -204,11 +205,11 @@ async function begin(settings) {
         level: (level) => { el.micLevel.value = Math.min(1, level * 4); },
         speaking: (speaking) => { el.botSpeaking.hidden = !speaking; },
         counters: ({ sentMs, receivedMs }) => {
-          el.audioCounters.textContent = `Audio: ${(sentMs / 1000).toFixed(1)} s sent, ${(receivedMs / 1000).toFixed(1)} s received`;
+          el.audioCounters.textContent = t('call.audiocounters', { sent: (sentMs / 1000).toFixed(1), received: (receivedMs / 1000).toFixed(1) });
           el.audioCounters.dataset.receivedMs = receivedMs;
           el.audioCounters.dataset.sentMs = sentMs;
         },
-        error: (message) => showError('Audio problem', message),
+        error: (message) => showError(t('call.audioproblem'), message),
       });
       try {
         await current.audio.open();
@@ -218,21 +219,21 @@ async function begin(settings) {
     }
     const body = { module: settings.module, variables: settings.variables, channel: settings.voice ? 'browser' : 'text' };
     if (settings.version) body.version = settings.version;
-    setStatus('Creating the call…');
+    setStatus(t('call.creating'));
     const created = await api('/v1/calls', { method: 'POST', json: body });
     current.id = created.call_id;
     const url = settings.voice ? `${created.ws_url}&audio=${codec}` : created.ws_url;
-    setStatus('Connecting…');
+    setStatus(t('call.connecting'));
     current.socket = new CallSocket(url, {
       open: () => {
         current.connected = true;
-        setStatus(settings.voice ? `Call in progress (voice, ${CODEC_NAMES[codec]}). Speak, type or press keys.` : 'Call in progress. Type what the customer says, or press keys.');
+        setStatus(settings.voice ? t('call.inprogress.voice', { codec: CODEC_NAMES[codec] }) : t('call.inprogress'));
         if (current.audio) {
           el.callAudioStatus.hidden = false;
           current.audio.startSending();
         }
         el.callRecordLink.hidden = false;
-        fill(el.callRecordLink, h('a', { href: `#/history/${encodeURIComponent(current.id)}` }, 'Open this call’s record'));
+        fill(el.callRecordLink, h('a', { href: `#/history/${encodeURIComponent(current.id)}` }, t('call.openrecord')));
         el.replyText.focus();
       },
       message: (message) => received(current, message),
@@ -245,14 +246,14 @@ async function begin(settings) {
     if (!current.audio) context?.close();
     el.callSetup.disabled = false;
     el.callPanel.hidden = true;
-    fill(el.callSetupError, problem('The call could not be started.', error));
+    fill(el.callSetupError, problem(t('call.startfailed'), error));
     el.callSetupError.hidden = false;
   }
 }
 
 function send(message) {
   if (!call || call.ended || !call.socket?.send(message)) {
-    showError('Not connected', 'There is no call in progress: start one first.');
+    showError(t('call.notconnected'), t('call.nocall'));
     return false;
   }
   return true;
@@ -301,36 +302,36 @@ function received(current, m) {
       break;
     case 'error':
       addTimeline(m);
-      el.callError.append(problem('The script failed; the host’s fallback runs (an apology, then hang-up).', { message: m.message ?? describeFailure(m.failure) }));
+      el.callError.append(problem(t('script.failed.runs'), { message: m.message ?? describeFailure(m.failure) }));
       break;
     case 'say':
       addLine(transcriptLine('bot', m.text)).dataset.id = m.id;
       break;
     case 'play':
-      addLine(transcriptLine('bot', `[recorded prompt ${m.prompt}]`)).dataset.id = m.id;
+      addLine(transcriptLine('bot', t('call.recordedprompt', { prompt: m.prompt }))).dataset.id = m.id;
       break;
     case 'stop_playback':
       current.audio?.flush();
       break;
     case 'listen':
-      setStatus(`Your turn: the bot is listening${m.dtmf ? ' (keys welcome)' : ''}.`);
+      setStatus(t(m.dtmf ? 'call.listening.keys' : 'call.listening'));
       break;
     case 'transfer':
-      el.transferText.textContent = `The bot transfers the customer to ${m.target} (${m.reason}). Did a person answer?`;
+      el.transferText.textContent = t('call.transfer', { target: m.target, reason: m.reason });
       el.transferBox.hidden = false;
       break;
     case 'send_dtmf':
-      addLine(transcriptLine('bot', `[sends keys ${m.digits}]`));
+      addLine(transcriptLine('bot', t('call.sendskeys', { digits: m.digits })));
       break;
     case 'hangup':
-      setStatus(`Hung up by the ${m.by}: ${m.reason}.`);
+      setStatus(t('call.hungup', { by: m.by, reason: m.reason }));
       break;
     case 'outcome':
       current.outcomeSeen = true;
       renderOutcome(el.callOutcome, m, { final: true });
       break;
     case 'bad_message':
-      showError('The server could not use the last message', m.message);
+      showError(t('call.badmessage'), m.message);
       break;
     default:
       break;
@@ -348,12 +349,12 @@ function transcriptEvent(current, event) {
     $('.text', li).textContent = event.text;
     current.partial = null;
   } else if (event.event === 'dtmf') {
-    addLine(transcriptLine('customer', `[keys ${event.digits}]`));
+    addLine(transcriptLine('customer', t('call.keys', { digits: event.digits })));
   } else if (event.event === 'playback_finished' && event.interrupted) {
     const li = el.transcript.querySelector(`li.bot[data-id="${CSS.escape(event.id)}"]`);
     if (li && !li.classList.contains('cut')) {
       li.classList.add('cut');
-      li.append(h('span', { class: 'hint' }, ` (interrupted after ${(event.played_ms / 1000).toFixed(1)} s)`));
+      li.append(h('span', { class: 'hint' }, ` ${t('call.interrupted', { secs: (event.played_ms / 1000).toFixed(1) })}`));
     }
   }
 }
@@ -410,9 +411,9 @@ async function placePhoneCall(settings) {
   const trunk = el.sipTrunk.value.trim();
   const from = el.sipFrom.value.trim();
   const ring = el.sipRing.value.trim();
-  if (!to) return phoneFieldProblem('Enter the number to call, like +8613800138000.', el.sipTo);
-  if (!trunk) return phoneFieldProblem('Enter the trunk to call through (the operator names it).', el.sipTrunk);
-  if (ring && !(/^\d+$/.test(ring) && Number(ring) >= 1 && Number(ring) <= 120)) return phoneFieldProblem('The ring timeout is a whole number of seconds, 1 to 120.', el.sipRing);
+  if (!to) return phoneFieldProblem(t('call.enter.to'), el.sipTo);
+  if (!trunk) return phoneFieldProblem(t('call.enter.trunk'), el.sipTrunk);
+  if (ring && !(/^\d+$/.test(ring) && Number(ring) >= 1 && Number(ring) <= 120)) return phoneFieldProblem(t('call.enter.ring'), el.sipRing);
   const body = { module: settings.module, variables: settings.variables, channel: 'sip', to, trunk };
   if (settings.version) body.version = settings.version;
   if (from) body.from = from;
@@ -424,13 +425,13 @@ async function placePhoneCall(settings) {
   el.callSetup.disabled = true;
   el.callPanel.hidden = true;
   el.sipPanel.hidden = false;
-  el.sipStatus.textContent = `Placing the call to ${to}…`;
+  el.sipStatus.textContent = t('call.placing', { to });
   delete el.sipStatus.dataset.state;
   el.sipNumbers.textContent = '';
   el.sipSteps.replaceChildren();
   el.sipError.replaceChildren();
   el.sipRecordLink.hidden = true;
-  fill(el.sipOutcome, h('p', { class: 'hint' }, 'Once the call ends.'));
+  fill(el.sipOutcome, h('p', { class: 'hint' }, t('call.onceends')));
   try {
     const created = await api('/v1/calls', { method: 'POST', json: body });
     current.id = created.call_id;
@@ -438,11 +439,11 @@ async function placePhoneCall(settings) {
     current.live = false;
     el.callSetup.disabled = false;
     el.sipPanel.hidden = true;
-    fill(el.callSetupError, problem('The call could not be placed.', error));
+    fill(el.callSetupError, problem(t('call.placefailed'), error));
     el.callSetupError.hidden = false;
     return;
   }
-  fill(el.sipRecordLink, h('a', { href: `#/history/${encodeURIComponent(current.id)}` }, 'Open this call’s record'));
+  fill(el.sipRecordLink, h('a', { href: `#/history/${encodeURIComponent(current.id)}` }, t('call.openrecord')));
   el.sipRecordLink.hidden = false;
   followProgress(current);
 }
@@ -456,7 +457,7 @@ async function followProgress(current) {
   } catch (error) {
     if (current !== phoneCall || !current.live) return;
     stopWatching(current);
-    el.sipError.append(problem('Could not read the call’s progress; the call itself goes on. Its record has the rest.', error));
+    el.sipError.append(problem(t('call.progressfailed'), error));
     return;
   }
   if (current !== phoneCall || !current.live) return;
@@ -480,13 +481,13 @@ function showProgress(view) {
   const p = view.progress;
   if (!p) return;
   el.sipStatus.dataset.state = p.state;
-  el.sipNumbers.textContent = `${p.from} → ${p.to}${p.trunk ? `, through trunk ${p.trunk}` : ''}`;
+  el.sipNumbers.textContent = `${p.from} → ${p.to}${p.trunk ? t('call.throughtrunk', { trunk: p.trunk }) : ''}`;
   fill(el.sipSteps, ...progressSteps(p, view.status === 'live' ? null : view.ended_at_ms));
   if (view.status !== 'live') return;
   el.sipStatus.textContent = {
-    dialing: `Dialling ${p.to}…`,
-    ringing: `Ringing ${p.to}…`,
-    answered: `Answered: the script is on the call with ${p.to}. The conversation is in the record when the call ends.`,
+    dialing: t('call.s.dialling', { to: p.to }),
+    ringing: t('call.s.ringing', { to: p.to }),
+    answered: t('call.s.answered', { to: p.to }),
   }[p.state] ?? `${p.state}…`;
 }
 
@@ -496,23 +497,23 @@ function showPhoneOutcome(view) {
   const sentence = view.progress ? progressSentence(view.progress) : '';
   switch (view.status) {
     case 'unanswered':
-      el.sipStatus.textContent = `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
+      el.sipStatus.textContent = t('sentence', { s: `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}` });
       break;
     case 'completed':
-      el.sipStatus.textContent = `The call has ended${rec?.end ? ` (${rec.end.reason}, hung up by the ${rec.end.by})` : ''}.`;
+      el.sipStatus.textContent = rec?.end ? t('call.ended.by', { reason: rec.end.reason, by: rec.end.by }) : t('call.ended');
       break;
     case 'failed':
-      el.sipStatus.textContent = 'The call has ended: the script failed and the host’s fallback ran.';
+      el.sipStatus.textContent = t('call.ended.failed');
       break;
     default:
-      el.sipStatus.textContent = `The call has ended (${view.status}).`;
+      el.sipStatus.textContent = t('call.ended.status', { status: view.status });
   }
   if (!rec) {
     fill(el.sipOutcome, h('p', { class: 'hint' }, view.status === 'unanswered'
-      ? 'None: nobody answered, so the script never ran.'
-      : 'None: the call has no record (the server stopped while it was live).'));
+      ? t('call.none.unanswered')
+      : t('call.none.norecord')));
     return;
   }
   renderOutcome(el.sipOutcome, rec.outcome, { final: true });
-  if (rec.error) el.sipOutcome.append(problem('The script failed on this call; the host’s fallback ran.', { message: describeFailure(rec.error) }));
+  if (rec.error) el.sipOutcome.append(problem(t('script.failed.ran'), { message: describeFailure(rec.error) }));
 }
