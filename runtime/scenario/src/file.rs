@@ -172,6 +172,10 @@ pub struct OutcomeSpec {
     /// strings.
     #[serde(default, deserialize_with = "scalar_map")]
     pub fields: BTreeMap<String, String>,
+    /// Whether the customer must (`true`) or must not (`false`) have opted out; `None`
+    /// does not check it.
+    #[serde(default)]
+    pub opted_out: Option<bool>,
 }
 
 /// A regular expression from a scenario, compiled when the file is read.

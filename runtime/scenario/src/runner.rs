@@ -367,6 +367,15 @@ fn check_outcome(spec: &OutcomeSpec, record: &CallRecord) -> Vec<Mismatch> {
             });
         }
     }
+    if let Some(opted_out) = spec.opted_out
+        && outcome.opted_out != opted_out
+    {
+        mismatches.push(Mismatch::Outcome {
+            what: "opted_out".into(),
+            expected: opted_out.to_string(),
+            actual: outcome.opted_out.to_string(),
+        });
+    }
     for (key, value) in &spec.fields {
         if outcome.field(key) != Some(value.as_str()) {
             mismatches.push(Mismatch::Outcome {
