@@ -362,6 +362,23 @@ fn a_campaign_dials_its_list_retries_busy_and_unanswered_numbers_after_the_wait_
     assert_eq!(body["state"], "running");
     assert!(body["module_version"].as_u64().is_some(), "pinned: {body}");
 
+    // More contacts arrive while it runs: one new, one it already has.
+    let late = "+8613600000007".to_owned();
+    let (status, report) = post_csv(
+        &server,
+        &key,
+        &format!("/v1/campaigns/{id}/contacts"),
+        &format!("phone,name\n{late},Late Customer\n{},Again\n", answered[0]),
+    );
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["accepted"].as_u64(), report["duplicate"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    let mut invalid = invalid;
+    invalid.push(late);
+
     // Bring the receiver up once a few contacts have finished.
     until_campaign(&server, &key, &id, Duration::from_secs(60), |v| {
         v["stats"]["done"].as_u64().unwrap_or(0) >= 5
@@ -372,17 +389,17 @@ fn a_campaign_dials_its_list_retries_busy_and_unanswered_numbers_after_the_wait_
         v["state"] == "completed"
     });
     let stats = &view["stats"];
-    assert_eq!(stats["contacts"], 22, "{view:#}");
-    assert_eq!(stats["done"], 22);
+    assert_eq!(stats["contacts"], 23, "{view:#}");
+    assert_eq!(stats["done"], 23);
     assert_eq!(stats["pending"], 0);
     assert_eq!(stats["results"]["answered"], 5, "{view:#}");
     assert_eq!(stats["results"]["busy"], 5);
     assert_eq!(stats["results"]["no-answer"], 1);
     assert_eq!(stats["results"]["rejected"], 4);
-    assert_eq!(stats["results"]["invalid-number"], 6);
+    assert_eq!(stats["results"]["invalid-number"], 7);
     assert_eq!(stats["results"]["do-not-call"], 1);
     // Busy and unanswered numbers were tried twice; the rest once.
-    assert_eq!(stats["attempts"], 4 + 1 + 2 + 10 + 4 + 6, "{view:#}");
+    assert_eq!(stats["attempts"], 4 + 1 + 2 + 10 + 4 + 7, "{view:#}");
     assert_eq!(stats["answered"], 5);
     assert_eq!(
         stats["intents"]["A"], 4,
@@ -434,7 +451,7 @@ fn a_campaign_dials_its_list_retries_busy_and_unanswered_numbers_after_the_wait_
     let rows = results_by_number(&results);
     assert_eq!(
         rows.len(),
-        22,
+        23,
         "the number listed before the import was not imported"
     );
     for number in &answered {
@@ -475,7 +492,7 @@ fn a_campaign_dials_its_list_retries_busy_and_unanswered_numbers_after_the_wait_
     assert_eq!(status, 200, "{calls}");
     assert_eq!(
         calls["items"].as_array().map(Vec::len),
-        Some(27),
+        Some(28),
         "one call per attempt: {calls:#}"
     );
     let (status, calls) = server
@@ -489,10 +506,10 @@ fn a_campaign_dials_its_list_retries_busy_and_unanswered_numbers_after_the_wait_
 
     // Every finished contact reached the receiver, signed, although it was down at first.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while receiver.deliveries().len() < 22 {
+    while receiver.deliveries().len() < 23 {
         assert!(
             Instant::now() < deadline,
-            "{} deliveries of 22",
+            "{} deliveries of 23",
             receiver.deliveries().len()
         );
         std::thread::sleep(Duration::from_millis(200));
@@ -515,10 +532,10 @@ fn a_campaign_dials_its_list_retries_busy_and_unanswered_numbers_after_the_wait_
     }
     assert_eq!(
         contacts_reported.len(),
-        22,
+        23,
         "each contact once: {contacts_reported:?}"
     );
-    assert_eq!(deliveries.len(), 22, "none twice");
+    assert_eq!(deliveries.len(), 23, "none twice");
     let (status, page) = server
         .client(&key)
         .get(&format!("/v1/campaigns/{id}/webhooks?limit=100"));
