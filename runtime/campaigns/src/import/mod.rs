@@ -18,6 +18,8 @@
 
 mod csv_lines;
 mod csv_rows;
+#[cfg(test)]
+mod fake_store;
 mod json_lines;
 mod phone;
 mod report;
