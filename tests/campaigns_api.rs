@@ -722,3 +722,84 @@ fn a_contact_upload_is_streamed_and_one_that_breaks_off_says_so() {
         "{read}"
     );
 }
+
+#[test]
+fn erasing_a_number_erases_its_contact_and_leaves_no_trace_in_the_results() {
+    let world = World::start();
+    let tenant = world.tenant();
+    let campaign = id(&world.campaign(draft()));
+    let csv = "number,reference,name\n\
+               13800138000,C1,王芳\n\
+               13900139002,C2,赵敏\n";
+    let (status, report) = world.import(&campaign, "text/csv", csv);
+    assert_eq!((status, &report["accepted"]), (200, &json!(2)), "{report}");
+    // Another tenant's campaign with the same customer.
+    let (status, theirs) = world.other().post(
+        "/v1/campaigns",
+        json!({ "name": "Renewals", "module": "birthday-coupon", "trunk": "elsewhere" }),
+    );
+    assert_eq!(status, 201, "{theirs}");
+    let their_contacts = format!("/v1/campaigns/{}/contacts", id(&theirs));
+    let their_import = |body: &str| {
+        world.send(
+            &world.other_key,
+            "POST",
+            &their_contacts,
+            "text/csv",
+            body.as_bytes(),
+        )
+    };
+    let (status, report) = their_import("number\n13800138000\n");
+    assert_eq!((status, &report["accepted"]), (200, &json!(1)), "{report}");
+
+    let (status, erased) = tenant.post("/v1/erasures", json!({ "number": "+86 138 0013 8000" }));
+    assert_eq!(status, 200, "{erased}");
+    assert_eq!(
+        (
+            &erased["calls_deleted"],
+            &erased["contacts_erased"],
+            &erased["contacts_skipped_dialing"]
+        ),
+        (&json!(0), &json!(1), &json!(0)),
+        "{erased}"
+    );
+
+    let (status, _, _, text) = world.download(&format!("/v1/campaigns/{campaign}/results"));
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        !text.contains("13800138000") && !text.contains("王芳") && !text.contains("C1"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].starts_with("1,erased,,done,not-called,0,"),
+        "{text}"
+    );
+    assert!(lines[2].contains("+8613900139002,C2,pending"), "{text}");
+    let (status, read) = tenant.get(&format!("/v1/campaigns/{campaign}"));
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(
+        (&read["stats"]["pending"], &read["stats"]["done"]),
+        (&json!(1), &json!(1)),
+        "{read}"
+    );
+
+    // The audit counts the contact, and keeps only the number's hash.
+    let (status, audit) = tenant.get("/v1/audit");
+    assert_eq!(status, 200, "{audit}");
+    let entry = &audit["items"][0];
+    assert_eq!(
+        (&entry["action"], &entry["contacts_erased"]),
+        (&json!("erase-number"), &json!(1)),
+        "{audit}"
+    );
+    assert!(!audit.to_string().contains("13800138000"), "{audit}");
+
+    // The campaign forgot the number: it can be imported again. The other tenant's
+    // campaign still has it.
+    let (status, report) = world.import(&campaign, "text/csv", "number\n13800138000\n");
+    assert_eq!((status, &report["accepted"]), (200, &json!(1)), "{report}");
+    let (status, report) = their_import("number\n13800138000\n");
+    assert_eq!((status, &report["duplicate"]), (200, &json!(1)), "{report}");
+}

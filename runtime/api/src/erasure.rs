@@ -1,14 +1,21 @@
 //! Tenant endpoints that delete call data on request: one call (`DELETE /v1/calls/{id}`),
-//! or every call with one telephone number (`POST /v1/erasures`), as privacy law (PIPL,
-//! GDPR) lets a customer ask. Each deletion is audited under the key that asked for it.
+//! or everything the tenant keeps about one telephone number (`POST /v1/erasures`), as
+//! privacy law (PIPL, GDPR) lets a customer ask. Each deletion is audited under the key that
+//! asked for it.
 //!
 //! An erasure reads the tenant's records a batch at a time on the blocking pool, deletes
 //! the matches of each batch with one flush, and answers once everything is on disk; it
 //! runs to its end even if the client goes away. It
 //! finds a number where the store keeps one: the parties of the call's record
 //! (`call.caller`, `call.callee`) and, for telephone calls never answered, the summary's
-//! call progress (`from`, `to`). What the tenant's scripts wrote to key-value is not
-//! searched: only the tenant knows which keys hold a number.
+//! call progress (`from`, `to`). Then, when the server runs campaigns and the number is
+//! E.164, it erases the number from the tenant's campaigns
+//! ([`CampaignStore::erase_number`]): the contact's number and details, its attempts'
+//! numbers and the webhook reports that hold it; a pending contact is finished unreached.
+//! The do-not-call lists and the platform's 24-hour dial log keep the number: the first is
+//! the customer's objection honoured, the second is shared by all tenants and forgets it
+//! within a day. What the tenant's scripts wrote to key-value is not searched: only the
+//! tenant knows which keys hold a number.
 
 use std::sync::Arc;
 
@@ -23,6 +30,7 @@ use super::blocking::off_worker;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path};
 use huashu_store::audit::tenant_key_actor;
+use huashu_store::campaigns::CampaignStore;
 use huashu_store::secrets::{now_ms, sha256_hex};
 use huashu_store::{
     AuditAction, AuditEntry, CallDeletion, CallStatus, CallSummary, PageRequest, Store, StoreError,
@@ -83,10 +91,16 @@ pub struct ErasureView {
     /// when they end, so they could not be looked into. If one may be with this customer,
     /// erase again once it has ended.
     live_calls_skipped: u64,
+    /// Campaign contacts with the number whose number and details were erased.
+    contacts_erased: u64,
+    /// Campaign contacts with the number that were being dialled: their call is live, so
+    /// they were left as they are. Erase again once it has ended.
+    contacts_skipped_dialing: u64,
     at_ms: u64,
 }
 
-/// `POST /v1/erasures`: deletes every call of the tenant with this number.
+/// `POST /v1/erasures`: deletes every call of the tenant with this number, and erases it
+/// from the tenant's campaigns.
 pub async fn erase_number(
     TenantKey { tenant, key_id }: TenantKey,
     State(state): State<AppState>,
@@ -100,30 +114,42 @@ pub async fn erase_number(
         number.sha256(),
         now_ms(),
     )?;
+    let campaigns = state.campaigns.as_ref().map(|c| c.store().clone());
     // A task of its own: an erasure runs to its end even if the client goes away.
-    let (audit, live_calls_skipped) = tokio::spawn(erase(state.store.clone(), audit, number))
+    let erased = tokio::spawn(erase(state.store.clone(), campaigns, audit, number))
         .await
         .map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         })??;
+    let audit = erased.audit;
     Ok(JsonResponse(ErasureView {
         erasure_id: audit.id,
         number_sha256: audit.subject,
         calls_deleted: audit.calls_deleted,
         recordings_deleted: audit.recordings_deleted,
-        live_calls_skipped,
+        live_calls_skipped: erased.live_calls_skipped,
+        contacts_erased: audit.contacts_erased,
+        contacts_skipped_dialing: erased.contacts_skipped_dialing,
         at_ms: audit.at_ms,
     }))
 }
 
+/// What an erasure came to: its audit entry (as stored), and what it had to pass over.
+struct Erased {
+    audit: AuditEntry,
+    live_calls_skipped: u64,
+    contacts_skipped_dialing: u64,
+}
+
 /// Deletes the calls of `audit.tenant_id` with `number`, a batch at a time on the blocking
-/// pool, counting them into `audit`, and stores the entry. Returns it, with how many live
-/// calls it passed over.
+/// pool, counting them into `audit`; erases the number from the tenant's campaigns, if the
+/// server runs any and the number is E.164 (what campaigns store); and stores the entry.
 async fn erase(
     store: Arc<dyn Store>,
+    campaigns: Option<Arc<dyn CampaignStore>>,
     mut audit: AuditEntry,
     number: NumberMatch,
-) -> ApiResult<(AuditEntry, u64)> {
+) -> ApiResult<Erased> {
     let mut after = None;
     let mut live_calls_skipped = 0;
     loop {
@@ -158,10 +184,21 @@ async fn erase(
             None => break,
         }
     }
+    let mut contacts_skipped_dialing = 0;
+    if let (Some(campaigns), Some(e164)) = (campaigns, number.e164.clone()) {
+        let tenant_id = audit.tenant_id.clone();
+        let contacts = off_worker(move || campaigns.erase_number(&tenant_id, &e164)).await?;
+        audit.contacts_erased = contacts.contacts_erased;
+        contacts_skipped_dialing = contacts.contacts_skipped_dialing;
+    }
     // Stored even when nothing matched: the request itself is on the record.
     let entry = audit.clone();
     off_worker(move || store.put_audit_entry(&entry)).await?;
-    Ok((audit, live_calls_skipped))
+    Ok(Erased {
+        audit,
+        live_calls_skipped,
+        contacts_skipped_dialing,
+    })
 }
 
 /// A number to erase: as given (trimmed), and in E.164 when it is one, so

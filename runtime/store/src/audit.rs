@@ -1,5 +1,6 @@
 //! The audit of deletions: one [`AuditEntry`] for every erasure, single call deletion and
-//! retention sweep that deleted something, saying who asked, what for, and how much went.
+//! retention sweep that deleted something, saying who asked, what for, and how much went
+//! (calls, their recordings, and for an erasure the campaign contacts it erased).
 //!
 //! An entry never holds what was erased: a call is named by its id, a telephone number by
 //! its SHA-256. Entries are the tenant's record that its customers' data was deleted, so
@@ -52,6 +53,10 @@ pub struct AuditEntry {
     pub calls_deleted: u64,
     /// Of those, calls whose recording was deleted with them.
     pub recordings_deleted: u64,
+    /// Campaign contacts whose number and details were erased (erasures only; entries
+    /// written before campaigns were erased read as 0).
+    #[serde(default)]
+    pub contacts_erased: u64,
 }
 
 impl AuditEntry {
@@ -72,6 +77,7 @@ impl AuditEntry {
             subject,
             calls_deleted: 0,
             recordings_deleted: 0,
+            contacts_erased: 0,
         })
     }
 }
@@ -105,5 +111,16 @@ mod tests {
         assert_eq!(json["calls_deleted"], 0);
         let back: AuditEntry = serde_json::from_value(json).unwrap();
         assert_eq!(back, entry);
+    }
+
+    #[test]
+    fn an_entry_stored_before_contacts_were_erased_reads_as_none_erased() {
+        let old = serde_json::json!({
+            "id": "a_0123456789abcdef", "at_ms": 7, "tenant_id": "t_1",
+            "actor": "retention", "action": "retention", "subject": "ended-before:5",
+            "calls_deleted": 2, "recordings_deleted": 1,
+        });
+        let entry: AuditEntry = serde_json::from_value(old).unwrap();
+        assert_eq!((entry.calls_deleted, entry.contacts_erased), (2, 0));
     }
 }

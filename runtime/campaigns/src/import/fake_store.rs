@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use huashu_store::campaigns::{
-    Attempt, Campaign, CampaignStats, CampaignStore, Contact, ContactResult, DncEntry, DncScope,
-    DncSource, NewContact, StatsDelta, WebhookDelivery,
+    Attempt, Campaign, CampaignStats, CampaignStore, Contact, ContactErasure, ContactResult,
+    DncEntry, DncScope, DncSource, NewContact, StatsDelta, WebhookDelivery,
 };
 use huashu_store::{Page, PageRequest, StoreError};
 
@@ -188,5 +188,8 @@ impl CampaignStore for FakeStore {
         _: &PageRequest,
     ) -> Result<Page<WebhookDelivery>, StoreError> {
         Ok(empty_page())
+    }
+    fn erase_number(&self, _: &str, _: &str) -> Result<ContactErasure, StoreError> {
+        Ok(ContactErasure::default())
     }
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use huashu_store::campaigns::{
-    Attempt, Campaign, CampaignStats, CampaignStore, Contact, ContactResult, DncEntry, DncScope,
-    NewContact, StatsDelta, WebhookDelivery, WebhookState,
+    Attempt, Campaign, CampaignStats, CampaignStore, Contact, ContactErasure, ContactResult,
+    DncEntry, DncScope, NewContact, StatsDelta, WebhookDelivery, WebhookState,
 };
 use huashu_store::{Page, PageRequest, StoreError};
 use tokio::sync::mpsc;
@@ -221,5 +221,9 @@ impl CampaignStore for MemoryOutbox {
             .collect();
         items.sort_by_key(|d| std::cmp::Reverse(d.created_at_ms));
         Ok(Page { items, next: None })
+    }
+
+    fn erase_number(&self, _: &str, _: &str) -> Result<ContactErasure, StoreError> {
+        not_used()
     }
 }

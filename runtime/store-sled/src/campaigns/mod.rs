@@ -36,11 +36,13 @@
 //! - [`dial_log`] — the per-number dial log.
 //! - [`dnc`] — do-not-call lists.
 //! - [`outbox`] — the webhook outbox.
+//! - [`erasure`] — erasing a customer's number from a tenant's campaigns.
 
 mod attempts;
 mod contacts;
 mod dial_log;
 mod dnc;
+mod erasure;
 mod layout;
 mod outbox;
 mod settings;
@@ -50,13 +52,15 @@ mod attempt_tests;
 #[cfg(test)]
 mod contact_tests;
 #[cfg(test)]
+mod erasure_tests;
+#[cfg(test)]
 mod test_support;
 
 use crate::SledStore;
 use crate::keys::backend;
 use huashu_store::campaigns::{
-    Attempt, Campaign, CampaignStats, CampaignStore, Contact, ContactResult, DncEntry, DncScope,
-    NewContact, StatsDelta, WebhookDelivery,
+    Attempt, Campaign, CampaignStats, CampaignStore, Contact, ContactErasure, ContactResult,
+    DncEntry, DncScope, NewContact, StatsDelta, WebhookDelivery,
 };
 use huashu_store::{Page, PageRequest, StoreError};
 
@@ -259,5 +263,9 @@ impl CampaignStore for SledStore {
     ) -> Result<Page<WebhookDelivery>, StoreError> {
         self.campaigns
             .campaign_webhooks(tenant_id, campaign_id, page)
+    }
+
+    fn erase_number(&self, tenant_id: &str, number: &str) -> Result<ContactErasure, StoreError> {
+        self.durable(|| self.campaigns.erase_number(tenant_id, number))
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! A delivery and its two index entries change together: [`OutboxTx::put`] runs inside
 //! whichever transaction queues or updates it (its own, or an attempt's or contact's
-//! close), removes the entries its previous version had, and writes the new ones.
+//! close), removes the entries its previous version had, and writes the new ones. A
+//! delivery erased at its tenant's request keeps its erased body whatever writes it next.
 
 use std::ops::Bound;
 
@@ -11,12 +12,13 @@ use sled::Transactional;
 use sled::transaction::TransactionalTree;
 
 use super::CampaignTrees;
+use super::erasure::erase_delivery;
 use super::layout::{TxResult, U64_BYTES, bad_key, newest_first};
 use crate::keys::{
     abort, backend, corrupt, empty_page, from_json, refuse, scan_page, tenant_name_key, to_json,
     transaction_error, valid_name, with_sep,
 };
-use huashu_store::campaigns::{WebhookDelivery, WebhookState};
+use huashu_store::campaigns::{ERASED_WEBHOOK_BODY, WebhookDelivery, WebhookState};
 use huashu_store::{Page, PageRequest, StoreError};
 
 /// Where a delivery is stored and indexed.
@@ -59,6 +61,9 @@ fn keys_of(delivery: &WebhookDelivery) -> Result<DeliveryKeys, StoreError> {
 pub struct PreparedDelivery {
     keys: DeliveryKeys,
     json: Vec<u8>,
+    /// The delivery itself, for a write that meets an erased version (see
+    /// [`OutboxTx::put`]).
+    delivery: WebhookDelivery,
 }
 
 /// Checks and encodes `delivery` before a transaction writes it.
@@ -66,6 +71,7 @@ pub fn prepare(delivery: &WebhookDelivery) -> Result<PreparedDelivery, StoreErro
     Ok(PreparedDelivery {
         keys: keys_of(delivery)?,
         json: to_json(delivery)?,
+        delivery: delivery.clone(),
     })
 }
 
@@ -78,12 +84,19 @@ pub struct OutboxTx<'a> {
 
 impl OutboxTx<'_> {
     /// Stores the delivery and moves its index entries from where its previous version had
-    /// them.
+    /// them. A delivery whose body was erased stays erased: a write that still carries the
+    /// old body (the deliverer's result of a try it began before the erasure) is stored
+    /// with its body erased and, if it would be tried again, given up on.
     pub fn put(&self, delivery: &PreparedDelivery) -> TxResult<()> {
         let keys = &delivery.keys;
         if let Some(old) = self.deliveries.get(&keys.id)? {
             let what = || format!("webhook delivery {}", String::from_utf8_lossy(&keys.id));
             let old: WebhookDelivery = from_json(&old, what).map_err(abort)?;
+            if old.body == ERASED_WEBHOOK_BODY && delivery.delivery.body != ERASED_WEBHOOK_BODY {
+                let mut erased = delivery.delivery.clone();
+                erase_delivery(&mut erased);
+                return self.put(&prepare(&erased).map_err(abort)?);
+            }
             let old = keys_of(&old).map_err(abort)?;
             if let Some(old_due) = old.due {
                 self.due.remove(old_due)?;

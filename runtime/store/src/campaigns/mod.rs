@@ -10,9 +10,13 @@
 //! them: an attempt is counted ([`CampaignStore::begin_attempt`]) before the call is
 //! dialled, and finished ([`CampaignStore::finish_attempt`]) with its outcome, the
 //! contact's next step, the campaign's counts and the webhook to send, all in one write.
+//!
+//! A customer's number is erased from every campaign of its tenant by
+//! [`CampaignStore::erase_number`] (see [`ContactErasure`] for what stays).
 
 mod contact;
 mod dnc;
+mod erasure;
 mod settings;
 mod stats;
 mod validate;
@@ -23,6 +27,7 @@ pub use contact::{
     MAX_VARIABLE_BYTES, MAX_VARIABLES, NewContact,
 };
 pub use dnc::{DncEntry, DncScope, DncSource};
+pub use erasure::{ContactErasure, ERASED_NUMBER, ERASED_WEBHOOK_BODY, ERASED_WEBHOOK_ERROR};
 pub use settings::{
     CallingWindow, Campaign, CampaignState, CampaignWebhook, RetryRule, RetryRules, Schedule,
     TimeOfDay, TimeSpan, Weekday,
@@ -163,4 +168,26 @@ pub trait CampaignStore: Send + Sync {
         campaign_id: &str,
         page: &PageRequest,
     ) -> Result<Page<WebhookDelivery>, StoreError>;
+
+    // ── erasure ──
+    /// Erases `number` (E.164) from every campaign of the tenant, whatever its state, as
+    /// its customer asked. A contact with the number whose attempt is being dialled or
+    /// talked is passed over and counted in `contacts_skipped_dialing`: its call is live;
+    /// erase again once it has ended. Every other one is erased in one durable write:
+    /// - its `number` becomes [`ERASED_NUMBER`]; its reference, variables, time zone,
+    ///   disposition, tags and fields are cleared, and it no longer claims a recording
+    ///   (that went with its call, which the call erasure deletes; `last_call_id` stays);
+    /// - if it was pending, it is finished as [`ContactResult::NotCalled`] and the
+    ///   campaign's counts move with it, so an erased customer is never dialled;
+    /// - the campaign forgets it has the number: importing the number again adds a new
+    ///   contact rather than a duplicate (the tenant asked to forget the customer, not to
+    ///   block them; blocking is what the do-not-call lists are for);
+    /// - the `to` of each of its attempts becomes [`ERASED_NUMBER`];
+    /// - the campaign's webhook deliveries whose body holds the number keep
+    ///   [`ERASED_WEBHOOK_BODY`] instead, and any still pending is given up on
+    ///   ([`ERASED_WEBHOOK_ERROR`]).
+    ///
+    /// The do-not-call lists and the platform's dial log keep the number (see
+    /// [`ContactErasure`]).
+    fn erase_number(&self, tenant_id: &str, number: &str) -> Result<ContactErasure, StoreError>;
 }
