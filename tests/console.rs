@@ -1,8 +1,8 @@
 //! The browser console end to end: a real `huashu serve`, Debian's headless Chromium
 //! driven by Playwright scripts (`tests/console/*.mjs`), real components from
-//! `guest-examples/`, and Kamailio as the carrier for telephone calls. Each test starts
-//! its own server and browser, runs one script, and checks what the page showed against
-//! what the server recorded.
+//! `guest-examples/`, Kamailio as the carrier for telephone calls and baresip as the
+//! customer's phone that answers a campaign. Each test starts its own server and browser,
+//! runs one script, and checks what the page showed against what the server recorded.
 //!
 //! `./scripts/setup` installs Chromium and the scripts' `playwright-core`; when either
 //! is missing these tests fail and say so, they never skip. `HUASHU_UPDATE_SCREENSHOTS=1`
@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use support::server::{OPERATOR_TOKEN, Server, create_tenant};
-use support::sip::{Kamailio, Subscriber, free_port, free_port_range};
+use support::sip::{Answer, Kamailio, Phone, Subscriber, free_port, free_port_range, write_wav_8k};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -466,15 +466,73 @@ fn a_phone_call_placed_from_the_page_shows_busy_486_as_it_happens_and_in_the_his
     assert!(view["record"].is_null(), "no script ran: {view}");
 }
 
+/// What a customer's phone says: a pause, `words`, then silence until `total_ms`, when
+/// the phone's file ends and it hangs up (8 kHz, as a phone sends it).
+fn phone_microphone(dir: &Path, words: &str, total_ms: usize) -> PathBuf {
+    use huashu_speech::tts::TextToSpeech;
+    let mut samples = vec![0i16; 1_500 * 8];
+    let speech = huashu_speech::tts::espeak::EspeakTts::default()
+        .synthesize_blocking("en-us", words)
+        .unwrap_or_else(|e| panic!("eSpeak NG: {e} (run ./scripts/setup)"));
+    samples.extend(
+        huashu_media::resample::convert_i16(speech.samples(), 16_000, 8_000).expect("resample"),
+    );
+    samples.resize(samples.len().max(total_ms * 8), 0);
+    let path = dir.join(format!("mic-{}.wav", words.replace(' ', "-")));
+    write_wav_8k(&path, &samples);
+    path
+}
+
 #[test]
-fn a_campaign_is_created_filled_from_a_csv_and_followed_in_english_and_chinese() {
+fn a_campaign_created_in_the_page_dials_its_csv_over_sip_and_is_followed_live_to_completion_in_english_and_chinese()
+ {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (server, tenant, key) = server_with_tenant(dir.path());
+    // The carrier: +86139… rings the phone that says yes, …486 is busy, …603 declines,
+    // anything unregistered is 404.
+    let carrier = Kamailio::start(&[
+        Subscriber {
+            user: "huashu-trunk",
+            password: "s3cret-trunk-pw",
+        },
+        Subscriber {
+            user: "8613900000000",
+            password: "phone-pw",
+        },
+    ]);
+    let mic = phone_microphone(dir.path(), "yes please", 7_000);
+    let _talker = Phone::start(
+        carrier.port,
+        "8613900000000",
+        "phone-pw",
+        Answer::Auto,
+        &mic,
+    );
+    // Calls at any hour: the platform's calling hours are the whole day.
+    let rtp = free_port_range(100);
+    let server = Server::start_with(
+        &dir.path().join("data"),
+        &[
+            "--sip-listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--rtp-ports",
+            &format!("{rtp}-{}", rtp + 99),
+            "--calling-hours",
+            "00:00-24:00",
+        ],
+        |_| {},
+    );
+    let (tenant, key) = create_tenant(&server, "Acme Retail");
     let (status, body) = server.operator().put_json(
         "/v1/trunks/carrier",
         json!({
-            "host": "sip.carrier.example",
-            "caller_ids": ["+862161234567"],
+            "host": "127.0.0.1",
+            "port": carrier.port,
+            "transport": "udp",
+            "username": "huashu-trunk",
+            "password": "s3cret-trunk-pw",
+            "caller_ids": ["+8675512345678"],
+            "max_channels": 30,
+            "max_calls_per_second": 20,
             "tenants": [tenant],
         }),
     );
@@ -508,20 +566,70 @@ fn a_campaign_is_created_filled_from_a_csv_and_followed_in_english_and_chinese()
         ],
     );
 
+    // The settings the form sent.
     let id = printed(&stdout, "campaign");
     let (status, view) = client.get(&format!("/v1/campaigns/{id}"));
     assert_eq!(status, 200, "{view}");
-    // No --sip-listen: the start was refused, and the page said so.
-    assert_eq!(view["state"], "draft", "{view}");
-    assert_eq!(view["stats"]["contacts"], 3, "{view}");
-    assert_eq!(view["max_concurrent_calls"], 5, "{view}");
-    assert_eq!(view["retry"]["busy"]["wait_secs"], 1200, "{view}");
+    assert_eq!(view["max_concurrent_calls"], 3, "{view}");
+    assert_eq!(view["max_attempts"], 2, "{view}");
+    assert_eq!(view["retry"]["busy"]["wait_secs"], 3, "{view}");
+    assert_eq!(view["retry"]["busy"]["max_retries"], 1, "{view}");
     assert_eq!(
-        view["schedule"]["windows"].as_array().map(Vec::len),
-        Some(2)
+        view["schedule"]["time_zone"],
+        printed(&stdout, "time zone"),
+        "{view}"
     );
-    assert_eq!(view["schedule"]["windows"][1]["start"], "14:00", "{view}");
-    assert_eq!(view["schedule"]["breaks"][0]["start"], "12:00", "{view}");
-    // The CSV's header is line 1: the bad number is on line 5.
-    assert_eq!(printed(&stdout, "bad line"), "5");
+    assert_eq!(
+        view["schedule"]["windows"],
+        json!([{
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "start": "00:00",
+            "end": "24:00",
+        }]),
+        "{view}"
+    );
+    assert_eq!(view["schedule"]["breaks"], json!([]), "{view}");
+    // The CSV's header is line 1: the bad number, last of eight rows, is on line 9.
+    assert_eq!(printed(&stdout, "bad line"), "9");
+
+    // What the page showed completed is what the server recorded.
+    assert_eq!(view["state"], "completed", "{view}");
+    let stats = &view["stats"];
+    assert_eq!(stats["contacts"], 7, "{view:#}");
+    assert_eq!(stats["done"], 7, "{view:#}");
+    assert_eq!(stats["answered"], 3, "{view:#}");
+    assert_eq!(stats["intents"]["A"], 3, "each customer said yes: {view:#}");
+    assert_eq!(stats["results"]["answered"], 3, "{view:#}");
+    assert_eq!(stats["results"]["busy"], 2, "{view:#}");
+    assert_eq!(stats["results"]["rejected"], 1, "{view:#}");
+    assert_eq!(stats["results"]["invalid-number"], 1, "{view:#}");
+    // Busy lines were tried twice, the rest once.
+    assert_eq!(stats["attempts"], 3 + 2 * 2 + 1 + 1, "{view:#}");
+    assert_eq!(stats["outcomes"]["busy"], 4, "{view:#}");
+    assert_eq!(printed(&stdout, "busy attempts"), "4");
+    assert_eq!(printed(&stdout, "results rows"), "7");
+
+    // What the carrier saw: each busy line twice, 3 s apart at least.
+    let mut seen: std::collections::HashMap<String, Vec<f64>> = Default::default();
+    for (number, at) in carrier.invites() {
+        seen.entry(number).or_default().push(at);
+    }
+    for busy in ["+8613800100486", "+8613800200486"] {
+        let times = seen.get(busy).cloned().unwrap_or_default();
+        assert_eq!(times.len(), 2, "{busy} was dialled at {times:?}");
+        assert!(times[1] - times[0] >= 3.0, "{busy}: retried at {times:?}");
+    }
+    for once in [
+        "+8613900000101",
+        "+8613900000102",
+        "+8613900000103",
+        "+8613800300603",
+        "+8613600000001",
+    ] {
+        assert_eq!(
+            seen.get(once).map(Vec::len),
+            Some(1),
+            "{once} was dialled: {seen:?}"
+        );
+    }
 }

@@ -168,7 +168,9 @@ function settings(c) {
   const days = (list) => (list.length === 7 ? t('cp.everyday') : list.map((d) => t(`day.${d}`)).join(' '));
   const windows = (c.schedule?.windows ?? []).map((w) => `${days(w.days)} ${w.start}–${w.end}`);
   const breaks = (c.schedule?.breaks ?? []).map((b) => `${b.start}–${b.end}`);
-  const rule = (r) => (r ? t('cp.rule', { wait: Math.round(r.wait_secs / 60), n: r.max_retries }) : t('cp.rule.final'));
+  // In minutes as the form takes them; a wait under a minute keeps its fraction, not `0 min`.
+  const minutes = (secs) => number(secs / 60, { maximumFractionDigits: 2 });
+  const rule = (r) => (r ? t('cp.rule', { wait: minutes(r.wait_secs), n: r.max_retries }) : t('cp.rule.final'));
   const pairs = [
     ['module', `${c.module}${c.module_version ? ` v${c.module_version}` : ''}`],
     ['cp.trunk', c.trunk],

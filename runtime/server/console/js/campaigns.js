@@ -142,7 +142,8 @@ function draft() {
   const windows = [...document.querySelectorAll('#cp-windows .window')].map((box) => ({
     days: [...box.querySelectorAll('.days input:checked')].map((i) => i.value),
     start: $('.start', box).value,
-    end: $('.end', box).value,
+    // A time field stops at 23:59; an end of 00:00 means the window runs to midnight.
+    end: $('.end', box).value === '00:00' ? '24:00' : $('.end', box).value,
   }));
   const schedule = { time_zone: $('#cp-tz').value.trim(), windows };
   schedule.breaks = $('#cp-lunch').checked ? [{ start: $('#cp-lunch-start').value, end: $('#cp-lunch-end').value }] : [];
