@@ -16,7 +16,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use support::server::{OPERATOR_TOKEN, Server, create_tenant};
-use support::sip::{Answer, Kamailio, Phone, Subscriber, free_port, free_port_range, write_wav_8k};
+use support::sip::{
+    Answer, Kamailio, Phone, Subscriber, free_port, free_port_range, phone_microphone,
+};
 
 const TRUNK_USER: &str = "huashu-trunk";
 const TRUNK_PASSWORD: &str = "s3cret-trunk-pw";
@@ -100,23 +102,6 @@ fn tenant_with_trunk(server: &Server, carrier: &Kamailio) -> String {
     );
     assert_eq!(status, 200, "{body}");
     key
-}
-
-/// What the customer says: a pause, `words`, then silence until `total_ms`, when baresip's
-/// file ends and it hangs up.
-fn microphone(dir: &std::path::Path, words: &str, total_ms: usize) -> std::path::PathBuf {
-    use huashu_speech::tts::TextToSpeech;
-    let mut samples = vec![0i16; 1_500 * 8];
-    let speech = huashu_speech::tts::espeak::EspeakTts::default()
-        .synthesize_blocking("en-us", words)
-        .unwrap_or_else(|e| panic!("eSpeak NG: {e} (run ./scripts/setup)"));
-    samples.extend(
-        huashu_media::resample::convert_i16(speech.samples(), 16_000, 8_000).expect("resample"),
-    );
-    samples.resize(samples.len().max(total_ms * 8), 0);
-    let path = dir.join(format!("mic-{}.wav", words.replace(' ', "-")));
-    write_wav_8k(&path, &samples);
-    path
 }
 
 fn create_campaign(server: &Server, key: &str, settings: Value) -> String {
@@ -280,10 +265,10 @@ fn a_campaign_dials_its_list_retries_busy_and_unanswered_numbers_after_the_wait_
     let carrier = carrier();
     let (server, _) = campaign_server(&dir.path().join("data"));
     let key = tenant_with_trunk(&server, &carrier);
-    let mic = microphone(dir.path(), "yes please", 7_000);
+    let mic = phone_microphone(dir.path(), "yes please", 1_500, 7_000);
     let _talker = Phone::start(carrier.port, TALKER, PHONE_PASSWORD, Answer::Auto, &mic);
     let _silent = Phone::start(carrier.port, SILENT, PHONE_PASSWORD, Answer::Manual, &mic);
-    let opt_out = microphone(dir.path(), "stop calling", 7_000);
+    let opt_out = phone_microphone(dir.path(), "stop calling", 1_500, 7_000);
     let _opter = Phone::start(carrier.port, OPTER, PHONE_PASSWORD, Answer::Auto, &opt_out);
     // The receiver is down when the campaign starts; it comes up later.
     let hook_port = free_port();
@@ -565,7 +550,7 @@ fn a_server_killed_mid_campaign_resumes_and_no_contact_is_lost_or_dialled_more_t
     let carrier = carrier();
     let (server, flags) = campaign_server(&data);
     let key = tenant_with_trunk(&server, &carrier);
-    let mic = microphone(dir.path(), "yes please", 6_000);
+    let mic = phone_microphone(dir.path(), "yes please", 1_500, 6_000);
     let _talker = Phone::start(carrier.port, TALKER, PHONE_PASSWORD, Answer::Auto, &mic);
     let _silent = Phone::start(carrier.port, SILENT, PHONE_PASSWORD, Answer::Manual, &mic);
 

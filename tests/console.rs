@@ -16,7 +16,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use support::server::{OPERATOR_TOKEN, Server, create_tenant};
-use support::sip::{Answer, Kamailio, Phone, Subscriber, free_port, free_port_range, write_wav_8k};
+use support::sip::{
+    Answer, Kamailio, Phone, Subscriber, free_port, free_port_range, phone_microphone,
+};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -466,23 +468,6 @@ fn a_phone_call_placed_from_the_page_shows_busy_486_as_it_happens_and_in_the_his
     assert!(view["record"].is_null(), "no script ran: {view}");
 }
 
-/// What a customer's phone says: a pause, `words`, then silence until `total_ms`, when
-/// the phone's file ends and it hangs up (8 kHz, as a phone sends it).
-fn phone_microphone(dir: &Path, words: &str, total_ms: usize) -> PathBuf {
-    use huashu_speech::tts::TextToSpeech;
-    let mut samples = vec![0i16; 1_500 * 8];
-    let speech = huashu_speech::tts::espeak::EspeakTts::default()
-        .synthesize_blocking("en-us", words)
-        .unwrap_or_else(|e| panic!("eSpeak NG: {e} (run ./scripts/setup)"));
-    samples.extend(
-        huashu_media::resample::convert_i16(speech.samples(), 16_000, 8_000).expect("resample"),
-    );
-    samples.resize(samples.len().max(total_ms * 8), 0);
-    let path = dir.join(format!("mic-{}.wav", words.replace(' ', "-")));
-    write_wav_8k(&path, &samples);
-    path
-}
-
 #[test]
 fn a_campaign_created_in_the_page_dials_its_csv_over_sip_and_is_followed_live_to_completion_in_english_and_chinese()
  {
@@ -499,7 +484,7 @@ fn a_campaign_created_in_the_page_dials_its_csv_over_sip_and_is_followed_live_to
             password: "phone-pw",
         },
     ]);
-    let mic = phone_microphone(dir.path(), "yes please", 7_000);
+    let mic = phone_microphone(dir.path(), "yes please", 1_500, 7_000);
     let _talker = Phone::start(
         carrier.port,
         "8613900000000",

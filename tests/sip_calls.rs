@@ -10,11 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::server::{Server, create_tenant};
-use support::sip::{Answer, Kamailio, Phone, Subscriber, free_port, free_port_range, write_wav_8k};
-
-use huashu_media::resample::convert_i16;
-use huashu_speech::tts::TextToSpeech;
-use huashu_speech::tts::espeak::EspeakTts;
+use support::sip::{
+    Answer, Kamailio, Phone, Subscriber, free_port, free_port_range, phone_microphone,
+};
 
 const TRUNK_USER: &str = "huashu-trunk";
 const TRUNK_PASSWORD: &str = "s3cret-trunk-pw";
@@ -93,27 +91,6 @@ fn add_trunk_over(server: &Server, carrier: &Kamailio, tenant: &str, transport: 
     assert_eq!(status, 200, "{body}");
 }
 
-/// A microphone file: `quiet_ms` of silence, `text` spoken in US English, then silence to
-/// `total_ms` (baresip hangs up when its file ends).
-fn microphone(
-    dir: &std::path::Path,
-    text: &str,
-    quiet_ms: usize,
-    total_ms: usize,
-) -> std::path::PathBuf {
-    let mut samples = vec![0i16; quiet_ms * 8];
-    if !text.is_empty() {
-        let speech = EspeakTts::default()
-            .synthesize_blocking("en-us", text)
-            .unwrap_or_else(|e| panic!("eSpeak NG: {e} (run ./scripts/setup)"));
-        samples.extend(convert_i16(speech.samples(), 16_000, 8_000).expect("resample"));
-    }
-    samples.resize(samples.len().max(total_ms * 8), 0);
-    let path = dir.join(format!("mic-{}.wav", text.replace(' ', "-")));
-    write_wav_8k(&path, &samples);
-    path
-}
-
 /// Polls the call until it is no longer live; its full view.
 fn until_ended(server: &Server, key: &str, call_id: &str, limit: Duration) -> Value {
     let deadline = Instant::now() + limit;
@@ -190,7 +167,7 @@ fn an_outbound_call_through_an_authenticating_carrier_greets_hears_yes_and_recor
     let carrier = carrier();
     let (server, _, _, tenant, key) = sip_server(dir.path(), "birthday-coupon");
     add_trunk(&server, &carrier, &tenant);
-    let mic = microphone(dir.path(), "yes please", 1_500, 30_000);
+    let mic = phone_microphone(dir.path(), "yes please", 1_500, 30_000);
     let mut phone = Phone::start(carrier.port, PHONE, PHONE_PASSWORD, Answer::Auto, &mic);
 
     let call_id = place(&server, &key, "birthday-coupon", &format!("+{PHONE}"), 30);
@@ -242,7 +219,7 @@ fn unanswered_calls_over_a_tcp_trunk_are_recorded_busy_rejected_invalid_or_no_an
     let carrier = carrier();
     let (server, _, _, tenant, key) = sip_server(dir.path(), "birthday-coupon");
     add_trunk_over(&server, &carrier, &tenant, "tcp");
-    let mic = microphone(dir.path(), "", 0, 30_000);
+    let mic = phone_microphone(dir.path(), "", 0, 30_000);
     let _silent = Phone::start(
         carrier.port,
         SILENT_PHONE,
@@ -284,7 +261,7 @@ fn an_inbound_call_to_a_routed_number_runs_its_module_and_hears_keys_while_unkno
         json!({"tenant_id": tenant, "module": "satisfaction-survey"}),
     );
     assert_eq!(status, 200, "{body}");
-    let mic = microphone(dir.path(), "", 0, 60_000);
+    let mic = phone_microphone(dir.path(), "", 0, 60_000);
     let mut phone = Phone::start(carrier.port, PHONE, PHONE_PASSWORD, Answer::Auto, &mic);
 
     phone.command("dial", &format!("sip:+8675500000001@127.0.0.1:{sip_port}"));
@@ -337,7 +314,7 @@ fn the_bot_presses_keys_back_and_rtp_from_a_stranger_never_reaches_the_call() {
     let carrier = carrier();
     let (server, _, rtp_base, tenant, key) = sip_server(dir.path(), "switchboard");
     add_trunk(&server, &carrier, &tenant);
-    let mic = microphone(dir.path(), "", 0, 60_000);
+    let mic = phone_microphone(dir.path(), "", 0, 60_000);
     let mut phone = Phone::start(carrier.port, PHONE, PHONE_PASSWORD, Answer::Auto, &mic);
 
     let call_id = place_with(
@@ -382,7 +359,7 @@ fn a_transfer_refers_the_phone_to_a_second_phone_and_the_script_hears_it_connect
     let carrier = carrier();
     let (server, _, _, tenant, key) = sip_server(dir.path(), "switchboard");
     add_trunk(&server, &carrier, &tenant);
-    let mic = microphone(dir.path(), "", 0, 60_000);
+    let mic = phone_microphone(dir.path(), "", 0, 60_000);
     let mut phone = Phone::start(carrier.port, PHONE, PHONE_PASSWORD, Answer::Auto, &mic);
     let mut agent = Phone::start(
         carrier.port,
@@ -638,7 +615,7 @@ fn trunk_channels_and_the_tenants_call_quota_hold_for_sip_calls() {
     let dir = tempfile::tempdir().expect("tempdir");
     let carrier = carrier();
     let (server, _, _, tenant, key) = sip_server(dir.path(), "birthday-coupon");
-    let mic = microphone(dir.path(), "", 0, 30_000);
+    let mic = phone_microphone(dir.path(), "", 0, 30_000);
     let _silent = Phone::start(
         carrier.port,
         SILENT_PHONE,

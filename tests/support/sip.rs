@@ -505,3 +505,23 @@ pub fn write_wav_8k(path: &Path, samples: &[i16]) {
     }
     std::fs::write(path, out).expect("write wav");
 }
+
+/// A phone's microphone file: `quiet_ms` of silence, `words` spoken in US English by eSpeak
+/// NG (nothing when empty), then silence to `total_ms`, when baresip's file ends and it
+/// hangs up. 8 kHz mono, as a phone sends it.
+pub fn phone_microphone(dir: &Path, words: &str, quiet_ms: usize, total_ms: usize) -> PathBuf {
+    use huashu_speech::tts::TextToSpeech;
+    let mut samples = vec![0i16; quiet_ms * 8];
+    if !words.is_empty() {
+        let speech = huashu_speech::tts::espeak::EspeakTts::default()
+            .synthesize_blocking("en-us", words)
+            .unwrap_or_else(|e| panic!("eSpeak NG: {e} (run ./scripts/setup)"));
+        samples.extend(
+            huashu_media::resample::convert_i16(speech.samples(), 16_000, 8_000).expect("resample"),
+        );
+    }
+    samples.resize(samples.len().max(total_ms * 8), 0);
+    let path = dir.join(format!("mic-{}.wav", words.replace(' ', "-")));
+    write_wav_8k(&path, &samples);
+    path
+}

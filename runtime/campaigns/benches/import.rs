@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use std::time::Instant;
 
 use huashu_campaigns::import::{ImportFormat, ImportRules, import_contacts};
-use huashu_store::campaigns::{Campaign, CampaignState, CampaignStore, RetryRules, Schedule};
+use huashu_store::campaigns::{Campaign, CampaignStore};
 use huashu_store_sled::SledStore;
 
 /// Rows when `IMPORT_ROWS` is not set: a large campaign's list.
@@ -77,29 +77,14 @@ fn mib(kib: Option<u64>) -> String {
 }
 
 fn campaign(now_ms: u64) -> Campaign {
-    Campaign {
-        id: "cp_00000000000be7c4".into(),
-        tenant_id: "t_bench".into(),
-        name: "Import bench".into(),
-        module: "birthday".into(),
-        module_version: None,
-        trunk: "carrier".into(),
-        caller_ids: Vec::new(),
-        max_concurrent_calls: 10,
-        max_calls_per_second: 5,
-        ring_timeout_secs: 30,
-        schedule: Schedule::default(),
-        retry: RetryRules::default(),
-        max_attempts: 3,
-        priority: 5,
-        webhook: None,
-        state: CampaignState::Draft,
-        state_reason: None,
-        created_at_ms: now_ms,
-        updated_at_ms: now_ms,
-        started_at_ms: None,
-        finished_at_ms: None,
-    }
+    Campaign::draft(
+        "cp_00000000000be7c4",
+        "t_bench",
+        "Import bench",
+        "birthday",
+        "carrier",
+        now_ms,
+    )
 }
 
 fn main() {

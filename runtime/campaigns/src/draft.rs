@@ -5,23 +5,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use huashu_store::campaigns::{Campaign, CampaignState, CampaignWebhook, RetryRules, Schedule};
+use huashu_store::campaigns::{
+    Campaign, CampaignWebhook, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CALLS_PER_SECOND,
+    DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_PRIORITY, DEFAULT_RING_TIMEOUT_SECS, RetryRules,
+    Schedule,
+};
 use huashu_store::secrets::random_id;
 use huashu_store::{InvalidField, StoreError};
-
-/// Calls up at once when the tenant sets none: a small trunk's worth, so a first campaign
-/// cannot flood a carrier.
-pub const DEFAULT_MAX_CONCURRENT_CALLS: u32 = 10;
-/// New calls per second when the tenant sets none: what a carrier takes on an ordinary
-/// trunk (the trunk's own limit applies too).
-pub const DEFAULT_MAX_CALLS_PER_SECOND: u32 = 2;
-/// Ring time before an attempt counts as no-answer: about six rings, after which few
-/// people still pick up.
-pub const DEFAULT_RING_TIMEOUT_SECS: u32 = 30;
-/// Attempts per contact when the tenant sets none: the common "no more than 3".
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// The middle of the 0–9 priority range.
-pub const DEFAULT_PRIORITY: u8 = 5;
 
 /// The body of `POST /v1/campaigns` (and, merged over the stored campaign, of PATCH).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,29 +164,7 @@ impl CampaignDraft {
 
     /// A new draft campaign for `tenant_id` from these settings.
     pub fn into_campaign(self, tenant_id: &str, now_ms: u64) -> Result<Campaign, StoreError> {
-        let mut campaign = Campaign {
-            id: random_id("cp_", 8)?,
-            tenant_id: tenant_id.to_owned(),
-            name: String::new(),
-            module: String::new(),
-            module_version: None,
-            trunk: String::new(),
-            caller_ids: Vec::new(),
-            max_concurrent_calls: 0,
-            max_calls_per_second: 0,
-            ring_timeout_secs: 0,
-            schedule: Schedule::default(),
-            retry: RetryRules::default(),
-            max_attempts: 0,
-            priority: 0,
-            webhook: None,
-            state: CampaignState::Draft,
-            state_reason: None,
-            created_at_ms: now_ms,
-            updated_at_ms: now_ms,
-            started_at_ms: None,
-            finished_at_ms: None,
-        };
+        let mut campaign = Campaign::draft(random_id("cp_", 8)?, tenant_id, "", "", "", now_ms);
         self.apply_to(&mut campaign)?;
         Ok(campaign)
     }
@@ -205,6 +173,7 @@ impl CampaignDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use huashu_store::campaigns::CampaignState;
     use serde_json::json;
 
     fn draft() -> CampaignDraft {

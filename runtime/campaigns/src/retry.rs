@@ -54,7 +54,7 @@ pub fn after_attempt(campaign: &Campaign, history: &[AttemptOutcome], ended_at_m
 
 /// The result a contact finishes with when `outcome` is its last; outcomes with the same
 /// result share a retry rule and a retry count.
-fn result_of(outcome: AttemptOutcome) -> ContactResult {
+pub fn result_of(outcome: AttemptOutcome) -> ContactResult {
     match outcome {
         AttemptOutcome::Answered => ContactResult::Answered,
         AttemptOutcome::Busy => ContactResult::Busy,
@@ -84,7 +84,7 @@ mod tests {
     use huashu_store::campaigns::AttemptOutcome::{
         Answered, Busy, Failed, Interrupted, InvalidNumber, NoAnswer, Rejected, Unavailable,
     };
-    use huashu_store::campaigns::{CampaignState, RetryRules, Schedule};
+    use huashu_store::campaigns::{CampaignState, RetryRules};
 
     use super::*;
 
@@ -100,27 +100,17 @@ mod tests {
     /// A campaign with `retry` and `max_attempts`.
     fn campaign(retry: RetryRules, max_attempts: u32) -> Campaign {
         Campaign {
-            id: "cp_0123456789abcdef".into(),
-            tenant_id: "t_1".into(),
-            name: "Birthday coupons".into(),
-            module: "birthday".into(),
-            module_version: None,
-            trunk: "carrier".into(),
-            caller_ids: Vec::new(),
-            max_concurrent_calls: 10,
-            max_calls_per_second: 5,
-            ring_timeout_secs: 30,
-            schedule: Schedule::default(),
             retry,
             max_attempts,
-            priority: 5,
-            webhook: None,
             state: CampaignState::Running,
-            state_reason: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            started_at_ms: None,
-            finished_at_ms: None,
+            ..Campaign::draft(
+                "cp_0123456789abcdef",
+                "t_1",
+                "Birthday coupons",
+                "birthday",
+                "carrier",
+                0,
+            )
         }
     }
 

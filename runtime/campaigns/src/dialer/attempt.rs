@@ -9,8 +9,8 @@ use std::time::Duration;
 use huashu_calls::{CallError, DialError, DialRequest, NewCall};
 use huashu_contract::{Channel, Direction};
 use huashu_store::campaigns::{
-    Attempt, AttemptOutcome, Campaign, CampaignState, Contact, ContactResult, ContactState,
-    DncEntry, DncScope, DncSource, StatsDelta, WebhookEvent,
+    Attempt, AttemptOutcome, Campaign, CampaignState, Contact, ContactState, DncEntry, DncScope,
+    DncSource, StatsDelta, WebhookEvent,
 };
 use huashu_store::secrets::{now_ms, random_id};
 use huashu_store::{StoreError, Tenant};
@@ -18,7 +18,7 @@ use huashu_store::{StoreError, Tenant};
 use super::active::ActiveGuard;
 use super::outcome::{CallResult, call_result};
 use crate::Campaigns;
-use crate::retry::{Next, after_attempt};
+use crate::retry::{Next, after_attempt, result_of};
 use crate::webhooks::payload;
 
 /// How long a contact waits when its attempt found no room (trunk, quota) before it is
@@ -318,18 +318,5 @@ fn not_dialled(error: &CallError) -> Option<Pause> {
             | DialError::NoCallerId(_),
         ) => Some(Pause::Campaign),
         _ => None,
-    }
-}
-
-/// The final result of a contact whose last attempt came to `outcome`.
-pub(crate) fn result_of(outcome: AttemptOutcome) -> ContactResult {
-    match outcome {
-        AttemptOutcome::Answered => ContactResult::Answered,
-        AttemptOutcome::Busy => ContactResult::Busy,
-        AttemptOutcome::NoAnswer => ContactResult::NoAnswer,
-        AttemptOutcome::Rejected => ContactResult::Rejected,
-        AttemptOutcome::InvalidNumber => ContactResult::InvalidNumber,
-        AttemptOutcome::Unavailable => ContactResult::Unavailable,
-        AttemptOutcome::Failed | AttemptOutcome::Interrupted => ContactResult::Failed,
     }
 }

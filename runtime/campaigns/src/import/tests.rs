@@ -3,8 +3,6 @@
 
 use std::io::{self, Read};
 
-use huashu_store::campaigns::{CampaignState, RetryRules, Schedule};
-
 use super::fake_store::FakeStore;
 use super::*;
 
@@ -12,29 +10,14 @@ use super::*;
 pub(super) const NOW: u64 = 1_800_000_000_000;
 
 fn campaign() -> Campaign {
-    Campaign {
-        id: "cp_0123456789abcdef".into(),
-        tenant_id: "t_1".into(),
-        name: "Birthday coupons".into(),
-        module: "birthday".into(),
-        module_version: None,
-        trunk: "carrier".into(),
-        caller_ids: Vec::new(),
-        max_concurrent_calls: 10,
-        max_calls_per_second: 5,
-        ring_timeout_secs: 30,
-        schedule: Schedule::default(),
-        retry: RetryRules::default(),
-        max_attempts: 3,
-        priority: 5,
-        webhook: None,
-        state: CampaignState::Draft,
-        state_reason: None,
-        created_at_ms: 0,
-        updated_at_ms: 0,
-        started_at_ms: None,
-        finished_at_ms: None,
-    }
+    Campaign::draft(
+        "cp_0123456789abcdef",
+        "t_1",
+        "Birthday coupons",
+        "birthday",
+        "carrier",
+        0,
+    )
 }
 
 fn rules() -> ImportRules {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use huashu_store::campaigns::{
-    Campaign, CampaignState, CampaignStore, CampaignWebhook, RetryRules, Schedule, WebhookDelivery,
-    WebhookEvent, WebhookState,
+    Campaign, CampaignState, CampaignStore, CampaignWebhook, WebhookDelivery, WebhookEvent,
+    WebhookState,
 };
 use tokio::sync::{Notify, mpsc, watch};
 
@@ -22,31 +22,20 @@ pub(super) const NOW_MS: u64 = 1_772_357_400_000;
 
 pub(super) fn campaign(url: Option<String>) -> Campaign {
     Campaign {
-        id: "cp_0123456789abcdef".into(),
-        tenant_id: "t_1".into(),
-        name: "Birthday coupons".into(),
-        module: "birthday".into(),
-        module_version: None,
-        trunk: "carrier".into(),
-        caller_ids: Vec::new(),
-        max_concurrent_calls: 5,
-        max_calls_per_second: 1,
-        ring_timeout_secs: 30,
-        schedule: Schedule::default(),
-        retry: RetryRules::default(),
-        max_attempts: 3,
-        priority: 5,
         webhook: url.map(|url| CampaignWebhook {
             url,
             secret: SECRET.into(),
             per_call: false,
         }),
         state: CampaignState::Running,
-        state_reason: None,
-        created_at_ms: 0,
-        updated_at_ms: 0,
-        started_at_ms: None,
-        finished_at_ms: None,
+        ..Campaign::draft(
+            "cp_0123456789abcdef",
+            "t_1",
+            "Birthday coupons",
+            "birthday",
+            "carrier",
+            0,
+        )
     }
 }
 

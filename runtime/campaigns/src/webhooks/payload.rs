@@ -233,7 +233,6 @@ fn to_json(body: &Body<'_>) -> String {
 mod tests {
     use huashu_store::campaigns::{
         AttemptOutcome, CampaignState, CampaignWebhook, ContactResult, ContactState, NewContact,
-        RetryRules, Schedule,
     };
     use serde_json::{Value, json};
 
@@ -244,31 +243,20 @@ mod tests {
 
     fn campaign() -> Campaign {
         Campaign {
-            id: "cp_0123456789abcdef".into(),
-            tenant_id: "t_1".into(),
-            name: "Birthday coupons".into(),
-            module: "birthday".into(),
-            module_version: None,
-            trunk: "carrier".into(),
-            caller_ids: Vec::new(),
-            max_concurrent_calls: 5,
-            max_calls_per_second: 1,
-            ring_timeout_secs: 30,
-            schedule: Schedule::default(),
-            retry: RetryRules::default(),
-            max_attempts: 3,
-            priority: 5,
             webhook: Some(CampaignWebhook {
                 url: "https://crm.example/hooks/huashu".into(),
                 secret: "whsec_0123456789abcdef".into(),
                 per_call: true,
             }),
             state: CampaignState::Running,
-            state_reason: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            started_at_ms: None,
-            finished_at_ms: None,
+            ..Campaign::draft(
+                "cp_0123456789abcdef",
+                "t_1",
+                "Birthday coupons",
+                "birthday",
+                "carrier",
+                0,
+            )
         }
     }
 

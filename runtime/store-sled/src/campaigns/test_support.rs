@@ -3,8 +3,8 @@
 use crate::SledStore;
 use huashu_store::PageRequest;
 use huashu_store::campaigns::{
-    Attempt, Campaign, CampaignState, CampaignStore, Contact, DncEntry, DncScope, DncSource,
-    NewContact, RetryRules, Schedule, WebhookDelivery, WebhookEvent, WebhookState,
+    Attempt, Campaign, CampaignStore, Contact, DncEntry, DncScope, DncSource, NewContact,
+    WebhookDelivery, WebhookEvent, WebhookState,
 };
 
 pub fn page(after: Option<String>, limit: usize) -> PageRequest {
@@ -14,27 +14,17 @@ pub fn page(after: Option<String>, limit: usize) -> PageRequest {
 /// A draft campaign of `tenant_id` created at `created_at_ms`.
 pub fn campaign(tenant_id: &str, id: &str, created_at_ms: u64) -> Campaign {
     Campaign {
-        id: id.into(),
-        tenant_id: tenant_id.into(),
-        name: "Birthday coupons".into(),
-        module: "birthday".into(),
-        module_version: None,
-        trunk: "carrier".into(),
         caller_ids: vec!["+8610012345678".into()],
         max_concurrent_calls: 50,
         max_calls_per_second: 5,
-        ring_timeout_secs: 30,
-        schedule: Schedule::default(),
-        retry: RetryRules::default(),
-        max_attempts: 3,
-        priority: 5,
-        webhook: None,
-        state: CampaignState::Draft,
-        state_reason: None,
-        created_at_ms,
-        updated_at_ms: created_at_ms,
-        started_at_ms: None,
-        finished_at_ms: None,
+        ..Campaign::draft(
+            id,
+            tenant_id,
+            "Birthday coupons",
+            "birthday",
+            "carrier",
+            created_at_ms,
+        )
     }
 }
 

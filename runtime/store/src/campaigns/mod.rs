@@ -29,8 +29,9 @@ pub use contact::{
 pub use dnc::{DncEntry, DncScope, DncSource};
 pub use erasure::{ContactErasure, ERASED_NUMBER, ERASED_WEBHOOK_BODY, ERASED_WEBHOOK_ERROR};
 pub use settings::{
-    CallingWindow, Campaign, CampaignState, CampaignWebhook, RetryRule, RetryRules, Schedule,
-    TimeOfDay, TimeSpan, Weekday,
+    CallingWindow, Campaign, CampaignState, CampaignWebhook, DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_CALLS_PER_SECOND, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_PRIORITY,
+    DEFAULT_RING_TIMEOUT_SECS, RetryRule, RetryRules, Schedule, TimeOfDay, TimeSpan, Weekday,
 };
 pub use stats::{CampaignStats, StatsDelta};
 pub use validate::{

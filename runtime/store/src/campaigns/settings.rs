@@ -282,6 +282,20 @@ pub struct CampaignWebhook {
     pub per_call: bool,
 }
 
+/// Calls up at once when the tenant sets none: a small trunk's worth, so a first campaign
+/// cannot flood a carrier.
+pub const DEFAULT_MAX_CONCURRENT_CALLS: u32 = 10;
+/// New calls per second when the tenant sets none: what a carrier takes on an ordinary
+/// trunk (the trunk's own limit applies too).
+pub const DEFAULT_MAX_CALLS_PER_SECOND: u32 = 2;
+/// Ring time before an attempt counts as no-answer: about six rings, after which few
+/// people still pick up.
+pub const DEFAULT_RING_TIMEOUT_SECS: u32 = 30;
+/// Attempts per contact when the tenant sets none: the common "no more than 3".
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// The middle of the 0–9 priority range.
+pub const DEFAULT_PRIORITY: u8 = 5;
+
 /// An outbound campaign: a contact list called by one script through one trunk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Campaign {
@@ -330,4 +344,42 @@ pub struct Campaign {
     pub started_at_ms: Option<u64>,
     /// When it reached a final state.
     pub finished_at_ms: Option<u64>,
+}
+
+impl Campaign {
+    /// A draft campaign with every setting at its default: the trunk's caller IDs, 10
+    /// calls at once, 2 per second, 30 s of ringing, 3 attempts, priority 5, the default
+    /// schedule and retry rules, no webhook; created (and last changed) at `now_ms`.
+    pub fn draft(
+        id: impl Into<String>,
+        tenant_id: impl Into<String>,
+        name: impl Into<String>,
+        module: impl Into<String>,
+        trunk: impl Into<String>,
+        now_ms: u64,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            tenant_id: tenant_id.into(),
+            name: name.into(),
+            module: module.into(),
+            module_version: None,
+            trunk: trunk.into(),
+            caller_ids: Vec::new(),
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            max_calls_per_second: DEFAULT_MAX_CALLS_PER_SECOND,
+            ring_timeout_secs: DEFAULT_RING_TIMEOUT_SECS,
+            schedule: Schedule::default(),
+            retry: RetryRules::default(),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            priority: DEFAULT_PRIORITY,
+            webhook: None,
+            state: CampaignState::Draft,
+            state_reason: None,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            started_at_ms: None,
+            finished_at_ms: None,
+        }
+    }
 }

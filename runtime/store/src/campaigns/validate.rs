@@ -263,32 +263,22 @@ fn check_retry(name: &str, rule: &RetryRule) -> Result<(), InvalidField> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::settings::{CampaignState, RetryRules, TimeOfDay, Weekday};
+    use super::super::settings::{TimeOfDay, Weekday};
     use super::*;
 
     fn campaign() -> Campaign {
         Campaign {
-            id: "cp_0123456789abcdef".into(),
-            tenant_id: "t_1".into(),
-            name: "Birthday coupons".into(),
-            module: "birthday".into(),
-            module_version: None,
-            trunk: "carrier".into(),
             caller_ids: vec!["+8610012345678".into()],
             max_concurrent_calls: 50,
             max_calls_per_second: 5,
-            ring_timeout_secs: 30,
-            schedule: Schedule::default(),
-            retry: RetryRules::default(),
-            max_attempts: 3,
-            priority: 5,
-            webhook: None,
-            state: CampaignState::Draft,
-            state_reason: None,
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            started_at_ms: None,
-            finished_at_ms: None,
+            ..Campaign::draft(
+                "cp_0123456789abcdef",
+                "t_1",
+                "Birthday coupons",
+                "birthday",
+                "carrier",
+                0,
+            )
         }
     }
 
