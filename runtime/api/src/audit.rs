@@ -18,7 +18,7 @@ pub async fn list_own(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<JsonResponse<Page<AuditEntry>>> {
     Ok(JsonResponse(
-        state.store.audit_entries(&tenant.id, &page.request())?,
+        state.store.audit_entries(&tenant.id, &page.request()?)?,
     ))
 }
 
@@ -32,6 +32,6 @@ pub async fn list_for_tenant(
         return Err(ApiError::not_found(format!("no tenant `{id}`")));
     }
     Ok(JsonResponse(
-        state.store.audit_entries(&id, &page.request())?,
+        state.store.audit_entries(&id, &page.request()?)?,
     ))
 }

@@ -281,7 +281,7 @@ pub async fn list(
         after: query.after,
         limit: query.limit,
     }
-    .request();
+    .request()?;
     let tenant_id = tenant.id.clone();
     // A filtered listing may scan; keep it off the async workers.
     let page = off_worker(move || store.list_calls(&tenant_id, &filter, &page)).await?;

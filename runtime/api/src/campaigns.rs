@@ -55,7 +55,7 @@ pub async fn list(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<JsonResponse<Page<CampaignView>>> {
     let campaigns = service(&state)?;
-    let page = page.request();
+    let page = page.request()?;
     let listed = off_worker(move || campaigns.list(&tenant.id, &page)).await?;
     Ok(JsonResponse(listed))
 }
@@ -135,7 +135,7 @@ pub async fn webhooks(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<JsonResponse<Page<WebhookDelivery>>> {
     let campaigns = service(&state)?;
-    let page = page.request();
+    let page = page.request()?;
     let deliveries = off_worker(move || campaigns.deliveries(&tenant.id, &id, &page)).await?;
     Ok(JsonResponse(deliveries))
 }

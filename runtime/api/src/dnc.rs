@@ -92,7 +92,7 @@ async fn list_in(
     page: PageQuery,
 ) -> ApiResult<JsonResponse<Page<DncEntry>>> {
     let campaigns = service(&state)?;
-    let page = page.request();
+    let page = page.request()?;
     let listed = off_worker(move || campaigns.list_dnc(&scope, &page).map_err(dnc_error)).await?;
     Ok(JsonResponse(listed))
 }

@@ -74,7 +74,7 @@ pub async fn list(
         after: query.after,
         limit: query.limit,
     }
-    .request();
+    .request()?;
     let page = kv
         .list(&tenant.id, &query.prefix, &request)
         .map_err(kv_error)?;

@@ -66,7 +66,7 @@ pub async fn list(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<JsonResponse<Page<PromptMeta>>> {
     Ok(JsonResponse(
-        state.store.list_prompts(&tenant.id, &page.request())?,
+        state.store.list_prompts(&tenant.id, &page.request()?)?,
     ))
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::auth::Operator;
 use super::error::{ApiError, ApiResult};
-use super::extract::{Json, Path, Query};
+use super::extract::{Json, OptionalJson, Path, Query};
 use super::pagination::PageQuery;
 use huashu_store::retention::MAX_RETENTION_DAYS;
 use huashu_store::secrets::{now_ms, random_id, sha256_hex};
@@ -131,7 +131,7 @@ pub async fn list(
     State(state): State<AppState>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<JsonResponse<Page<TenantView>>> {
-    let page = state.store.list_tenants(&page.request())?;
+    let page = state.store.list_tenants(&page.request()?)?;
     Ok(JsonResponse(Page {
         items: page.items.into_iter().map(|t| view(&state, t)).collect(),
         next: page.next,
@@ -264,10 +264,10 @@ pub async fn create_key(
     _: Operator,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: Option<JsonResponse<NewKey>>,
+    OptionalJson(body): OptionalJson<NewKey>,
 ) -> ApiResult<(StatusCode, JsonResponse<CreatedKey>)> {
     load(&state, &id)?;
-    let label = body.map(|b| b.0.label).unwrap_or_default();
+    let label = body.map(|b| b.label).unwrap_or_default();
     if label.chars().count() > 100 {
         return Err(ApiError::bad_request(
             "`label` must be at most 100 characters",

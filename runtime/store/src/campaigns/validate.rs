@@ -19,8 +19,8 @@ pub const MAX_RING_TIMEOUT_SECS: u32 = 180;
 pub const MAX_RETRY_WAIT_SECS: u64 = 7 * 24 * 3600;
 /// Most calling windows, breaks or blackout dates in one campaign.
 pub const MAX_WINDOWS: usize = 64;
-/// Longest campaign name, in bytes.
-const MAX_NAME_BYTES: usize = 200;
+/// Longest campaign name, in characters (a Chinese name is as long as an English one).
+const MAX_NAME_CHARS: usize = 200;
 /// Longest webhook URL, in bytes.
 const MAX_URL_BYTES: usize = 2048;
 /// Shortest webhook secret, in bytes: 128 bits of hex.
@@ -32,10 +32,10 @@ impl Campaign {
     /// Checks every rule a stored campaign keeps; the error names the first field that
     /// breaks one.
     pub fn validate(&self) -> Result<(), InvalidField> {
-        if self.name.trim().is_empty() || self.name.len() > MAX_NAME_BYTES {
+        if self.name.trim().is_empty() || self.name.chars().count() > MAX_NAME_CHARS {
             return Err(InvalidField::new(
                 "name",
-                format!("must be 1 to {MAX_NAME_BYTES} bytes, not only spaces"),
+                format!("must be 1 to {MAX_NAME_CHARS} characters, not only spaces"),
             ));
         }
         if !valid_name(&self.module) {
