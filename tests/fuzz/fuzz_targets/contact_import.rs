@@ -33,7 +33,11 @@ impl CampaignStore for Numbers {
         Ok(batch
             .iter()
             .enumerate()
-            .map(|(i, c)| numbers.insert(c.number.clone()).then_some(first + i as u64 + 1))
+            .map(|(i, c)| {
+                numbers
+                    .insert(c.number.clone())
+                    .then_some(first + i as u64 + 1)
+            })
             .collect())
     }
     fn dnc(&self, _: &DncScope, number: &str) -> Result<Option<DncEntry>, StoreError> {
@@ -57,7 +61,10 @@ impl CampaignStore for Numbers {
         Ok(None)
     }
     fn list_campaigns(&self, _: &str, _: &PageRequest) -> Result<Page<Campaign>, StoreError> {
-        Ok(Page { items: Vec::new(), next: None })
+        Ok(Page {
+            items: Vec::new(),
+            next: None,
+        })
     }
     fn active_campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
         Ok(Vec::new())
@@ -69,7 +76,10 @@ impl CampaignStore for Numbers {
         Ok(None)
     }
     fn contacts(&self, _: &str, _: &PageRequest) -> Result<Page<Contact>, StoreError> {
-        Ok(Page { items: Vec::new(), next: None })
+        Ok(Page {
+            items: Vec::new(),
+            next: None,
+        })
     }
     fn due_contacts(&self, _: &str, _: u64, _: usize) -> Result<Vec<Contact>, StoreError> {
         Ok(Vec::new())
@@ -123,7 +133,10 @@ impl CampaignStore for Numbers {
         Ok(false)
     }
     fn list_dnc(&self, _: &DncScope, _: &PageRequest) -> Result<Page<DncEntry>, StoreError> {
-        Ok(Page { items: Vec::new(), next: None })
+        Ok(Page {
+            items: Vec::new(),
+            next: None,
+        })
     }
     fn enqueue_webhook(&self, _: &WebhookDelivery) -> Result<(), StoreError> {
         Ok(())
@@ -140,7 +153,10 @@ impl CampaignStore for Numbers {
         _: &str,
         _: &PageRequest,
     ) -> Result<Page<WebhookDelivery>, StoreError> {
-        Ok(Page { items: Vec::new(), next: None })
+        Ok(Page {
+            items: Vec::new(),
+            next: None,
+        })
     }
     fn erase_number(&self, _: &str, _: &str) -> Result<ContactErasure, StoreError> {
         Ok(ContactErasure::default())
