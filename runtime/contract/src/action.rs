@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Outcome;
+use super::{HttpRequest, Outcome};
 
 /// Queue a recorded prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +122,8 @@ pub enum Action {
         /// Why, for the call record (e.g. `customer asked: 不要再打了`); may be empty.
         reason: String,
     },
+    /// Call one of the tenant's own systems; `http-response` answers (contract 0.2.0).
+    HttpRequest(HttpRequest),
 }
 
 impl Action {
@@ -144,6 +146,7 @@ impl Action {
             Action::SetOutcome(o) => o.strings(),
             Action::SendDtmf { digits } => vec![digits],
             Action::OptOut { reason } => vec![reason],
+            Action::HttpRequest(r) => r.strings(),
             Action::StopPlayback | Action::SubscribeAudio { .. } | Action::UnsubscribeAudio => {
                 Vec::new()
             }

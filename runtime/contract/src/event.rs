@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::HttpResult;
+
 /// Which way the call was placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -229,6 +231,8 @@ pub enum Event {
     TransferResult(TransferResult),
     /// The call ended. The last event.
     HangUp(HangUp),
+    /// The answer to an `http-request` action (contract 0.2.0).
+    HttpResponse(HttpResult),
 }
 
 impl Event {

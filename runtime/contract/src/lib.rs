@@ -8,6 +8,7 @@
 
 mod action;
 mod event;
+mod http;
 mod outcome;
 mod pairs;
 mod script;
@@ -17,6 +18,7 @@ pub use event::{
     Alternative, AudioFrame, CallStarted, Channel, Direction, Dtmf, DtmfEnd, Event, HangUp,
     NoInput, Party, PlaybackFinished, Transcript, TransferResult,
 };
+pub use http::{HTTP_METHODS, HttpError, HttpRequest, HttpResponse, HttpResult};
 pub use outcome::{IntentLevel, Outcome};
 pub use script::{CallScript, LogLevel, LogLine, ScriptFailure, ScriptReply};
 

@@ -8,12 +8,16 @@
 //! script never sees `sip` and cannot return `opt-out`: its types have neither.
 
 /// `event_to_wit` and `action_from_wit` for the version whose types are in scope as `wit`;
-/// `channel_to_wit` must be defined beside it, and `extra_actions` lists the arms for the
-/// actions that version added.
+/// `channel_to_wit` must be defined beside it, `extra_events` lists the arms for the events
+/// that version added (an event a version lacks converts to `None` and is not delivered),
+/// and `extra_actions` the arms for the actions it added.
 macro_rules! conversions {
-    (extra_actions: { $($pattern:pat => $action:expr,)* }) => {
-        pub(crate) fn event_to_wit(event: &c::Event) -> wit::Event {
-            match event {
+    (
+        extra_events: { $($event_pattern:pat => $event:expr,)* }
+        extra_actions: { $($pattern:pat => $action:expr,)* }
+    ) => {
+        pub(crate) fn event_to_wit(event: &c::Event) -> Option<wit::Event> {
+            Some(match event {
                 c::Event::CallStarted(s) => wit::Event::CallStarted(wit::CallStarted {
                     call_id: s.call_id.clone(),
                     direction: match s.direction {
@@ -63,7 +67,8 @@ macro_rules! conversions {
                     },
                     reason: h.reason.clone(),
                 }),
-            }
+                $($event_pattern => $event,)*
+            })
         }
 
         fn transcript(t: &c::Transcript) -> wit::Transcript {
@@ -155,10 +160,14 @@ pub(crate) mod v0_1 {
         }
     }
 
-    conversions!(extra_actions: {});
+    // 0.1.0 scripts cannot make HTTP requests, so they are never answered.
+    conversions!(
+        extra_events: { c::Event::HttpResponse(_) => return None, }
+        extra_actions: {}
+    );
 }
 
-/// `huashu:dialogue@0.2.0`: the real `sip` channel, and `opt-out`.
+/// `huashu:dialogue@0.2.0`: the real `sip` channel, `opt-out`, and outbound HTTP.
 pub(crate) mod v0_2 {
     use crate::bindings::v0_2::huashu::dialogue::types as wit;
     use huashu_contract as c;
@@ -172,9 +181,45 @@ pub(crate) mod v0_2 {
         }
     }
 
-    conversions!(extra_actions: {
-        wit::Action::OptOut(reason) => c::Action::OptOut { reason },
-    });
+    conversions!(
+        extra_events: {
+            c::Event::HttpResponse(result) => wit::Event::HttpResponse(http_result_to_wit(result)),
+        }
+        extra_actions: {
+            wit::Action::OptOut(reason) => c::Action::OptOut { reason },
+            wit::Action::HttpRequest(r) => c::Action::HttpRequest(c::HttpRequest {
+                id: r.id,
+                method: r.method,
+                url: r.url,
+                headers: r.headers,
+                secret_headers: r.secret_headers,
+                body: r.body,
+                read_headers: r.read_headers,
+                timeout_ms: r.timeout_ms,
+            }),
+        }
+    );
+
+    fn http_result_to_wit(result: &c::HttpResult) -> wit::HttpResult {
+        wit::HttpResult {
+            id: result.id.clone(),
+            outcome: match &result.outcome {
+                Ok(response) => Ok(wit::HttpResponse {
+                    status: response.status,
+                    headers: response.headers.clone(),
+                    body: response.body.clone(),
+                }),
+                Err(error) => Err(match error {
+                    c::HttpError::Refused(why) => wit::HttpError::Refused(why.clone()),
+                    c::HttpError::Limited(why) => wit::HttpError::Limited(why.clone()),
+                    c::HttpError::Timeout => wit::HttpError::Timeout,
+                    c::HttpError::TooLarge => wit::HttpError::TooLarge,
+                    c::HttpError::Failed(why) => wit::HttpError::Failed(why.clone()),
+                }),
+            },
+            elapsed_ms: result.elapsed_ms,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -200,11 +245,11 @@ mod tests {
         use crate::bindings::v0_1::huashu::dialogue::types as old;
         use crate::bindings::v0_2::huashu::dialogue::types as new;
         let event = call_started(c::Channel::Sip);
-        let old::Event::CallStarted(started) = v0_1::event_to_wit(&event) else {
+        let Some(old::Event::CallStarted(started)) = v0_1::event_to_wit(&event) else {
             panic!("a call-started event stays one");
         };
         assert!(matches!(started.channel, old::Channel::Twilio));
-        let new::Event::CallStarted(started) = v0_2::event_to_wit(&event) else {
+        let Some(new::Event::CallStarted(started)) = v0_2::event_to_wit(&event) else {
             panic!("a call-started event stays one");
         };
         assert!(matches!(started.channel, new::Channel::Sip));

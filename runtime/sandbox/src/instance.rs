@@ -188,11 +188,14 @@ impl ScriptInstance {
         let turns = self.turns.clone();
         let store = &mut self.store;
         // The event goes in, and the actions come out, in the module's own version's types;
-        // everything after this is version-blind.
+        // everything after this is version-blind. An event the module's version does not
+        // have (it could not have asked for it) is answered with no actions.
         let handle = async {
             match &self.bindings {
                 ScriptBindings::V0_1(bindings) => {
-                    let wit_event = convert::v0_1::event_to_wit(event);
+                    let Some(wit_event) = convert::v0_1::event_to_wit(event) else {
+                        return Ok(WitReply::V0_1(Vec::new()));
+                    };
                     let actions = bindings
                         .huashu_dialogue_script()
                         .call_handle(store, &wit_event, elapsed)
@@ -200,7 +203,9 @@ impl ScriptInstance {
                     Ok(WitReply::V0_1(actions))
                 }
                 ScriptBindings::V0_2(bindings) => {
-                    let wit_event = convert::v0_2::event_to_wit(event);
+                    let Some(wit_event) = convert::v0_2::event_to_wit(event) else {
+                        return Ok(WitReply::V0_2(Vec::new()));
+                    };
                     let actions = bindings
                         .huashu_dialogue_script()
                         .call_handle(store, &wit_event, elapsed)

@@ -2,8 +2,9 @@
 //! the script's bug: the error string says why, and the session runs the fallback.
 
 use super::dtmf_collector::is_dtmf_digit;
+use super::http_requests::Verdict;
 use super::{AfterPlayback, Output, PlayItem, PlaySource, Playout, Session};
-use huashu_contract::{Action, CallScript, Listen, Millis, Party};
+use huashu_contract::{Action, CallScript, Event, Listen, Millis, Party};
 
 /// Longest timer a script may start: one hour, far beyond any call.
 const MAX_TIMER_MS: u32 = 60 * 60 * 1000;
@@ -89,6 +90,13 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             // Recorded only: the call goes on until the script hangs up, and the do-not-call
             // list is the campaigns stage's business, read from the record.
             Action::OptOut { reason } => self.record.outcome.opt_out(reason),
+            Action::HttpRequest(request) => match self.http.ask(request, self.now) {
+                Verdict::Send(request) => self.outputs.push(Output::HttpRequest {
+                    at_ms: self.now,
+                    request,
+                }),
+                Verdict::Answer(result) => self.pending.push_back(Event::HttpResponse(result)),
+            },
             Action::SendDtmf { digits } => {
                 if digits.is_empty() || !digits.chars().all(|c| is_dtmf_digit(c) || c == 'w') {
                     return Err(format!(

@@ -11,6 +11,13 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         match input {
             CallerInput::HangUp { reason } => self.end_call(Party::Customer, reason),
             CallerInput::TransferResult { result } => self.on_transfer_result(result),
+            CallerInput::HttpResponse { result } => match self.http.answered(result, self.now) {
+                Some(result) => self.pending.push_back(Event::HttpResponse(result)),
+                None => self.ignore(
+                    "http response".into(),
+                    "no request with its id is in flight",
+                ),
+            },
             CallerInput::Audio { frame } => {
                 if self.audio_rate == Some(frame.sample_rate) {
                     self.pending.push_back(Event::AudioFrame(frame));

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::playback_queue::PlayItem;
 use super::record::CallEnd;
-use huashu_contract::{AudioFrame, Listen, Millis, Transcript, Transfer, TransferResult};
+use huashu_contract::{
+    AudioFrame, HttpRequest, HttpResult, Listen, Millis, Transcript, Transfer, TransferResult,
+};
 
 /// Something the customer's side did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +39,11 @@ pub enum CallerInput {
     TransferResult {
         /// Whether the call was bridged; ignored when no transfer is under way.
         result: TransferResult,
+    },
+    /// The answer to an [`Output::HttpRequest`]; its `elapsed_ms` is measured by the session.
+    HttpResponse {
+        /// The response, or why there is none; ignored unless its id is in flight.
+        result: HttpResult,
     },
     /// The customer hung up or the line dropped.
     HangUp {
@@ -76,6 +83,15 @@ pub enum Output {
         at_ms: Millis,
         /// Where to transfer, and why.
         transfer: Transfer,
+    },
+    /// Make an HTTP request for the script; answer with [`CallerInput::HttpResponse`].
+    /// Requests still in flight when the call ends are of no use (drop them).
+    HttpRequest {
+        /// Call time of the request, in ms since the call started.
+        at_ms: Millis,
+        /// The request as the script gave it, its id filled in. Secret headers carry
+        /// secret names: the values are the driver's to put in.
+        request: HttpRequest,
     },
     /// Send keypad tones.
     SendDtmf {

@@ -10,6 +10,7 @@ use huashu_contract::{
     PlaybackFinished, Say, ScriptReply, Timer, Transcript, TransferResult,
 };
 
+mod http;
 mod opt_out;
 
 type Handler = Box<dyn FnMut(&Event) -> Result<Vec<Action>, ScriptFailure> + Send>;
