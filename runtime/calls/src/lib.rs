@@ -8,6 +8,7 @@
 //! ([`run_voice_call`] over a [`VoiceWire`]). Nothing here knows about sockets.
 
 mod driver;
+mod http_calls;
 mod lifecycle;
 mod metered_script;
 mod module_cache;
@@ -17,6 +18,7 @@ mod telephony;
 mod voice;
 
 pub use driver::{CallDriver, DriverUpdate};
+pub use http_calls::effective_allowlist;
 pub use service::{CallError, CallService, CreatedCall, NewCall, PendingCall, ServiceConfig};
 pub use telephony::{DialError, DialFuture, DialRequest, Dialer};
 pub use voice::{

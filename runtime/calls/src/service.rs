@@ -10,6 +10,7 @@ use thiserror::Error;
 use tokio::sync::{Notify, watch};
 
 use super::driver::CallDriver;
+use super::http_calls::{HttpCalls, session_limits};
 use super::metered_script::MeteredScript;
 use super::module_cache::{LoadError, ModuleCache};
 use super::stored_prompts::StoredPrompts;
@@ -17,6 +18,7 @@ use super::telephony::{DialError, Dialer};
 use super::voice::VoiceServices;
 use huashu_contract::{CallStarted, Channel, Direction, ScriptFailure};
 use huashu_metrics::Metrics;
+use huashu_outbound_http::OutboundHttp;
 use huashu_sandbox::{CallSetup, Limits, ModuleError, Sandbox, ScriptModule, TenantKv};
 use huashu_session::{EstimatedPlayout, InstantPlayout, Playout, Session, SessionConfig};
 use huashu_store::secrets::{now_ms, random_id, sha256_hex};
@@ -175,6 +177,9 @@ pub struct CallService {
     pub(super) shutdown: watch::Sender<bool>,
     /// Every call's final summary, once stored: see [`Self::subscribe_ended`].
     pub(super) ended: tokio::sync::broadcast::Sender<CallSummary>,
+    /// The client every call's script requests go through (tenants' concurrency counted
+    /// across calls).
+    outbound_http: Arc<OutboundHttp>,
 }
 
 impl CallService {
@@ -202,6 +207,7 @@ impl CallService {
             idle: Notify::new(),
             shutdown: watch::channel(false).0,
             ended: tokio::sync::broadcast::channel(ENDED_BACKLOG).0,
+            outbound_http: Arc::new(OutboundHttp::new()),
         }
     }
 
@@ -542,7 +548,10 @@ impl CallService {
         let began = Instant::now();
         let instance = self.sandbox.instantiate(&module, setup).await;
         self.metrics.call_started(&tenant.id, began.elapsed());
-        let config = self.config.session.clone();
+        let config = SessionConfig {
+            http: session_limits(&tenant),
+            ..self.config.session.clone()
+        };
         let session = match instance {
             Ok(inner) => Session::new(
                 MeteredScript {
@@ -580,7 +589,18 @@ impl CallService {
             summary,
             self.clone(),
             self.shutdown.subscribe(),
+            self.http_calls(&tenant),
         ))
+    }
+
+    /// A call's HTTP requests, made with the tenant's policy and secrets.
+    pub(crate) fn http_calls(&self, tenant: &Tenant) -> HttpCalls {
+        HttpCalls::new(
+            self.outbound_http.clone(),
+            self.metrics.clone(),
+            self.store.clone(),
+            tenant,
+        )
     }
 
     /// The call's module, compiled (from the cache, or compiled now on the blocking pool).

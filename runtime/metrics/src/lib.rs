@@ -25,6 +25,13 @@ struct TenantLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpResultLabel {
+    tenant: String,
+    /// `ok` (any status), `refused`, `limited`, `timeout`, `too_large` or `failed`.
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CampaignLabel {
     tenant: String,
     campaign: String,
@@ -49,6 +56,8 @@ pub struct Metrics {
     campaign_attempts_ended: Family<CampaignLabel, Counter>,
     campaign_answered: Family<CampaignLabel, Counter>,
     campaign_calls_active: Family<CampaignLabel, Gauge>,
+    http_requests: Family<HttpResultLabel, Counter>,
+    http_request_seconds: Histogram,
 }
 
 /// Upper bounds of the frame lateness buckets: the pacer's own (1, 5, 10, 20, 50, 100 ms).
@@ -86,6 +95,12 @@ impl Default for Metrics {
             campaign_attempts_ended: Family::default(),
             campaign_answered: Family::default(),
             campaign_calls_active: Family::default(),
+            http_requests: Family::default(),
+            // 5 ms to ~10 s: a service on the same network answers in milliseconds, the
+            // default timeout is 2 s and the operator's cap at most 30 s.
+            http_request_seconds: Histogram::new(
+                prometheus_client::metrics::histogram::exponential_buckets(0.005, 2.0, 12),
+            ),
         };
         if let Ok(mut root) = metrics.registry.lock() {
             root.register_collector(Box::new(ProcessCollector));
@@ -166,6 +181,16 @@ impl Default for Metrics {
                 metrics.campaign_calls_active.clone(),
             );
             r.register(
+                "http_requests",
+                "Scripts' requests to their tenant's systems, by how they ended",
+                metrics.http_requests.clone(),
+            );
+            r.register(
+                "http_request_seconds",
+                "How long scripts' requests took, refusals included",
+                metrics.http_request_seconds.clone(),
+            );
+            r.register(
                 "turn_latency_seconds",
                 "From the customer's final input to the first frame of the bot's audio reply",
                 metrics.turn_latency_seconds.clone(),
@@ -230,6 +255,18 @@ fn label(tenant: &str) -> TenantLabel {
 }
 
 impl Metrics {
+    /// A script of `tenant`'s made an HTTP request that ended with `result` (`ok`,
+    /// `refused`, `limited`, `timeout`, `too_large`, `failed`) after `took`.
+    pub fn http_request(&self, tenant: &str, result: &str, took: Duration) {
+        self.http_requests
+            .get_or_create(&HttpResultLabel {
+                tenant: tenant.to_owned(),
+                result: result.to_owned(),
+            })
+            .inc();
+        self.http_request_seconds.observe(took.as_secs_f64());
+    }
+
     /// A call of `tenant`'s took a concurrent-call slot: one more active call.
     pub fn call_reserved(&self, tenant: &str) {
         self.calls_active.get_or_create(&label(tenant)).inc();

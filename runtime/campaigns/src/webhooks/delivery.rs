@@ -12,10 +12,10 @@
 use std::io::Read;
 use std::time::Duration;
 
+use huashu_outbound_http::address_policy::{CheckedResolver, RefusedAddress};
 use huashu_store::campaigns::WebhookDelivery;
 use ureq::Agent;
 
-use super::address_policy::{CheckedResolver, RefusedAddress};
 use super::signing::{self, EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 /// Most bytes of a failing receiver's answer kept in `last_error`: enough for an error

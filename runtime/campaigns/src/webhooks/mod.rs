@@ -5,13 +5,12 @@
 //! The dialler builds a body ([`payload`]) when the event happens and queues it with the
 //! attempt's record in one store write; the outbox ([`outbox`]) sends what is due, signed
 //! ([`signing`]) with the campaign's secret, only to addresses outside the platform's
-//! network ([`address_policy`]), one try at a time ([`delivery`]).
+//! network (`huashu_outbound_http::address_policy`, shared with scripts' requests), one try
+//! at a time ([`delivery`]).
 //!
 //! - [`signing`] — the `Huashu-*` headers and the HMAC-SHA256 signature; the receiver's
 //!   check.
 //! - [`payload`] — the `contact.finished` and `call.ended` bodies, and the outbox entry.
-//! - [`address_policy`] — which addresses a webhook may reach, checked on the addresses
-//!   actually connected to.
 //! - [`delivery`] — one signed POST and what its answer means.
 //! - [`outbox`] — the task: due deliveries, receivers side by side.
 //! - `retries` — what a try's outcome means: delivered, retried after a backoff, or given
@@ -20,7 +19,6 @@
 //! Not here: when an event is due (the dialler), and the store's layout of the outbox
 //! (`huashu_store::campaigns`).
 
-pub mod address_policy;
 pub mod delivery;
 pub mod outbox;
 pub mod payload;

@@ -140,6 +140,8 @@ impl ServerMessage {
             Output::SendDtmf { at_ms, digits } => ServerMessage::SendDtmf { at_ms, digits },
             // Media's business: the client's audio is converted for the script here.
             Output::AudioSubscription { .. } => return None,
+            // The calls stage makes requests (they reach the client as timeline entries).
+            Output::HttpRequest { .. } => return None,
             Output::Ended { end } => ServerMessage::Hangup {
                 at_ms: end.at_ms,
                 by: end.by,

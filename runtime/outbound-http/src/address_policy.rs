@@ -1,19 +1,25 @@
-//! Which addresses a webhook may be sent to, so a tenant's webhook URL cannot become a way
-//! into the platform's own network (its databases, admin ports, a cloud's metadata
-//! service).
+//! Which addresses an outbound request may go to, so that a URL a tenant wrote (a script's
+//! HTTP request, a campaign's webhook) cannot become a way into the platform's own network
+//! (its databases, admin ports, a cloud's metadata service).
 //!
-//! Before each try the URL's host is resolved and every address it resolves to is
-//! classified ([`classify`]). Loopback, private (RFC 1918, `fc00::/7`), link-local, shared
-//! (CGNAT, `100.64.0.0/10`) addresses are refused unless the operator allowed private
-//! targets; unspecified, multicast and reserved addresses are always refused (no receiver
-//! can be there). A host with any refused address is refused as a whole: a name that mixes
-//! public and internal addresses is a misconfiguration or a rebinding attempt.
+//! Every address a host resolves to is classified ([`classify`]). Loopback, private
+//! (RFC 1918, `fc00::/7`), link-local, shared (CGNAT, `100.64.0.0/10`) addresses are refused
+//! unless the destination was allowed private targets (an operator's setting for webhooks,
+//! an allowlist entry's `private_network` for scripts); unspecified, multicast and reserved
+//! addresses are always refused (no server can be there). A host with any refused address
+//! is refused as a whole: a name that mixes public and internal addresses is a
+//! misconfiguration or a rebinding attempt. IP-literal URLs go through the same check.
 //!
-//! The check sits in the HTTP client's name resolver (`CheckedResolver`), so the
+//! The check sits in the HTTP client's name resolver ([`CheckedResolver`]), so the
 //! addresses checked are exactly the ones connected to: there is no second lookup a DNS
 //! server could answer differently. Connecting to a checked IP with a `Host` header instead
 //! would lose the host name that TLS needs (SNI and certificate checks), so https would
-//! break; the resolver keeps both.
+//! break; the resolver keeps both. The decision is the resolver's, and a client holds one
+//! resolver: a client whose requests need different decisions (one per allowlist entry)
+//! builds one client per request, which also keeps a connection checked under one decision
+//! from being reused under another.
+//!
+//! Not here: which origins a tenant may reach at all (`allowlist`).
 
 use std::fmt;
 use std::io;
@@ -25,7 +31,7 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
-/// What kind of address an IP is, as far as delivering webhooks goes.
+/// What kind of address an IP is, as far as sending requests to it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressKind {
     /// On the internet.
@@ -48,9 +54,9 @@ pub enum AddressKind {
 }
 
 impl AddressKind {
-    /// Whether a webhook may go to an address of this kind. `allow_private` opens
-    /// loopback, private, link-local and CGNAT addresses (receivers on the operator's own
-    /// network); nothing opens the kinds no receiver can be at.
+    /// Whether a request may go to an address of this kind. `allow_private` opens
+    /// loopback, private, link-local and CGNAT addresses (servers on the operator's own
+    /// network); nothing opens the kinds no server can be at.
     pub fn permitted(self, allow_private: bool) -> bool {
         match self {
             Self::Public => true,
@@ -129,19 +135,19 @@ fn classify_v6(ip: Ipv6Addr) -> AddressKind {
     }
 }
 
-/// A webhook host refused because of an address it resolves to.
+/// A host refused because of an address it resolves to.
 #[derive(Debug, Clone, Error)]
 #[error(
-    "{host} resolves to {ip}, a {kind} address; webhooks are not delivered to the platform's \
+    "{host} resolves to {ip}, a {kind} address; requests are not sent to the platform's \
      internal networks{hint}",
     hint = if kind.permitted(true) {
-        " (the operator can allow private targets)"
+        " (the operator can allow private targets for this destination)"
     } else {
         ""
     }
 )]
 pub struct RefusedAddress {
-    /// The host in the webhook URL.
+    /// The host in the URL.
     pub host: String,
     /// The address refused.
     pub ip: IpAddr,
@@ -150,9 +156,9 @@ pub struct RefusedAddress {
 }
 
 impl RefusedAddress {
-    /// The refusal `error` carries, if it is one: how the outbox tells a refused target
+    /// The refusal `error` carries, if it is one: how a caller tells a refused target
     /// from a network failure.
-    pub(crate) fn within(error: &ureq::Error) -> Option<&RefusedAddress> {
+    pub fn within(error: &ureq::Error) -> Option<&RefusedAddress> {
         match error {
             ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<RefusedAddress>(),
             _ => None,
@@ -161,19 +167,24 @@ impl RefusedAddress {
 }
 
 /// The HTTP client's name resolver: the system's lookup, then [`AddressKind::permitted`]
-/// on every address. The client connects only to the addresses this returns.
+/// on every address. The client connects only to the addresses this returns; a refusal
+/// comes back as the client's I/O error carrying a [`RefusedAddress`]
+/// ([`RefusedAddress::within`] finds it).
 ///
 /// Resolvers sit in the client's `unversioned` API, which may change in a minor release;
 /// the workspace should keep the client on one minor version (`~3.5`) and check this
 /// file when moving.
 #[derive(Debug)]
-pub(crate) struct CheckedResolver {
+pub struct CheckedResolver {
     allow_private: bool,
     system: DefaultResolver,
 }
 
 impl CheckedResolver {
-    pub(crate) fn new(allow_private: bool) -> Self {
+    /// A resolver for requests whose destination may (`allow_private`) or may not be on
+    /// the operator's own networks: the decision for every request of the client it is
+    /// built into.
+    pub fn new(allow_private: bool) -> Self {
         Self {
             allow_private,
             system: DefaultResolver::default(),
@@ -314,9 +325,9 @@ mod tests {
         let found = RefusedAddress::within(&error).expect("the refusal is recognised");
         assert_eq!(
             found.to_string(),
-            "crm.internal resolves to 10.0.0.5, a private-network address; webhooks are not \
-             delivered to the platform's internal networks (the operator can allow private \
-             targets)"
+            "crm.internal resolves to 10.0.0.5, a private-network address; requests are not \
+             sent to the platform's internal networks (the operator can allow private \
+             targets for this destination)"
         );
     }
 }
