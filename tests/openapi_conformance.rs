@@ -28,7 +28,9 @@ const SEED: &str = "20261207";
 /// schema-valid request for a reason its description gives:
 /// - a module upload must be a WebAssembly component (400 when empty, 422 otherwise);
 /// - a tenant's quotas bound each other (`wall_per_event_ms` at least `cpu_per_event_ms`…:
-///   400);
+///   400), and its HTTP allowlist holds origins (`https://crm.example.com`: 422 for any other
+///   string);
+/// - a tenant narrows its HTTP allowlist to origins the operator's list covers (422);
 /// - a call, a trunk, a routed number and a campaign name other things that must exist or
 ///   fit each other (a trunk granted to the tenant, a tenant, a time zone's calendar: 422);
 /// - a do-not-call upload is text, so any body is a list: the rows are judged one by one
@@ -46,7 +48,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409",
 
 [[operations]]
 include-name = ["POST /v1/tenants", "PATCH /v1/tenants/{id}"]
-checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409", "429", "400"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "404", "409", "429", "400", "422"]
+
+[[operations]]
+include-name = "PUT /v1/http/allowlist"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "422"]
 
 [[operations]]
 include-name = "POST /v1/calls"

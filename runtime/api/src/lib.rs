@@ -1,7 +1,8 @@
 //! The HTTP API (`/v1`, JSON): operator endpoints for tenants, keys and quotas, and for SIP
 //! trunks and the numbers routed to tenants' scripts ([`telephony`]); tenant endpoints for
-//! modules, prompts, calls and their recordings, and the key-value space their scripts
-//! keep; outbound campaigns ([`campaigns`], their contacts and results) and the
+//! modules, prompts, calls and their recordings, the key-value space their scripts
+//! keep, and what their scripts' outbound HTTP requests may reach ([`http_allowlist`]) and
+//! send (write-only [`secrets`]); outbound campaigns ([`campaigns`], their contacts and results) and the
 //! do-not-call lists ([`dnc`]); deleting call data ([`erasure`], [`retention`]) and the
 //! audit of every deletion ([`audit`]); health, metrics and the OpenAPI document.
 //!
@@ -25,11 +26,13 @@ mod dnc;
 mod erasure;
 mod error;
 mod extract;
+mod http_allowlist;
 mod kv;
 mod modules;
 mod pagination;
 mod prompts;
 pub mod retention;
+mod secrets;
 mod service;
 mod streamed_body;
 mod streamed_response;
@@ -176,6 +179,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit", get(audit::list_own))
         .route("/v1/kv", get(kv::list))
         .route("/v1/kv/{*key}", get(kv::get).delete(kv::delete))
+        .route(
+            "/v1/http/allowlist",
+            get(http_allowlist::get).put(http_allowlist::put),
+        )
+        .route("/v1/secrets", get(secrets::list))
+        .route(
+            "/v1/secrets/{name}",
+            put(secrets::put).delete(secrets::delete),
+        )
         .route(
             "/v1/campaigns",
             post(campaigns::create).get(campaigns::list),

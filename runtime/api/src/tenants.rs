@@ -1,5 +1,5 @@
-//! Operator endpoints: tenants, their quotas and settings (call retention among them), and
-//! their API keys.
+//! Operator endpoints: tenants, their quotas and settings (call retention and the outbound
+//! HTTP allowlist among them), and their API keys.
 
 use crate::blocking::off_worker;
 use axum::Json as JsonResponse;
@@ -11,6 +11,7 @@ use super::AppState;
 use super::auth::Operator;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, OptionalJson, Path, Query};
+use super::http_allowlist::{AllowEntryInput, parse_operator_entries};
 use super::pagination::PageQuery;
 use huashu_store::retention::MAX_RETENTION_DAYS;
 use huashu_store::secrets::{now_ms, random_id, sha256_hex};
@@ -24,6 +25,8 @@ pub struct NewTenant {
     quotas: Option<Quotas>,
     #[serde(default)]
     record_calls: bool,
+    #[serde(default)]
+    http_allowlist: Vec<AllowEntryInput>,
 }
 
 /// A tenant as the operator sees it.
@@ -105,6 +108,7 @@ pub async fn create(
     let name = check_name(&body.name)?;
     let quotas = body.quotas.unwrap_or_default();
     check_quotas(&quotas)?;
+    let http_allowlist = parse_operator_entries(body.http_allowlist)?;
     let tenant = Tenant {
         id: random_id("t_", 8)?,
         name,
@@ -112,6 +116,8 @@ pub async fn create(
         disabled: false,
         quotas,
         record_calls: body.record_calls,
+        http_allowlist,
+        http_origins: None,
     };
     let (store, created) = (state.store.clone(), tenant.clone());
     off_worker(move || store.create_tenant(&created)).await?;
@@ -155,6 +161,8 @@ pub struct TenantUpdate {
     disabled: Option<bool>,
     quotas: Option<QuotaUpdate>,
     record_calls: Option<bool>,
+    /// Replaces the operator's list whole; the tenant's narrowing is kept.
+    http_allowlist: Option<Vec<AllowEntryInput>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,6 +178,11 @@ pub struct QuotaUpdate {
     /// Absent: unchanged; `null`: follow the server's default again; a number: days.
     #[serde(default, deserialize_with = "present")]
     retention_days: Option<Option<u32>>,
+    http_requests_per_call: Option<u32>,
+    http_requests_per_event: Option<u32>,
+    http_concurrent_requests: Option<u32>,
+    http_timeout_ms: Option<u64>,
+    http_response_bytes: Option<u64>,
 }
 
 /// A field that may be given as `null`: `Some(None)` then, where a missing field is `None`.
@@ -217,6 +230,55 @@ fn check_quotas(q: &Quotas) -> ApiResult<()> {
              or null for the server's default"
         )));
     }
+    check_http_quotas(q)
+}
+
+/// Bounds of the outbound HTTP quotas (422 `invalid_quota`): past them a tenant's
+/// requests would hold the server's connections or memory longer than any call needs.
+fn check_http_quotas(q: &Quotas) -> ApiResult<()> {
+    // (field, value, least, most)
+    let bounds: [(&str, u64, u64, u64); 5] = [
+        // 1000 in one call is a request every few seconds of an hour-long call.
+        (
+            "http_requests_per_call",
+            q.http_requests_per_call.into(),
+            0,
+            1_000,
+        ),
+        // 50 from one event is already a fan-out no turn needs.
+        (
+            "http_requests_per_event",
+            q.http_requests_per_event.into(),
+            0,
+            50,
+        ),
+        // 1000 open at once is as many as the server's calls could use together.
+        (
+            "http_concurrent_requests",
+            q.http_concurrent_requests.into(),
+            0,
+            1_000,
+        ),
+        // Under 100 ms even a nearby backend times out; past 30 s the caller has hung up.
+        ("http_timeout_ms", q.http_timeout_ms, 100, 30_000),
+        // 1 KiB is the smallest useful answer; 16 MiB the most one request may hold in
+        // memory.
+        (
+            "http_response_bytes",
+            q.http_response_bytes,
+            1 << 10,
+            16 << 20,
+        ),
+    ];
+    for (field, value, least, most) in bounds {
+        if !(least..=most).contains(&value) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_quota",
+                format!("`quotas.{field}` must be {least} to {most}, not {value}"),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -246,6 +308,18 @@ pub async fn update(
         t.max_module_bytes = q.max_module_bytes.unwrap_or(t.max_module_bytes);
         t.kv_bytes = q.kv_bytes.unwrap_or(t.kv_bytes);
         t.retention_days = q.retention_days.unwrap_or(t.retention_days);
+        t.http_requests_per_call = q.http_requests_per_call.unwrap_or(t.http_requests_per_call);
+        t.http_requests_per_event = q
+            .http_requests_per_event
+            .unwrap_or(t.http_requests_per_event);
+        t.http_concurrent_requests = q
+            .http_concurrent_requests
+            .unwrap_or(t.http_concurrent_requests);
+        t.http_timeout_ms = q.http_timeout_ms.unwrap_or(t.http_timeout_ms);
+        t.http_response_bytes = q.http_response_bytes.unwrap_or(t.http_response_bytes);
+    }
+    if let Some(entries) = body.http_allowlist {
+        tenant.http_allowlist = parse_operator_entries(entries)?;
     }
     check_quotas(&tenant.quotas)?;
     let (store, updated) = (state.store.clone(), tenant.clone());

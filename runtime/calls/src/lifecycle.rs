@@ -246,6 +246,8 @@ pub(super) mod tests {
             disabled: false,
             quotas: Quotas::default(),
             record_calls: false,
+            http_allowlist: Vec::new(),
+            http_origins: None,
         };
         store
             .add_module_version(&tenant.id, "bot", "digest", 0, b"wasm", b"artifact")

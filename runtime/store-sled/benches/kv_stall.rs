@@ -117,6 +117,8 @@ fn main() {
             disabled: false,
             quotas: Quotas::default(),
             record_calls: false,
+            http_allowlist: Vec::new(),
+            http_origins: None,
         })
         .expect("the tenant");
     println!(

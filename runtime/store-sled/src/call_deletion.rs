@@ -451,6 +451,8 @@ mod tests {
                 ..Quotas::default()
             },
             record_calls: true,
+            http_allowlist: Vec::new(),
+            http_origins: None,
         };
         let retention = Retention::default();
         let mut sweep = TenantSweep::new(&tenant, &retention, now, RETENTION_ACTOR)

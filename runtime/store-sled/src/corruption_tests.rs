@@ -18,6 +18,8 @@ fn tenant() -> Tenant {
         disabled: false,
         quotas: Quotas::default(),
         record_calls: false,
+        http_allowlist: Vec::new(),
+        http_origins: None,
     }
 }
 

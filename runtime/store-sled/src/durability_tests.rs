@@ -17,6 +17,8 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
         disabled: false,
         quotas: Quotas::default(),
         record_calls: true,
+        http_allowlist: Vec::new(),
+        http_origins: None,
     };
     let key = ApiKey {
         id: "k_01".into(),

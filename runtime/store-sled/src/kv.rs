@@ -178,6 +178,8 @@ mod tests {
                 ..Quotas::default()
             },
             record_calls: false,
+            http_allowlist: Vec::new(),
+            http_origins: None,
         };
         store.create_tenant(&tenant).unwrap();
     }

@@ -1,5 +1,5 @@
-//! The embedded backend: [`Store`] and [`KeyValueStore`] on one sled database (one
-//! directory, `--data`).
+//! The embedded backend: [`Store`] (with tenants' secrets, [`SecretStore`]) and
+//! [`KeyValueStore`] on one sled database (one directory, `--data`).
 //!
 //! # Layout
 //!
@@ -19,6 +19,7 @@
 //! - [`audit`] — the audit of deletions, newest first per tenant.
 //! - [`telephony`] — SIP trunks (with their digest passwords) and routed numbers.
 //! - [`kv`] — the tenants' key-value space and its per-tenant byte usage.
+//! - [`secrets`] — tenants' write-only secrets for their scripts' outbound HTTP requests.
 //! - [`campaigns`] — outbound campaigns: campaigns and their counts, contacts and their due
 //!   index, attempts, the per-number dial log, do-not-call lists and the webhook outbox;
 //!   its `CampaignStore` impl makes each write (one transaction) durable the way the
@@ -49,6 +50,7 @@ mod kv;
 mod modules;
 mod prompts;
 mod recordings;
+mod secrets;
 mod telephony;
 mod tenants;
 
@@ -61,14 +63,15 @@ use calls::CallTrees;
 use campaigns::CampaignTrees;
 use huashu_store::{
     ApiKey, AuditEntry, CallDeletion, CallFilter, CallSummary, KeyValueStore, KvEntry, KvError,
-    ModuleSummary, ModuleVersion, Page, PageRequest, PromptMeta, RoutedNumber, Store, StoreError,
-    Tenant, Trunk,
+    ModuleSummary, ModuleVersion, Page, PageRequest, PromptMeta, RoutedNumber, SecretError,
+    SecretInfo, SecretStore, Store, StoreError, Tenant, Trunk,
 };
 use keys::backend;
 use kv::KvTrees;
 use modules::ModuleTrees;
 use prompts::PromptTrees;
 use recordings::RecordingTree;
+use secrets::SecretTree;
 use telephony::TelephonyTrees;
 use tenants::TenantTrees;
 
@@ -102,6 +105,7 @@ pub struct SledStore {
     recordings: RecordingTree,
     audit: AuditTree,
     kv: KvTrees,
+    secrets: SecretTree,
     telephony: TelephonyTrees,
     campaigns: CampaignTrees,
 }
@@ -219,6 +223,10 @@ impl SledStore {
                 values: tree("kv")?,
                 usage: tree("kv_usage")?,
                 tenants: tenants_tree,
+            },
+            secrets: SecretTree {
+                values: tree("secrets")?,
+                put_turn: std::sync::Mutex::new(()),
             },
             telephony: TelephonyTrees {
                 trunks: tree("trunks")?,
@@ -548,6 +556,27 @@ impl Store for SledStore {
             Some(dir) => disk_space::room_for_writes(dir, self.disk_reserve),
             None => Ok(()),
         }
+    }
+}
+
+impl SecretStore for SledStore {
+    fn put_secret(&self, tenant_id: &str, name: &str, value: &str) -> Result<bool, SecretError> {
+        self.writable()?;
+        let created = self.secrets.put(tenant_id, name, value)?;
+        self.commit_write()?;
+        Ok(created)
+    }
+
+    fn delete_secret(&self, tenant_id: &str, name: &str) -> Result<bool, StoreError> {
+        self.durable(|| self.secrets.delete(tenant_id, name))
+    }
+
+    fn list_secrets(&self, tenant_id: &str) -> Result<Vec<SecretInfo>, StoreError> {
+        self.secrets.list(tenant_id)
+    }
+
+    fn secret_value(&self, tenant_id: &str, name: &str) -> Result<Option<String>, StoreError> {
+        self.secrets.value(tenant_id, name)
     }
 }
 

@@ -207,6 +207,8 @@ mod tests {
             disabled: false,
             quotas: Quotas::default(),
             record_calls: false,
+            http_allowlist: Vec::new(),
+            http_origins: None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! (calls, their recordings, and for an erasure the campaign contacts it erased).
 //!
 //! An entry never holds what was erased: a call is named by its id, a telephone number by
-//! its SHA-256. Entries are the tenant's record that its customers' data was deleted, so
+//! its SHA-256. Changes to a tenant's secrets are audited here too, by name, never value. Entries are the tenant's record that its customers' data was deleted, so
 //! they are kept: retention does not sweep them.
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,12 @@ pub enum AuditAction {
     DeleteCall,
     /// Calls past the tenant's retention.
     Retention,
+    /// A tenant set or replaced one of its secrets (`PUT /v1/secrets/{name}`); the subject
+    /// is the secret's name, never its value, and nothing is counted.
+    PutSecret,
+    /// A tenant deleted one of its secrets (`DELETE /v1/secrets/{name}`); the subject is
+    /// the secret's name.
+    DeleteSecret,
 }
 
 /// One deletion, as the audit keeps it.

@@ -3,7 +3,9 @@
 //! [`Store`] is the interface the server uses (tenants, keys, quotas, module versions with
 //! their precompiled artifacts, prompts, call records and recordings, SIP trunks and routed
 //! numbers); [`KeyValueStore`] is the tenant key-value space scripts reach through the `kv`
-//! import. [`SledStore`] implements both on one embedded sled database (one directory);
+//! import; [`SecretStore`] holds tenants' write-only secrets, which their scripts' outbound
+//! HTTP requests name ([`tenant_secrets`]), and every `Store` keeps them. [`SledStore`]
+//! implements them all on one embedded sled database (one directory);
 //! [`MemoryKeyValue`] is the in-process key-value store of the offline test runner. A
 //! distributed backend implements the same traits. [`telephony`] holds the trunk and
 //! number types and the rules they keep.
@@ -25,15 +27,17 @@ pub use audit::{AuditAction, AuditEntry};
 pub use auth::{AuthError, authenticate, authenticate_key};
 pub use memory_kv::MemoryKeyValue;
 pub use model::{
-    ApiKey, CallDeletion, CallFilter, CallProgress, CallStatus, CallSummary, ModuleSummary,
-    ModuleVersion, Page, PageRequest, ProgressState, PromptMeta, Quotas, Tenant,
+    ApiKey, CallDeletion, CallFilter, CallProgress, CallStatus, CallSummary, HttpAllowEntry,
+    ModuleSummary, ModuleVersion, Page, PageRequest, ProgressState, PromptMeta, Quotas, Tenant,
 };
 pub use retention::{Retention, TenantSweep};
 pub mod secrets;
 pub mod telephony;
+pub mod tenant_secrets;
 pub use telephony::{
     InvalidField, RoutedNumber, SipTransport, Trunk, TrunkCodec, normalize_e164, parse_host_port,
 };
+pub use tenant_secrets::{SecretError, SecretInfo, SecretStore};
 
 use thiserror::Error;
 
@@ -149,8 +153,9 @@ pub enum StoreError {
 
 /// Everything the server persists. All methods are synchronous and fast (an embedded
 /// database); callers on the async executor use them directly for small items and move
-/// large scans to a blocking thread.
-pub trait Store: Send + Sync {
+/// large scans to a blocking thread. Every store keeps tenants' secrets too
+/// ([`SecretStore`]), so whoever holds the store can reach them.
+pub trait Store: SecretStore + Send + Sync {
     // ── operator ──
     /// Hex SHA-256 of the operator token, once one was set.
     fn operator_token_sha256(&self) -> Result<Option<String>, StoreError>;

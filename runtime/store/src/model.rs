@@ -1,5 +1,6 @@
-//! What the store keeps: tenants and their quotas, API keys (hashed), module versions,
-//! prompts, call summaries and records (and recordings, which are bare WAV bytes). Plain serde types; each backend decides the layout.
+//! What the store keeps: tenants, their quotas and outbound HTTP allowlists, API keys
+//! (hashed), module versions, prompts, call summaries and records (and recordings, which
+//! are bare WAV bytes). Plain serde types; each backend decides the layout.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,20 @@ pub struct Quotas {
     /// [`MAX_RETENTION_DAYS`](crate::retention::MAX_RETENTION_DAYS), or 0 to keep them
     /// forever. `None` follows the server's default (`huashu serve --retention-days`).
     pub retention_days: Option<u32>,
+    /// Outbound HTTP requests one call's script may make in all (its `http-request`
+    /// actions); one more is answered `limited` without leaving the server.
+    pub http_requests_per_call: u32,
+    /// Outbound HTTP requests the script may start while handling one event.
+    pub http_requests_per_event: u32,
+    /// Outbound HTTP requests in flight at once across all the tenant's calls; one more
+    /// is answered `limited`.
+    pub http_concurrent_requests: u32,
+    /// A request's timeout when the script asks for none, and the most it may ask for, in
+    /// milliseconds.
+    pub http_timeout_ms: u64,
+    /// Largest response body a request may read, in bytes; a longer one is answered
+    /// `too-large`.
+    pub http_response_bytes: u64,
 }
 
 impl Default for Quotas {
@@ -40,6 +55,23 @@ impl Default for Quotas {
             max_module_bytes: 32 << 20,
             kv_bytes: 1 << 20,
             retention_days: None,
+            // A call looks up a customer, fetches an offer, posts an outcome: a handful of
+            // requests. 20 leaves room for retries and paging, and caps what a looping
+            // script can send on one call.
+            http_requests_per_call: 20,
+            // One turn rarely needs more than two look-ups side by side; 4 stops a single
+            // event from fanning out into a flood.
+            http_requests_per_event: 4,
+            // The tenant's backends see at most this many requests at once from all its
+            // calls; 10 serves ~100 concurrent calls that ask now and then, and keeps one
+            // tenant from tying up the server's outbound connections.
+            http_concurrent_requests: 10,
+            // A caller hears silence while the script waits for an answer: past 2 s the
+            // pause is noticeable, so a slow backend should fail fast and the script say so.
+            http_timeout_ms: 2_000,
+            // Answers scripts read are JSON records, a few KiB; 256 KiB fits a generous
+            // list while bounding the memory one request holds.
+            http_response_bytes: 256 << 10,
         }
     }
 }
@@ -61,6 +93,28 @@ pub struct Tenant {
     /// unless asked for, since a recording costs 32 KB per second of call).
     #[serde(default)]
     pub record_calls: bool,
+    /// The origins the tenant's scripts may send HTTP requests to, as the operator set
+    /// them (canonical origin strings, checked by the API). Empty: no outbound HTTP.
+    #[serde(default)]
+    pub http_allowlist: Vec<HttpAllowEntry>,
+    /// The tenant's own narrowing of `http_allowlist`: origins each covered by one of the
+    /// operator's entries when set. `None` uses the operator's list as it is. Applied
+    /// against the operator's list as it is when a call runs, so an origin the operator
+    /// no longer covers drops out.
+    #[serde(default)]
+    pub http_origins: Option<Vec<String>>,
+}
+
+/// One entry of a tenant's outbound HTTP allowlist, as stored: plain strings; the API
+/// parses them into the outbound HTTP stage's types before they are stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpAllowEntry {
+    /// `https://crm.example.com`, `https://*.example.com:8443`, `http://10.0.0.5:8080`.
+    pub origin: String,
+    /// The origin's host may resolve to a loopback, private or link-local address (a
+    /// service on the operator's own network); refused otherwise whatever the list says.
+    #[serde(default)]
+    pub private_network: bool,
 }
 
 /// An API key as stored: only the SHA-256 of the secret, never the secret.
@@ -296,4 +350,38 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Cursor to pass as `after` for the next page; `None` on the last page.
     pub next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tenant_stored_before_outbound_http_reads_with_the_default_limits_and_no_allowlist() {
+        let old = serde_json::json!({
+            "id": "t_0123456789abcdef", "name": "Acme", "created_at_ms": 7, "disabled": false,
+            "quotas": {
+                "max_concurrent_calls": 5, "memory_bytes": 1048576, "cpu_per_event_ms": 50,
+                "cpu_per_call_ms": 5000, "wall_per_event_ms": 500, "max_module_bytes": 1024,
+                "kv_bytes": 1024, "retention_days": null
+            },
+            "record_calls": true
+        });
+        let tenant: Tenant = serde_json::from_value(old).expect("an old tenant reads");
+        assert_eq!(tenant.quotas.max_concurrent_calls, 5);
+        assert_eq!(tenant.quotas.http_requests_per_call, 20);
+        assert_eq!(tenant.quotas.http_requests_per_event, 4);
+        assert_eq!(tenant.quotas.http_concurrent_requests, 10);
+        assert_eq!(tenant.quotas.http_timeout_ms, 2_000);
+        assert_eq!(tenant.quotas.http_response_bytes, 256 << 10);
+        assert!(tenant.http_allowlist.is_empty());
+        assert_eq!(tenant.http_origins, None);
+    }
+
+    #[test]
+    fn an_allow_entry_without_private_network_reads_as_public_only() {
+        let entry: HttpAllowEntry =
+            serde_json::from_str(r#"{"origin":"https://crm.example.com"}"#).expect("reads");
+        assert!(!entry.private_network);
+    }
 }

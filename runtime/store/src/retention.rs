@@ -157,6 +157,8 @@ mod tests {
                 ..Quotas::default()
             },
             record_calls: false,
+            http_allowlist: Vec::new(),
+            http_origins: None,
         }
     }
 
