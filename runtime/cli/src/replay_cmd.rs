@@ -116,11 +116,21 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         let instance = sandbox.instantiate(&module, setup).await?;
         anyhow::Ok(replay(&original, instance).await)
     })?;
-    let inputs = original.inputs().count();
+    // Answers to the script's HTTP requests are recorded inputs too, but not the customer's.
+    let answers = original
+        .inputs()
+        .filter(|(_, input)| matches!(input, huashu_session::CallerInput::HttpResponse { .. }))
+        .count();
+    let inputs = original.inputs().count() - answers;
+    let answers = match answers {
+        0 => String::new(),
+        1 => " and 1 recorded HTTP answer".into(),
+        n => format!(" and {n} recorded HTTP answers"),
+    };
     match result.divergence {
         None => {
             println!(
-                "no divergence: {} actions and the outcome match over {inputs} customer inputs",
+                "no divergence: {} actions and the outcome match over {inputs} customer inputs{answers}",
                 original.actions().count()
             );
             Ok(ExitCode::SUCCESS)

@@ -9,6 +9,8 @@ use regex::Regex;
 use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
+use super::http_stubs::HttpStub;
+use super::request_step::RequestExpectation;
 use super::timestamp::parse_utc_timestamp;
 use huashu_contract::{CallStarted, Channel, Direction, IntentLevel};
 
@@ -16,8 +18,9 @@ use huashu_contract::{CallStarted, Channel, Direction, IntentLevel};
 /// knows it, the line.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    /// The file could not be read. The OS's reason is the error's source, so that a
+    /// printed chain (`error: cannot read x: No such file…`) says it once.
+    #[error("cannot read {path}")]
     Read {
         /// The file's path, as given.
         path: String,
@@ -51,6 +54,10 @@ pub struct Scenario {
     /// What a `transfer` action does in this run; `connected` by default.
     #[serde(default)]
     pub transfer: TransferBehaviour,
+    /// How the script's outbound HTTP requests are answered; a request no entry answers is
+    /// refused and fails the scenario.
+    #[serde(default)]
+    pub http: Vec<HttpStub>,
     /// What happens, or must happen, on the call, in order; at least one.
     pub steps: Vec<Step>,
     /// What the outcome must contain once the call has ended; `None` checks nothing.
@@ -104,6 +111,9 @@ pub enum Step {
     BotPlays(Pattern),
     /// `bot_transfers`: the bot transfers the call to a target matching the regex.
     BotTransfers(Pattern),
+    /// `bot_requests`: the bot makes an HTTP request whose `METHOD URL` matches, and
+    /// optionally whose body matches too.
+    BotRequests(RequestExpectation),
     /// `bot_hangs_up`: the bot ends the call (a `hang-up` action, not the host's).
     BotHangsUp,
     /// `customer_says`: once the bot has finished talking, the customer says this text (a
@@ -128,6 +138,7 @@ impl fmt::Display for Step {
             Step::BotSays(p) => write!(f, "the bot says /{p}/"),
             Step::BotPlays(p) => write!(f, "the bot plays a prompt /{p}/"),
             Step::BotTransfers(p) => write!(f, "the bot transfers to /{p}/"),
+            Step::BotRequests(r) => write!(f, "the bot requests {r}"),
             Step::BotHangsUp => write!(f, "the bot hangs up"),
             Step::CustomerSays(text) => write!(f, "the customer says \"{text}\""),
             Step::CustomerPresses(keys) => write!(f, "the customer presses {keys}"),
@@ -191,14 +202,23 @@ impl fmt::Display for Pattern {
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Regex::new(&text)
-            .map(Pattern)
-            .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a valid regex: {e}")))
+        Regex::new(&text).map(Pattern).map_err(|e| {
+            // The regex error draws a caret under the fault over several lines, which the
+            // one-line YAML error cannot show: keep its last line, the reason.
+            let full = e.to_string();
+            let reason = full.lines().last().unwrap_or_default();
+            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+            serde::de::Error::custom(format!(
+                "`{text}` is not a valid regex ({reason}); write `\\{{` for a literal brace"
+            ))
+        })
     }
 }
 
 /// A map whose values may be any YAML scalar (`50`, `true`, `王芳`), kept as strings.
-fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+pub(crate) fn scalar_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Scalar {
@@ -359,5 +379,45 @@ outcome:
         assert!(keys.contains("step 1"), "{keys}");
         let empty = Scenario::parse("steps: []\n").unwrap_err();
         assert!(empty.contains("at least one step"), "{empty}");
+    }
+
+    #[test]
+    fn a_scenario_declares_http_answers_and_expects_requests() {
+        let s = Scenario::parse(
+            r#"
+http:
+  - match: POST https://coupons.example.com/v1/coupons
+    respond: {status: 201, json: {code: "BDAY-50"}}
+  - match: GET https://crm.example.com/balance*
+    respond: {error: timeout}
+steps:
+  - bot_requests: POST https://coupons.example.com/v1/coupons
+  - bot_requests: {request: GET https://crm.example.com/balance.*, with_body: "^$"}
+"#,
+        )
+        .expect("valid");
+        assert_eq!(s.http.len(), 2);
+        let shown: Vec<String> = s.steps.iter().map(Step::to_string).collect();
+        assert_eq!(
+            shown,
+            vec![
+                "the bot requests /POST https://coupons.example.com/v1/coupons/",
+                "the bot requests /GET https://crm.example.com/balance.*/ with a body matching /^$/",
+            ]
+        );
+        let none = Scenario::parse("steps:\n  - bot_hangs_up\n").expect("valid");
+        assert!(none.http.is_empty(), "`http:` is optional");
+    }
+
+    #[test]
+    fn a_bad_http_entry_is_reported_at_its_line_in_the_file() {
+        let error = Scenario::parse(
+            "steps:\n  - bot_hangs_up\nhttp:\n  - match: POST https://a.example/x\n    respond: {status: 201, error: failed}\n",
+        )
+        .unwrap_err();
+        assert!(error.contains("line 5"), "{error}");
+        assert!(error.contains("not both"), "{error}");
+        let unknown = Scenario::parse("steps:\n  - bot_hangs_up\nhttps: []\n").unwrap_err();
+        assert!(unknown.contains("unknown field `https`"), "{unknown}");
     }
 }

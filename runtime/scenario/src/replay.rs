@@ -1,9 +1,16 @@
 //! Replaying a recorded call against another module version: the same customer, at the same
 //! moments, saying the same things — and where the bot's behaviour diverges.
 //!
-//! The recorded inputs (speech, keys, transfer answers, hang-up) are fed to a fresh session
-//! at their original call times, with the original `call-started` (same variables, clock
-//! and random seed), so a module that behaves the same produces the same actions.
+//! The recorded inputs (speech, keys, transfer answers, the answers to HTTP requests,
+//! hang-up) are fed to a fresh session at their original call times, with the original
+//! `call-started` (same variables, clock and random seed), so a module that behaves the
+//! same produces the same actions.
+//!
+//! A replay performs no I/O. It has no HTTP client: the session's
+//! [`Output::HttpRequest`](huashu_session::Output::HttpRequest)s are dropped, and the
+//! script gets the recorded answers instead, matched by request id. A version that asks
+//! for something else diverges at that `http_request` action; one that asks for more gets
+//! no answer to the extra requests.
 
 use std::collections::BTreeMap;
 
@@ -101,7 +108,8 @@ fn playout_for(original: &CallRecord) -> Box<dyn Playout> {
     })
 }
 
-/// Re-runs `original`'s customer inputs against `script`.
+/// Re-runs `original`'s recorded inputs (the customer's, and the answers to its HTTP
+/// requests) against `script`.
 pub async fn replay<S: CallScript>(original: &CallRecord, script: S) -> Replay {
     let mut session = Session::new(
         script,
@@ -163,9 +171,110 @@ fn compare(original: &CallRecord, replayed: &CallRecord) -> Option<Divergence> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use huashu_contract::{CallStarted, Event, ScriptFailure, ScriptReply};
+    use huashu_contract::{CallStarted, Event, HttpRequest, ScriptFailure, ScriptReply};
     use huashu_session::CallerInput;
     use huashu_session::test_playouts::SlowPlayout;
+
+    use crate::{Scenario, run_scenario};
+
+    /// Asks `url` for a coupon while saying "one moment", then reads out the answer.
+    struct CouponFetcher {
+        url: &'static str,
+    }
+
+    impl CallScript for CouponFetcher {
+        async fn handle(&mut self, event: &Event, _: Millis) -> Result<ScriptReply, ScriptFailure> {
+            let say = |text: String| {
+                Action::Say(Say {
+                    text,
+                    voice: String::new(),
+                    id: String::new(),
+                    barge_in: false,
+                })
+            };
+            let actions = match event {
+                Event::CallStarted(_) => vec![
+                    say("请稍等".into()),
+                    Action::HttpRequest(HttpRequest {
+                        id: String::new(),
+                        method: "POST".into(),
+                        url: self.url.into(),
+                        headers: vec![],
+                        secret_headers: vec![("authorization".into(), "coupon-token".into())],
+                        body: r#"{"amount":50}"#.into(),
+                        read_headers: vec![],
+                        timeout_ms: 0,
+                    }),
+                ],
+                Event::HttpResponse(result) => match &result.outcome {
+                    Ok(response) => vec![say(format!("券码 {}", response.body))],
+                    Err(error) => vec![say(format!("出错了 {error}"))],
+                },
+                _ => vec![],
+            };
+            Ok(ScriptReply {
+                actions,
+                ..ScriptReply::default()
+            })
+        }
+    }
+
+    #[test]
+    fn a_replay_feeds_back_recorded_http_answers_and_catches_a_changed_request() {
+        const COUPONS: &str = "https://coupons.example.com/v1/coupons";
+        let scenario = Scenario::parse(
+            r#"
+http:
+  - match: POST https://coupons.example.com/v1/coupons
+    respond: {status: 201, body: BDAY-50}
+    after_ms: 300
+steps:
+  - bot_says: 券码 BDAY-50
+"#,
+        )
+        .expect("valid");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let original = runtime.block_on(async {
+            let run = run_scenario(&scenario, CouponFetcher { url: COUPONS }, "c1".into()).await;
+            assert!(run.passed(), "{:?}", run.mismatches);
+            run.record
+        });
+        let answered = |record: &CallRecord| -> Vec<(Millis, String)> {
+            record
+                .events()
+                .filter_map(|(at, e)| match e {
+                    Event::HttpResponse(r) => {
+                        Some((at, r.outcome.clone().map(|r| r.body).unwrap_or_default()))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(answered(&original), vec![(300, "BDAY-50".to_string())]);
+
+        let same = runtime.block_on(replay(&original, CouponFetcher { url: COUPONS }));
+        assert_eq!(same.divergence, None, "{:?}", same.record.timeline);
+        assert_eq!(
+            answered(&same.record),
+            vec![(300, "BDAY-50".to_string())],
+            "the recorded answer, at its recorded time"
+        );
+
+        let moved = "https://coupons.example.com/v2/coupons";
+        let changed = runtime.block_on(replay(&original, CouponFetcher { url: moved }));
+        let Some(Divergence::Action {
+            original: Some(Action::HttpRequest(was)),
+            replayed: Some(Action::HttpRequest(now)),
+            at_ms: 0,
+            ..
+        }) = changed.divergence
+        else {
+            panic!("diverges on the request: {:?}", changed.divergence);
+        };
+        assert_eq!((was.url.as_str(), now.url.as_str()), (COUPONS, moved));
+    }
 
     /// Greets (interruptibly) and apologises when interrupted: whether the customer's
     /// words landed on the greeting decides its actions.

@@ -1,10 +1,12 @@
 //! Human-readable scenario results: a line per passing scenario, and for a failing one what
-//! was expected, what the bot did instead, the conversation so far and any script error.
+//! was expected, what the bot did instead, the conversation so far, the script's HTTP
+//! requests and their answers, and any script error. Secret headers appear by secret name:
+//! their values are never in a run.
 
 use std::fmt::Write;
 
-use super::runner::{Mismatch, ScenarioResult};
-use huashu_contract::Millis;
+use super::runner::{Mismatch, ScenarioResult, shown_request};
+use huashu_contract::{Action, Event, Millis};
 use huashu_session::{Speaker, TimelineEntry};
 
 /// `mm:ss.t` of call time.
@@ -49,6 +51,15 @@ pub fn render(result: &ScenarioResult) -> String {
                     }
                 }
             }
+            Mismatch::UndeclaredRequest { at_ms, request } => {
+                let _ = writeln!(
+                    out,
+                    "        {}  the bot requested {request}, but the scenario declares no \
+                     response for it: add an `http:` entry that matches it (the script got \
+                     `refused`)",
+                    clock(*at_ms)
+                );
+            }
             Mismatch::CallEnded { number, step } => {
                 let _ = writeln!(
                     out,
@@ -91,6 +102,45 @@ pub fn render(result: &ScenarioResult) -> String {
             end.by,
             end.reason
         );
+    }
+    let exchanges: Vec<String> = result
+        .record
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEntry::Action {
+                at_ms,
+                action: Action::HttpRequest(request),
+            } => Some(format!(
+                "          {}  request  {}",
+                clock(*at_ms),
+                shown_request(request)
+            )),
+            TimelineEntry::Event {
+                at_ms,
+                event: Event::HttpResponse(result),
+            } => Some(format!(
+                "          {}  answer   {} after {} ms: {}",
+                clock(*at_ms),
+                result.id,
+                result.elapsed_ms,
+                match &result.outcome {
+                    Ok(response) => format!(
+                        "{} with {} bytes of body",
+                        response.status,
+                        response.body.len()
+                    ),
+                    Err(error) => error.to_string(),
+                }
+            )),
+            _ => None,
+        })
+        .collect();
+    if !exchanges.is_empty() {
+        let _ = writeln!(out, "        http:");
+        for line in exchanges {
+            let _ = writeln!(out, "{line}");
+        }
     }
     let logs: Vec<String> = result
         .record

@@ -3,102 +3,39 @@
 //! The runner is the customer and the telephone network: it drives a real [`Session`] with
 //! an [`EstimatedPlayout`], jumping straight to the session's next deadline instead of
 //! waiting, so a call with long timeouts runs in microseconds of wall time.
+//!
+//! It is also every server the script calls: an [`Output::HttpRequest`] is answered from
+//! the scenario's `http:` list at the request's time plus the entry's `after_ms`, delivered
+//! like any other timed input (the runner never lets time pass beyond an answer that is
+//! due without delivering it first). A request no entry answers is refused at once and
+//! reported as a [`Mismatch::UndeclaredRequest`]. The runner has no HTTP client: nothing
+//! leaves the process.
 
-use std::time::Duration;
-
-use super::file::{Interruption, OutcomeSpec, Scenario, Step, TransferBehaviour};
-use huashu_contract::{CallScript, Millis, Party, Transcript, TransferResult};
+use super::file::{Interruption, Scenario, Step, TransferBehaviour};
+use super::http_stubs::HttpStubs;
+use super::outcome_check::check_outcome;
+pub use super::scenario_result::{BotAct, Mismatch, ScenarioResult, shown_request};
+use huashu_contract::{
+    CallScript, HttpError, HttpRequest, HttpResult, Millis, Party, Transcript, TransferResult,
+};
 use huashu_session::{
-    CallEnd, CallRecord, CallerInput, EstimatedPlayout, Output, PlaySource, Session, SessionConfig,
+    CallEnd, CallerInput, EstimatedPlayout, Output, PlaySource, Session, SessionConfig,
     estimate_speech_ms,
 };
 
 /// Time between two key presses of a customer typing digits.
 const KEY_INTERVAL_MS: Millis = 250;
 
-/// Something the bot did that a `bot_*` step can match.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BotAct {
-    /// Started saying this text with text-to-speech.
-    Says(String),
-    /// Started playing the recorded prompt of this name.
-    Plays(String),
-    /// Asked to transfer the call to this target.
-    Transfers(String),
-    /// The call ended, whoever ended it (`bot_hangs_up` matches only the script).
-    HungUp {
-        /// Who ended the call.
-        by: Party,
-        /// Why, e.g. `completed`, `transferred`, `max-call-length`.
-        reason: String,
-    },
-}
-
-impl std::fmt::Display for BotAct {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BotAct::Says(text) => write!(f, "says \"{text}\""),
-            BotAct::Plays(name) => write!(f, "plays prompt `{name}`"),
-            BotAct::Transfers(target) => write!(f, "transfers to `{target}`"),
-            BotAct::HungUp { by, reason } => write!(f, "call ended by {by:?} ({reason})"),
-        }
-    }
-}
-
-/// Why a scenario failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mismatch {
-    /// A `bot_*` step found nothing that matched.
-    Step {
-        /// The step's number in the file, from 1.
-        number: usize,
-        /// The step, in words (e.g. `the bot says /生日快乐.*/`).
-        expected: String,
-        /// What the bot did in that turn, with times.
-        turn: Vec<(Millis, BotAct)>,
-    },
-    /// A customer step could not happen because the call was over.
-    CallEnded {
-        /// The step's number in the file, from 1.
-        number: usize,
-        /// The step, in words.
-        step: String,
-    },
-    /// The outcome lacked something the scenario requires.
-    Outcome {
-        /// Which part: `intent`, `disposition`, `tags` or `fields.KEY`.
-        what: String,
-        /// What the scenario requires.
-        expected: String,
-        /// What the outcome has (`(not set)` if nothing).
-        actual: String,
-    },
-}
-
-/// The result of one scenario.
-#[derive(Debug, Clone)]
-pub struct ScenarioResult {
-    /// The scenario file's name.
-    pub name: String,
-    /// Why it failed, empty if it passed; the run stops at the first failed step.
-    pub mismatches: Vec<Mismatch>,
-    /// The record of the call the run made.
-    pub record: CallRecord,
-    /// Wall time the run took (virtual call time is in the record).
-    pub wall: Duration,
-}
-
-impl ScenarioResult {
-    /// Whether every expectation held.
-    pub fn passed(&self) -> bool {
-        self.mismatches.is_empty()
-    }
-}
-
 struct Runner<S: CallScript> {
     session: Session<S, EstimatedPlayout>,
     transfer: TransferBehaviour,
     turn: Vec<(Millis, BotAct)>,
+    http: HttpStubs,
+    /// Answers to the script's requests not yet delivered, with when they are due, in the
+    /// order the requests were made.
+    answers: Vec<(Millis, HttpResult)>,
+    /// Requests no `http:` entry answered.
+    undeclared: Vec<Mismatch>,
 }
 
 /// Runs `scenario` against `script`, a fresh instance for this call.
@@ -122,18 +59,24 @@ pub async fn run_scenario<S: CallScript>(
         session,
         transfer: scenario.transfer,
         turn: Vec::new(),
+        http: HttpStubs::new(&scenario.http),
+        answers: Vec::new(),
+        undeclared: Vec::new(),
     };
     let outputs = runner.session.start().await;
     runner.absorb(outputs).await;
 
-    let mut mismatches = Vec::new();
+    let mut failed_step = None;
     for (i, step) in scenario.steps.iter().enumerate() {
         if let Err(mismatch) = runner.step(i + 1, step).await {
-            mismatches.push(mismatch);
+            failed_step = Some(mismatch);
             break;
         }
     }
     runner.finish().await;
+    // Undeclared requests first: they happened before the run stopped, and are often why.
+    let mut mismatches = std::mem::take(&mut runner.undeclared);
+    mismatches.extend(failed_step);
     let record = runner.session.into_record();
     if mismatches.is_empty()
         && let Some(spec) = &scenario.outcome
@@ -158,25 +101,28 @@ impl<S: CallScript> Runner<S> {
             (Step::BotSays(_), BotAct::Says(text)) => pattern.is_some_and(|p| p.is_match(text)),
             (Step::BotPlays(_), BotAct::Plays(name)) => pattern.is_some_and(|p| p.is_match(name)),
             (Step::BotTransfers(_), BotAct::Transfers(t)) => pattern.is_some_and(|p| p.is_match(t)),
+            (Step::BotRequests(expected), BotAct::Requests(request)) => expected.matches(request),
             (Step::BotHangsUp, BotAct::HungUp { by, .. }) => *by == Party::Script,
             _ => false,
         };
         match step {
-            Step::BotSays(_) | Step::BotPlays(_) | Step::BotTransfers(_) | Step::BotHangsUp => {
-                loop {
-                    if let Some(pos) = self.turn.iter().position(|(_, act)| matches(act)) {
-                        self.turn.drain(..=pos);
-                        return Ok(());
-                    }
-                    if !self.play_one().await {
-                        return Err(Mismatch::Step {
-                            number,
-                            expected: step.to_string(),
-                            turn: std::mem::take(&mut self.turn),
-                        });
-                    }
+            Step::BotSays(_)
+            | Step::BotPlays(_)
+            | Step::BotTransfers(_)
+            | Step::BotRequests(_)
+            | Step::BotHangsUp => loop {
+                if let Some(pos) = self.turn.iter().position(|(_, act)| matches(act)) {
+                    self.turn.drain(..=pos);
+                    return Ok(());
                 }
-            }
+                if !self.play_one().await {
+                    return Err(Mismatch::Step {
+                        number,
+                        expected: step.to_string(),
+                        turn: std::mem::take(&mut self.turn),
+                    });
+                }
+            },
             Step::CustomerSays(text) => {
                 self.finish_talking(number, step).await?;
                 self.say(text).await;
@@ -192,8 +138,7 @@ impl<S: CallScript> Runner<S> {
             }) => {
                 self.turn.clear();
                 let at = self.session.now() + after_ms;
-                let outputs = self.session.advance(at).await;
-                self.absorb(outputs).await;
+                self.advance_to(at).await;
                 self.ensure_live(number, step)?;
                 if let Some(text) = says {
                     self.say(text).await;
@@ -204,8 +149,7 @@ impl<S: CallScript> Runner<S> {
             Step::CustomerSilentMs(ms) => {
                 self.finish_talking(number, step).await?;
                 let at = self.session.now() + ms;
-                let outputs = self.session.advance(at).await;
-                self.absorb(outputs).await;
+                self.advance_to(at).await;
             }
             Step::CustomerHangsUp => {
                 self.ensure_live(number, step)?;
@@ -219,7 +163,8 @@ impl<S: CallScript> Runner<S> {
         Ok(())
     }
 
-    /// Lets the bot finish what it is playing: the customer waits politely.
+    /// Lets the bot finish what it is playing and get the answers to its requests: the
+    /// customer waits politely.
     async fn finish_talking(&mut self, number: usize, step: &Step) -> Result<(), Mismatch> {
         while self.play_one().await {}
         self.ensure_live(number, step)?;
@@ -227,17 +172,61 @@ impl<S: CallScript> Runner<S> {
         Ok(())
     }
 
-    /// Advances to the end of the current playback item. False if nothing is playing.
+    /// Advances to the next thing the bot is waiting for: the end of the current playback
+    /// item or the answer to one of its requests (or a deadline before either). False if
+    /// it waits for nothing.
     async fn play_one(&mut self) -> bool {
-        if self.session.is_ended() || !self.session.is_playing() {
+        if self.session.is_ended() {
             return false;
         }
-        let Some(next) = self.session.next_deadline() else {
-            return false;
+        let waits_for_playback = self.session.is_playing();
+        let Some(answer_due) = self.next_answer().map(|i| self.answers[i].0) else {
+            if !waits_for_playback {
+                return false;
+            }
+            let Some(next) = self.session.next_deadline() else {
+                return false;
+            };
+            self.advance_to(next).await;
+            return true;
         };
-        let outputs = self.session.advance(next).await;
-        self.absorb(outputs).await;
+        let next = self
+            .session
+            .next_deadline()
+            .map_or(answer_due, |deadline| deadline.min(answer_due));
+        self.advance_to(next).await;
         true
+    }
+
+    /// The answer due first (the earliest request among equals), if any.
+    fn next_answer(&self) -> Option<usize> {
+        self.answers
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, (due, _))| (*due, *i))
+            .map(|(i, _)| i)
+    }
+
+    /// Lets time pass until `at`, delivering the answers due meanwhile at their times.
+    async fn advance_to(&mut self, at: Millis) {
+        while let Some(i) = self.next_answer().filter(|&i| self.answers[i].0 <= at) {
+            let due = self.answers[i].0;
+            // What happens before the answer (a timer, the end of a prompt) comes first,
+            // and may itself make a request answered sooner: look again after it.
+            if let Some(deadline) = self.session.next_deadline().filter(|&d| d < due) {
+                let outputs = self.session.advance(deadline).await;
+                self.absorb(outputs).await;
+                continue;
+            }
+            let (_, result) = self.answers.remove(i);
+            let outputs = self
+                .session
+                .input(due, CallerInput::HttpResponse { result })
+                .await;
+            self.absorb(outputs).await;
+        }
+        let outputs = self.session.advance(at).await;
+        self.absorb(outputs).await;
     }
 
     fn ensure_live(&self, number: usize, step: &Step) -> Result<(), Mismatch> {
@@ -278,11 +267,37 @@ impl<S: CallScript> Runner<S> {
     }
 
     async fn input_at(&mut self, at: Millis, input: CallerInput) {
+        self.advance_to(at).await;
         let outputs = self.session.input(at, input).await;
         self.absorb(outputs).await;
     }
 
-    /// Notes what the bot did and answers transfers as the scenario says.
+    /// A request the script made at `at_ms`: its answer is queued for when it is due; one
+    /// no entry declares is refused at once and reported.
+    fn request(&mut self, at_ms: Millis, request: HttpRequest) {
+        let (due, outcome) = match self.http.answer(&request) {
+            Ok((after_ms, outcome)) => (at_ms.saturating_add(after_ms), outcome),
+            Err(undeclared) => {
+                self.undeclared.push(Mismatch::UndeclaredRequest {
+                    at_ms,
+                    request: shown_request(&request),
+                });
+                (at_ms, Err(HttpError::Refused(undeclared.reason)))
+            }
+        };
+        self.answers.push((
+            due,
+            HttpResult {
+                id: request.id.clone(),
+                outcome,
+                elapsed_ms: 0,
+            },
+        ));
+        self.turn.push((at_ms, BotAct::Requests(request)));
+    }
+
+    /// Notes what the bot did, answers transfers as the scenario says, and delivers answers
+    /// to requests that are due now (a refusal is due at once).
     async fn absorb(&mut self, mut outputs: Vec<Output>) {
         loop {
             let mut transfer_asked = false;
@@ -299,23 +314,36 @@ impl<S: CallScript> Runner<S> {
                         self.turn.push((at_ms, BotAct::Transfers(transfer.target)));
                         transfer_asked = true;
                     }
+                    Output::HttpRequest { at_ms, request } => self.request(at_ms, request),
                     Output::Ended {
                         end: CallEnd { at_ms, by, reason },
-                    } => self.turn.push((at_ms, BotAct::HungUp { by, reason })),
+                    } => {
+                        // Answers still on their way are of no use to an ended call.
+                        self.answers.clear();
+                        self.turn.push((at_ms, BotAct::HungUp { by, reason }));
+                    }
                     Output::StopPlayback { .. }
                     | Output::Listen { .. }
                     | Output::SendDtmf { .. }
                     | Output::AudioSubscription { .. } => {}
                 }
             }
+            let now = self.session.now();
             if !transfer_asked {
-                return;
+                let Some(i) = self.next_answer().filter(|&i| self.answers[i].0 <= now) else {
+                    return;
+                };
+                let (_, result) = self.answers.remove(i);
+                outputs = self
+                    .session
+                    .input(now, CallerInput::HttpResponse { result })
+                    .await;
+                continue;
             }
             let result = match self.transfer {
                 TransferBehaviour::Connected => TransferResult::Connected,
                 TransferBehaviour::Failed => TransferResult::Failed("no agent answered".into()),
             };
-            let now = self.session.now();
             outputs = self
                 .session
                 .input(now, CallerInput::TransferResult { result })
@@ -323,8 +351,8 @@ impl<S: CallScript> Runner<S> {
         }
     }
 
-    /// After the last step: the bot finishes talking; if the call is still up, the customer
-    /// hangs up.
+    /// After the last step: the bot finishes talking and gets its answers; if the call is
+    /// still up, the customer hangs up.
     async fn finish(&mut self) {
         while self.play_one().await {}
         if !self.session.is_ended() {
@@ -336,54 +364,5 @@ impl<S: CallScript> Runner<S> {
     }
 }
 
-fn check_outcome(spec: &OutcomeSpec, record: &CallRecord) -> Vec<Mismatch> {
-    let outcome = &record.outcome;
-    let mut mismatches = Vec::new();
-    let show = |v: Option<String>| v.unwrap_or_else(|| "(not set)".into());
-    if let Some(intent) = spec.intent
-        && outcome.intent != Some(intent)
-    {
-        mismatches.push(Mismatch::Outcome {
-            what: "intent".into(),
-            expected: intent.to_string(),
-            actual: show(outcome.intent.map(|i| i.to_string())),
-        });
-    }
-    if let Some(disposition) = &spec.disposition
-        && outcome.disposition.as_ref() != Some(disposition)
-    {
-        mismatches.push(Mismatch::Outcome {
-            what: "disposition".into(),
-            expected: disposition.clone(),
-            actual: show(outcome.disposition.clone()),
-        });
-    }
-    for tag in &spec.tags {
-        if !outcome.tags.contains(tag) {
-            mismatches.push(Mismatch::Outcome {
-                what: "tags".into(),
-                expected: format!("includes `{tag}`"),
-                actual: format!("[{}]", outcome.tags.join(", ")),
-            });
-        }
-    }
-    if let Some(opted_out) = spec.opted_out
-        && outcome.opted_out != opted_out
-    {
-        mismatches.push(Mismatch::Outcome {
-            what: "opted_out".into(),
-            expected: opted_out.to_string(),
-            actual: outcome.opted_out.to_string(),
-        });
-    }
-    for (key, value) in &spec.fields {
-        if outcome.field(key) != Some(value.as_str()) {
-            mismatches.push(Mismatch::Outcome {
-                what: format!("fields.{key}"),
-                expected: value.clone(),
-                actual: show(outcome.field(key).map(str::to_owned)),
-            });
-        }
-    }
-    mismatches
-}
+#[cfg(test)]
+mod tests;

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use huashu_contract::{LogLevel, Millis, Outcome, Party};
+use huashu_contract::{HttpRequest, HttpResult, LogLevel, Millis, Outcome, Party};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -60,8 +60,41 @@ pub enum ServerMessage {
     BadMessage {
         message: String,
     },
+    /// An event delivered to the script; only `http_response` is shown.
+    Event {
+        at_ms: Millis,
+        event: serde_json::Value,
+    },
+    /// An action the script returned; only `http_request` is shown (the others have
+    /// messages of their own).
+    Action {
+        at_ms: Millis,
+        action: serde_json::Value,
+    },
     #[serde(other)]
     Trace,
+}
+
+impl ServerMessage {
+    /// The script's HTTP request, if this is one.
+    pub fn http_request(&self) -> Option<(Millis, HttpRequest)> {
+        match self {
+            ServerMessage::Action { at_ms, action } if action["action"] == "http_request" => {
+                Some((*at_ms, serde_json::from_value(action.clone()).ok()?))
+            }
+            _ => None,
+        }
+    }
+
+    /// The answer to one of the script's HTTP requests, if this is one.
+    pub fn http_response(&self) -> Option<(Millis, HttpResult)> {
+        match self {
+            ServerMessage::Event { at_ms, event } if event["event"] == "http_response" => {
+                Some((*at_ms, serde_json::from_value(event.clone()).ok()?))
+            }
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -113,10 +146,23 @@ mod tests {
 
     #[test]
     fn the_trace_and_unknown_types_are_nothing_to_show() {
-        assert_eq!(
-            read(r#"{"type":"event","at_ms":0,"event":{"event":"speech_started"}}"#),
-            ServerMessage::Trace
-        );
+        let started = read(r#"{"type":"event","at_ms":0,"event":{"event":"speech_started"}}"#);
+        assert!(started.http_response().is_none());
         assert_eq!(read(r#"{"type":"from_the_future"}"#), ServerMessage::Trace);
+    }
+
+    #[test]
+    fn http_requests_and_their_answers_are_read_from_the_trace() {
+        let request = read(
+            r#"{"type":"action","at_ms":10,"action":{"action":"http_request","id":"","method":"POST","url":"https://crm.example/x","secret_headers":{"authorization":"crm-token"},"timeout_ms":0}}"#,
+        );
+        let (at_ms, request) = request.http_request().expect("an http request");
+        assert_eq!((at_ms, request.method.as_str()), (10, "POST"));
+        let answer = read(
+            r#"{"type":"event","at_ms":320,"event":{"event":"http_response","id":"h1","outcome":{"error":{"error":"timeout"}},"elapsed_ms":310}}"#,
+        );
+        let (at_ms, result) = answer.http_response().expect("an http answer");
+        assert_eq!((at_ms, result.elapsed_ms), (320, 310));
+        assert_eq!(result.outcome, Err(huashu_contract::HttpError::Timeout));
     }
 }

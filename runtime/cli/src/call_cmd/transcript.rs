@@ -73,7 +73,28 @@ impl TranscriptPrinter {
             ServerMessage::BadMessage { message } => {
                 eprintln!("warning: the server did not take that: {message}");
             }
+            ServerMessage::Event { .. } | ServerMessage::Action { .. } => self.http(message),
             ServerMessage::Listen { .. } | ServerMessage::Outcome(_) | ServerMessage::Trace => {}
+        }
+    }
+
+    /// The script's HTTP requests and their answers: what a script author waits on.
+    fn http(&self, message: &ServerMessage) {
+        if let Some((at_ms, request)) = message.http_request() {
+            let id = if request.id.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", request.id)
+            };
+            let text = format!("→ {} {}{id}", request.method, request.url);
+            self.line("http", at_ms, &text);
+        } else if let Some((at_ms, result)) = message.http_response() {
+            let answer = match &result.outcome {
+                Ok(response) => format!("← {}", response.status),
+                Err(error) => format!("← {error}"),
+            };
+            let text = format!("{answer} [{}] after {} ms", result.id, result.elapsed_ms);
+            self.line("http", at_ms, &text);
         }
     }
 
