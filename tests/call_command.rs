@@ -122,7 +122,8 @@ fn a_scripted_customer_hears_the_greeting_and_gets_the_reply_to_each_line() {
             .next()
             .is_some_and(|l| l.ends_with("] 好的，谢谢"))
     );
-    let reply = position(&stdout, "50元生日优惠券已经发到您的会员账户了");
+    // No coupon service is allowlisted on this server, so the coupon goes by text message.
+    let reply = position(&stdout, "50元生日优惠券稍后会通过短信发给您");
     let end = position(&stdout, "end  [+");
     assert!(stdout[end..].contains("the bot hung up (dialogue-complete)"));
     assert!(greeting < offer && offer < customer && customer < reply && reply < end);

@@ -363,7 +363,7 @@ fn voice_call(codec: &str, recorded: bool) -> String {
         .filter_map(|l| l["text"].as_str())
         .collect::<Vec<_>>();
     assert!(
-        bot.iter().any(|t| t.contains("已经发到您的会员账户")),
+        bot.iter().any(|t| t.contains("稍后会通过短信发给您")),
         "the bot's lines in the record: {bot:?}"
     );
     printed(&stdout, "codec").to_owned()

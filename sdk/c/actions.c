@@ -105,6 +105,56 @@ void hs_opt_out(hs_actions_t *out, const char *reason) {
     dup_str(&push(out, HUASHU_DIALOGUE_TYPES_ACTION_OPT_OUT)->val.opt_out, reason);
 }
 
+/* The number of entries before the terminating NULL (0 for a NULL list). */
+static size_t count(const char *const *list) {
+    size_t n = 0;
+    while (list != NULL && list[n] != NULL) n++;
+    return n;
+}
+
+/* Appends the (name, value) pairs of a NULL-terminated name, value, … list. */
+static void add_pairs(dialogue_list_tuple2_string_string_t *pairs, const char *const *list) {
+    size_t n = count(list) / 2;
+    if (n == 0) return;
+    pairs->ptr = checked(realloc(pairs->ptr, (pairs->len + n) * sizeof *pairs->ptr));
+    for (size_t i = 0; i < n; i++) {
+        dup_str(&pairs->ptr[pairs->len].f0, list[2 * i]);
+        dup_str(&pairs->ptr[pairs->len].f1, list[2 * i + 1]);
+        pairs->len++;
+    }
+}
+
+void hs_http(hs_actions_t *out, const char *method, const char *url, hs_http_opts_t opts) {
+    huashu_dialogue_types_http_request_t *request =
+        &push(out, HUASHU_DIALOGUE_TYPES_ACTION_HTTP_REQUEST)->val.http_request;
+    dup_str(&request->id, opts.id);
+    dup_str(&request->method, method);
+    dup_str(&request->url, url);
+    add_pairs(&request->headers, opts.headers);
+    if (opts.content_type != NULL) {
+        const char *const content_type[] = {"content-type", opts.content_type, NULL};
+        add_pairs(&request->headers, content_type);
+    }
+    add_pairs(&request->secret_headers, opts.secret_headers);
+    dup_str(&request->body, opts.body);
+    size_t reads = count(opts.read_headers);
+    if (reads > 0) {
+        request->read_headers.ptr = checked(calloc(reads, sizeof *request->read_headers.ptr));
+        request->read_headers.len = reads;
+        for (size_t i = 0; i < reads; i++) {
+            dup_str(&request->read_headers.ptr[i], opts.read_headers[i]);
+        }
+    }
+    request->timeout_ms = opts.timeout_ms;
+}
+
+void hs_http_post_json(hs_actions_t *out, const char *url, const char *json,
+                       hs_http_opts_t opts) {
+    opts.body = json;
+    opts.content_type = "application/json";
+    hs_http(out, "POST", url, opts);
+}
+
 static huashu_dialogue_types_outcome_t *merged(hs_actions_t *out) {
     if (out->merged < 0) {
         push(out, HUASHU_DIALOGUE_TYPES_ACTION_SET_OUTCOME);

@@ -64,5 +64,5 @@ mkdir -p "$(dirname "$out")"
 # not a program with main().
 PATH=$tools/bin:$PATH "$clang" --target=wasm32-wasip2 --sysroot="$sysroot" \
   -mexec-model=reactor -O2 -Wall -Wextra -Werror -std=c11 \
-  -I"$gen" -I"$sdk" "${sources[@]}" "$sdk"/actions.c "$sdk"/dispatch.c "$sdk"/intent.c \
+  -I"$gen" -I"$sdk" "${sources[@]}" "$sdk"/actions.c "$sdk"/dispatch.c "$sdk"/http.c "$sdk"/intent.c \
   "$gen/dialogue.c" "$gen/dialogue_component_type.o" ${extra[@]+"${extra[@]}"} -o "$out"

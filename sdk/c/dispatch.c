@@ -48,6 +48,9 @@ void hs_handle(const hs_dialogue_t *d, exports_huashu_dialogue_script_event_t *e
     case HUASHU_DIALOGUE_TYPES_EVENT_HANG_UP:
         CALL(d->on_hang_up, &event->val.hang_up, &out);
         break;
+    case HUASHU_DIALOGUE_TYPES_EVENT_HTTP_RESPONSE:
+        CALL(d->on_http_response, &event->val.http_response, &out);
+        break;
     }
     exports_huashu_dialogue_script_event_free(event);
     if (out.list.len == 0) {

@@ -15,7 +15,8 @@
  * Running out of memory traps (the call ends with the tenant's fallback).
  *
  * Files: actions.c (the action builder), dispatch.c (routing events to handlers, variables),
- * intent.c (normalised phrase matching).
+ * http.c (reading the answers to outbound HTTP requests), intent.c (normalised phrase
+ * matching).
  */
 #ifndef HUASHU_H
 #define HUASHU_H
@@ -35,6 +36,8 @@ typedef huashu_dialogue_types_timer_fired_t hs_timer_t;
 typedef huashu_dialogue_types_audio_frame_t hs_audio_frame_t;
 typedef huashu_dialogue_types_transfer_result_t hs_transfer_result_t;
 typedef huashu_dialogue_types_hang_up_t hs_hang_up_t;
+typedef huashu_dialogue_types_http_result_t hs_http_result_t;
+typedef huashu_dialogue_types_http_response_t hs_http_response_t;
 
 /* ───────────── actions (actions.c) ───────────── */
 
@@ -80,6 +83,28 @@ void hs_send_dtmf(hs_actions_t *out, const char *digits);
  * `reason` goes in the record. It does not end the call: say a short goodbye and
  * hs_hang_up as usual. */
 void hs_opt_out(hs_actions_t *out, const char *reason);
+
+/* Outbound HTTP (contract 0.2.0): call one of the tenant's own systems. The handler does not
+ * wait: on_http_response answers later while whatever was queued keeps playing, so say
+ * something first if the customer would otherwise hear silence. Only URLs on the tenant's
+ * allowlist are reached. Every list is NULL-terminated; NULL for none. */
+typedef struct {
+    const char *id;           /* named in the answer; NULL lets the host number it h1, h2… */
+    const char *body;         /* the body as text (NUL-terminated), NULL for none */
+    const char *content_type; /* adds a content-type header, e.g. "application/json" */
+    const char *const *headers;        /* name, value, name, value…, NULL */
+    const char *const *secret_headers; /* header name, tenant secret name, …, NULL: the
+                                        * host puts the secret in; the script never sees it */
+    const char *const *read_headers;   /* response headers to hand back (content-type is) */
+    uint32_t timeout_ms;      /* 0: the tenant's default (2 s) */
+} hs_http_opts_t;
+
+/* `method`: GET, HEAD, POST, PUT, PATCH or DELETE; `url`: absolute https:// or http://. */
+void hs_http(hs_actions_t *out, const char *method, const char *url, hs_http_opts_t opts);
+/* A POST of the JSON text `json` with content-type application/json (build it with
+ * snprintf; opts.body and opts.content_type are ignored). */
+void hs_http_post_json(hs_actions_t *out, const char *url, const char *json,
+                       hs_http_opts_t opts);
 /* Outcome shorthands: merged into one set-outcome action, placed where the first was called. */
 void hs_intent(hs_actions_t *out, int level);
 void hs_disposition(hs_actions_t *out, const char *disposition);
@@ -100,6 +125,8 @@ typedef struct hs_dialogue {
     void (*on_audio_frame)(const hs_audio_frame_t *frame, hs_actions_t *out);
     void (*on_transfer_result)(const hs_transfer_result_t *result, hs_actions_t *out);
     void (*on_hang_up)(const hs_hang_up_t *hang_up, hs_actions_t *out);
+    /* The answer to hs_http; `result->id` says which request (hs_str_eq). */
+    void (*on_http_response)(const hs_http_result_t *result, hs_actions_t *out);
 } hs_dialogue_t;
 
 /* Routes one event to `dialogue` and fills `ret`; frees the event. */
@@ -123,6 +150,23 @@ bool hs_str_eq(const dialogue_string_t *s, const char *text);
 void hs_str_copy(const dialogue_string_t *s, char *buf, size_t size);
 /* Writes one line to the call's log (level: HUASHU_DIALOGUE_LOG_LEVEL_INFO…). */
 void hs_log(huashu_dialogue_log_level_t level, const char *message);
+
+/* ───────────── HTTP answers (http.c) ───────────── */
+
+/* The response, whatever its status; NULL when there is none (an error: timeout, refused…). */
+const hs_http_response_t *hs_http_response(const hs_http_result_t *result);
+/* The response's status, or 0 without a response. */
+int hs_http_status(const hs_http_result_t *result);
+/* True for a response with a 2xx status. */
+bool hs_http_ok(const hs_http_result_t *result);
+/* The response body (empty without a response): text, e.g. JSON for the script to read. */
+const dialogue_string_t *hs_http_body(const hs_http_result_t *result);
+/* The response header `name` (any case) copied into `buf` (NUL-terminated, cut to fit);
+ * false if there is no response or it lacks the header (ask for it in read_headers). */
+bool hs_http_header(const hs_http_result_t *result, const char *name, char *buf, size_t size);
+/* False for a 2xx response. Otherwise true, and `buf` says why in a sentence to log: "no
+ * response in time", "refused before connecting: …", "the service answered 503: …". */
+bool hs_http_failure(const hs_http_result_t *result, char *buf, size_t size);
 
 /* ───────────── intent matching (intent.c) ───────────── */
 

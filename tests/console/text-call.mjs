@@ -50,7 +50,7 @@ await run('text-call', async () => {
   await transcript.locator('li.bot', { hasText: '优选会员中心的客服' }).waitFor();
   await reply.fill('哦，那好的');
   await page.getByRole('button', { name: 'Send' }).click();
-  await transcript.locator('li.bot', { hasText: '已经发到您的会员账户' }).waitFor();
+  await transcript.locator('li.bot', { hasText: '稍后会通过短信发给您' }).waitFor();
 
   // The outcome, the end of the call, and the trace.
   const outcome = page.locator('#call-outcome [data-final="yes"]');

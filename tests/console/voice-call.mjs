@@ -43,7 +43,7 @@ await run('voice-call', async () => {
     return Number(counters.receivedMs) > 0 && Number(counters.sentMs) > 0;
   });
   await transcript.locator('li.customer:not(.partial)').first().waitFor();
-  await transcript.locator('li.bot', { hasText: '已经发到您的会员账户' }).waitFor();
+  await transcript.locator('li.bot', { hasText: '稍后会通过短信发给您' }).waitFor();
   await page.locator('#call-outcome [data-final="yes"] [data-testid="intent"]', { hasText: 'A' }).waitFor();
   await status.getByText('The call has ended').waitFor();
   const heard = await transcript.locator('li.customer:not(.partial) .text').allInnerTexts();

@@ -1,14 +1,19 @@
 //! Birthday coupon: an outbound call that wishes a member happy birthday and offers a
 //! coupon.
 //!
-//! Variables: `name` (the member's name, optional) and `coupon_amount` (in yuan, default
-//! 50). The dialogue:
+//! Variables: `name` (the member's name, optional), `coupon_amount` (in yuan, default 50)
+//! and `coupon_api` (the coupon service's base URL, default `https://coupons.example.com`).
+//! The dialogue:
 //!
 //! 1. Greeting, then the offer, both interruptible. If the member interrupts the greeting,
 //!    the rest of the queue is dropped; an answer we understand is handled at once, anything
 //!    else ("喂？什么事？") gets the offer.
 //! 2. The answer decides the outcome:
-//!    - yes → coupon sent, intent **A**, disposition `coupon-accepted`;
+//!    - yes → intent **A**, disposition `coupon-accepted`; "one moment" while the coupon
+//!      service issues the coupon (`coupon_api`: an HTTP request, answered by an event while
+//!      the line plays). Issued: the member hears the code, field `coupon_code`. Not issued
+//!      (error status, timeout, refusal): an apology that the coupon comes by SMS shortly,
+//!      tag `coupon-api-failed`, still intent A;
 //!    - no → intent **D**, `coupon-declined`;
 //!    - busy / call me later → intent **B**, `callback` (field `callback_date` when a day
 //!      was named, e.g. "明天再打");
@@ -24,6 +29,7 @@
 //! 3. A goodbye, and the bot hangs up. A member who hangs up first gets intent **C**,
 //!    `customer-hung-up`.
 
+mod coupon_api;
 mod lines;
 mod replies;
 
@@ -36,6 +42,8 @@ enum Stage {
     /// Greeting and offer queued or playing; waiting for the answer.
     #[default]
     Offering,
+    /// The member accepted; waiting for the coupon service's answer.
+    Issuing,
     /// The outcome is recorded and the goodbye queued; the call is ending.
     Finished,
 }
@@ -45,6 +53,10 @@ struct BirthdayCoupon {
     stage: Stage,
     name: Option<String>,
     amount: String,
+    /// The called number, which the coupon service knows the member by.
+    phone: String,
+    /// The coupon service's base URL.
+    coupon_api: String,
     today: Option<Date>,
     /// The member interrupted the greeting, so the queued offer was dropped unheard.
     offer_unheard: bool,
@@ -62,6 +74,10 @@ impl Dialogue for BirthdayCoupon {
             .filter(|n| !n.trim().is_empty())
             .map(str::to_owned);
         self.amount = call.var_or("coupon_amount", "50").to_owned();
+        self.phone = call.callee.clone();
+        self.coupon_api = call
+            .var_or("coupon_api", coupon_api::DEFAULT_COUPON_API)
+            .to_owned();
         self.today = Some(call.local_date(BEIJING));
 
         out.say(lines::greeting(self.name.as_deref()))
@@ -91,7 +107,7 @@ impl Dialogue for BirthdayCoupon {
                     .disposition("coupon-accepted")
                     .tag("coupon-accepted")
                     .field("coupon_amount", self.amount.as_str());
-                self.finish(lines::accepted(&self.amount), out);
+                self.issue_coupon(out);
             }
             Some(Reply::No) => {
                 out.intent(IntentLevel::D)
@@ -151,6 +167,19 @@ impl Dialogue for BirthdayCoupon {
         }
     }
 
+    fn on_http_response(&mut self, result: &HttpResult, out: &mut Actions) {
+        if self.stage == Stage::Issuing && result.id == coupon_api::REQUEST_ID {
+            out.cancel_timer(COUPON_GUARD);
+            self.coupon_answered(coupon_api::issued(result), out);
+        }
+    }
+
+    fn on_timer_fired(&mut self, timer: &TimerFired, out: &mut Actions) {
+        if self.stage == Stage::Issuing && timer.id == COUPON_GUARD {
+            self.coupon_answered(Err("no answer from the host".to_owned()), out);
+        }
+    }
+
     fn on_hang_up(&mut self, hang_up: &HangUp, out: &mut Actions) {
         if self.stage == Stage::Offering {
             huashu_sdk::info!("call ended before an answer: {:?}", hang_up.reason);
@@ -163,7 +192,34 @@ impl Dialogue for BirthdayCoupon {
     }
 }
 
+/// The timer that ends the wait for the coupon service should no answer come at all.
+const COUPON_GUARD: &str = "coupon-guard";
+
 impl BirthdayCoupon {
+    /// A short line (not interruptible: nothing listens meanwhile) covers the request.
+    fn issue_coupon(&mut self, out: &mut Actions) {
+        self.stage = Stage::Issuing;
+        out.say(lines::ONE_MOMENT);
+        out.http(coupon_api::issue(&self.coupon_api, &self.phone));
+        out.start_timer(COUPON_GUARD, coupon_api::GUARD_MS);
+    }
+
+    fn coupon_answered(&mut self, issued: Result<coupon_api::Issued, String>, out: &mut Actions) {
+        match issued {
+            Ok(coupon) => {
+                huashu_sdk::info!("coupon {} issued", coupon.code);
+                out.field("coupon_code", coupon.code.as_str());
+                let amount = coupon.amount.as_deref().unwrap_or(&self.amount);
+                self.finish(lines::issued(amount, &coupon.code), out);
+            }
+            Err(why) => {
+                huashu_sdk::warn!("coupon not issued on the call: {why}");
+                out.tag("coupon-api-failed");
+                self.finish(lines::by_sms(&self.amount), out);
+            }
+        }
+    }
+
     fn finish(&mut self, goodbye: impl Into<String>, out: &mut Actions) {
         self.stage = Stage::Finished;
         out.say(goodbye);

@@ -32,9 +32,22 @@ pub fn still_there(amount: &str) -> String {
     format!("您好，请问您还在听吗？这张{amount}元的生日优惠券需要发给您吗？")
 }
 
-pub fn accepted(amount: &str) -> String {
+/// While the coupon service issues the coupon (about as long as the service may take).
+pub const ONE_MOMENT: &str = "好的，我这就为您发放，请稍等。";
+
+/// The coupon is in the account: the amount the service confirmed, and the code, for a
+/// member who wants to check.
+pub fn issued(amount: &str, code: &str) -> String {
     format!(
-        "好的，{amount}元生日优惠券已经发到您的会员账户了，下单时自动抵扣。再次祝您生日快乐，再见！"
+        "{amount}元生日优惠券已经发到您的会员账户了，券码是{code}，下单时自动抵扣。再次祝您生日快乐，再见！"
+    )
+}
+
+/// The coupon service failed: the tenant's SMS job sends the coupon later, so promise that
+/// and nothing more.
+pub fn by_sms(amount: &str) -> String {
+    format!(
+        "抱歉，系统有点繁忙，这张{amount}元生日优惠券稍后会通过短信发给您。再次祝您生日快乐，再见！"
     )
 }
 

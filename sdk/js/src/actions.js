@@ -90,6 +90,17 @@ export class Actions {
     return this.#push({ tag: 'opt-out', val: reason });
   }
 
+  /**
+   * Call one of the tenant's own systems: `out.http(http.post(url, { json }))` (see
+   * http.js). The handler does not wait: `onHttpResponse` answers later while whatever was
+   * queued keeps playing, so say something first if the customer would otherwise hear
+   * silence. (Contract 0.2.0.)
+   */
+  http(request) {
+    const action = request.tag === 'http-request' ? request : { tag: 'http-request', val: request };
+    return this.#push(action);
+  }
+
   /** Record (part of) the outcome as its own action: `{ intent, disposition, tags, fields }`. */
   setOutcome({ intent, disposition, tags = [], fields = [] }) {
     this.#merged = undefined;

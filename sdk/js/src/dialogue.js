@@ -4,6 +4,7 @@
 // before `call-started`; every call gets a fresh component instance.
 
 import { Actions } from './actions.js';
+import { HttpResult } from './http.js';
 
 /**
  * The call-started event with `var(name)` and `varOr(name, fallback)`: `callId`,
@@ -44,6 +45,11 @@ export class Dialogue {
   onAudioFrame(frame, out) {}
   /** `{ tag: 'connected' }` or `{ tag: 'failed', val: why }`. */
   onTransferResult(result, out) {}
+  /**
+   * The answer to `out.http(…)`, an HttpResult: `result.id` says which request;
+   * `result.json()` reads a 2xx JSON body or throws an HttpFailure saying why not.
+   */
+  onHttpResponse(result, out) {}
   /** The call is over: `{ by, reason }`. Only outcome changes and logs still count. */
   onHangUp(hangUp, out) {}
 
@@ -65,6 +71,7 @@ const HANDLERS = {
   'audio-frame': (d, val, out) => d.onAudioFrame(val, out),
   'transfer-result': (d, val, out) => d.onTransferResult(val, out),
   'hang-up': (d, val, out) => d.onHangUp(val, out),
+  'http-response': (d, val, out) => d.onHttpResponse(new HttpResult(val), out),
 };
 
 /** Calls the handler of `dialogue` that matches `event`. */

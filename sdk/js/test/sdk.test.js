@@ -6,6 +6,7 @@ import { test } from 'node:test';
 
 import { Actions, IntentLevel } from '../src/actions.js';
 import { Dialogue, dispatch, exportDialogue } from '../src/dialogue.js';
+import { HttpFailure, HttpResult, http } from '../src/http.js';
 import { IntentMatcher } from '../src/intent.js';
 import { NoMatchCounter, Retries } from '../src/retries.js';
 import { normalize } from '../src/text.js';
@@ -88,4 +89,98 @@ test('the export keeps one dialogue per instance and routes events', () => {
   const out = new Actions(0);
   dispatch(new Counter(), { tag: 'speech-started' }, out);
   assert.deepEqual(out.list, []);
+});
+
+const answered = (status, body, headers = [['content-type', 'application/json']]) => ({
+  id: 'coupon',
+  outcome: { tag: 'ok', val: { status, headers, body } },
+  elapsedMs: 300,
+});
+const failed = (error) => ({ id: 'coupon', outcome: { tag: 'err', val: error }, elapsedMs: 2000 });
+
+test('a JSON post carries its body, content type, secrets and options', () => {
+  const action = http.post('https://coupons.example.com/v1/coupons', {
+    json: { phone: '13800138000', campaign: '生日' },
+    headers: { 'Content-Type': 'text/plain', 'x-campaign': 'birthday' },
+    secretHeaders: { authorization: 'coupon-api-token' },
+    readHeaders: ['x-request-id'],
+    timeoutMs: 1500,
+    id: 'coupon',
+  });
+  assert.deepEqual(action, {
+    tag: 'http-request',
+    val: {
+      id: 'coupon',
+      method: 'POST',
+      url: 'https://coupons.example.com/v1/coupons',
+      headers: [['x-campaign', 'birthday'], ['content-type', 'application/json']],
+      secretHeaders: [['authorization', 'coupon-api-token']],
+      body: '{"phone":"13800138000","campaign":"生日"}',
+      readHeaders: ['x-request-id'],
+      timeoutMs: 1500,
+    },
+  });
+});
+
+test('a GET has no body and leaves the id and timeout to the host; http is an action in order', () => {
+  const out = new Actions(0).say('请稍等。').http(http.get('https://crm.example.com/a'));
+  assert.deepEqual(out.list[1], {
+    tag: 'http-request',
+    val: {
+      id: '', method: 'GET', url: 'https://crm.example.com/a', headers: [], secretHeaders: [],
+      body: '', readHeaders: [], timeoutMs: 0,
+    },
+  });
+  assert.equal(http.request('patch', 'u').val.method, 'PATCH');
+  assert.equal(http.post('u', { json: undefined }).val.body, 'null');
+});
+
+test('a 2xx JSON answer gives its fields, status and headers', () => {
+  const result = new HttpResult(answered(201, '{"code": "BDAY-50", "amount": 50}', [['x-request-id', 'r-42']]));
+  assert.equal(result.ok, true);
+  assert.equal(result.status, 201);
+  assert.deepEqual(result.json(), { code: 'BDAY-50', amount: 50 });
+  assert.equal(result.header('X-Request-ID'), 'r-42');
+  assert.equal(result.header('etag'), undefined);
+  assert.equal(result.error, undefined);
+  assert.equal(result.errorMessage, undefined);
+});
+
+test('a non-2xx or non-JSON answer throws a readable HttpFailure', () => {
+  assert.throws(() => new HttpResult(answered(503, ' down for maintenance\n')).json(), (failure) => {
+    assert.ok(failure instanceof HttpFailure);
+    assert.equal(failure.message, 'the service answered 503: down for maintenance');
+    assert.equal(failure.status, 503);
+    return true;
+  });
+  assert.throws(() => new HttpResult(answered(200, '<html>')).json(),
+    /^HttpFailure: the service answered 200 with a body that is not JSON/);
+});
+
+test('every host error reads as a sentence', () => {
+  for (const [error, message] of [
+    [{ tag: 'refused', val: 'not on the allowlist' }, 'refused before connecting: not on the allowlist'],
+    [{ tag: 'limited', val: '20 requests per call' }, 'not sent, a limit was reached: 20 requests per call'],
+    [{ tag: 'timeout' }, 'no response in time'],
+    [{ tag: 'too-large' }, "the response was larger than the tenant's cap"],
+    [{ tag: 'failed', val: 'connection reset' }, 'the exchange failed: connection reset'],
+  ]) {
+    const result = new HttpResult(failed(error));
+    assert.equal(result.ok, false);
+    assert.equal(result.status, undefined);
+    assert.deepEqual(result.error, error);
+    assert.equal(result.errorMessage, message);
+    assert.throws(() => result.json(), (failure) => failure.message === message && failure.error === error);
+  }
+});
+
+test('dispatch hands the answer to onHttpResponse', () => {
+  const seen = [];
+  class Coupon extends Dialogue {
+    onHttpResponse(result, out) {
+      seen.push([result.id, result.json().code]);
+    }
+  }
+  dispatch(new Coupon(), { tag: 'http-response', val: answered(200, '{"code": "B-1"}') }, new Actions(0));
+  assert.deepEqual(seen, [['coupon', 'B-1']]);
 });

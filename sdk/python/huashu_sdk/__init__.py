@@ -28,6 +28,9 @@ Layout:
 - ``dialogue``: ``Dialogue`` (one handler per event), ``dispatch`` and ``export``.
 - ``actions``: ``Actions``, the action list a handler builds, with outcome shorthands.
 - ``call``: ``Call``, the call-started event with ``var`` / ``var_or``.
+- ``http``: ``http.get`` / ``http.post``… build the ``http-request`` action (JSON bodies,
+  secret headers); ``HttpResult`` reads the ``http-response`` event, ``HttpFailure`` says
+  why there is no JSON.
 - ``intent``: ``IntentMatcher`` (longest phrase wins; Chinese and English normalised).
 - ``retries``: ``Retries`` and ``NoMatchCounter``: how often to ask again.
 - ``number``: ``parse_number`` for "五", "二十五", "twenty-one".
@@ -39,9 +42,12 @@ from .actions import Actions
 from .call import Call
 from .contract import (
     Alternative, AudioFrame, CallStarted, Channel, Direction, Dtmf, DtmfEnd, DtmfOptions,
-    HangUp, IntentLevel, NoInput, Outcome, Party, PlaybackFinished, TimerFired, Transcript,
-    TransferResult_Connected, TransferResult_Failed,
+    HangUp, HttpError_Failed, HttpError_Limited, HttpError_Refused, HttpError_Timeout,
+    HttpError_TooLarge, HttpResponse, IntentLevel, NoInput, Outcome, Party, PlaybackFinished,
+    TimerFired, Transcript, TransferResult_Connected, TransferResult_Failed,
 )
+from . import http
+from .http import HttpFailure, HttpResult
 from .dialogue import Dialogue, dispatch, export
 from .host import KvError, kv, log
 from .intent import IntentMatcher, transcript_texts
@@ -50,9 +56,11 @@ from .retries import NoMatchCounter, Retries
 
 __all__ = [
     "Actions", "Alternative", "AudioFrame", "Call", "CallStarted", "Channel", "Dialogue",
-    "Direction", "Dtmf", "DtmfEnd", "DtmfOptions", "HangUp", "IntentLevel", "IntentMatcher",
+    "Direction", "Dtmf", "DtmfEnd", "DtmfOptions", "HangUp", "HttpError_Failed",
+    "HttpError_Limited", "HttpError_Refused", "HttpError_Timeout", "HttpError_TooLarge",
+    "HttpFailure", "HttpResponse", "HttpResult", "IntentLevel", "IntentMatcher",
     "KvError", "NoInput", "NoMatchCounter", "Outcome", "Party", "PlaybackFinished",
     "Retries", "TimerFired", "Transcript", "TransferResult_Connected",
-    "TransferResult_Failed", "dispatch", "export", "kv", "log", "parse_number",
+    "TransferResult_Failed", "dispatch", "export", "http", "kv", "log", "parse_number",
     "transcript_texts",
 ]

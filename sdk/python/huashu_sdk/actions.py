@@ -73,6 +73,15 @@ class Actions:
         ``hang_up`` as usual. (Contract 0.2.0.)"""
         return self._push(wit.Action_OptOut(reason))
 
+    def http(self, request):
+        """Call one of the tenant's own systems: ``out.http(http.post(url, json={...}))``
+        (see ``huashu_sdk.http``). The handler does not wait: ``on_http_response`` answers
+        later while whatever was queued keeps playing, so say something first if the
+        customer would otherwise hear silence. (Contract 0.2.0.)"""
+        if not isinstance(request, wit.Action_HttpRequest):
+            request = wit.Action_HttpRequest(request)
+        return self._push(request)
+
     def set_outcome(self, outcome: Outcome):
         """Record (part of) the outcome as its own ``set-outcome`` action."""
         self._merged = None

@@ -7,5 +7,6 @@ from wit_world.imports.types import (  # noqa: F401
     Alternative, AudioFrame, CallStarted, Channel, Direction, Dtmf, DtmfEnd, DtmfOptions,
     HangUp, IntentLevel, Listen, NoInput, Outcome, Party, Play, PlaybackFinished, Say,
     Timer, TimerFired, Transcript, Transfer, TransferResult_Connected,
-    TransferResult_Failed,
+    TransferResult_Failed, HttpError_Failed, HttpError_Limited, HttpError_Refused,
+    HttpError_Timeout, HttpError_TooLarge, HttpRequest, HttpResponse,
 )

@@ -10,6 +10,7 @@ need to remember between events in its attributes. Each handler answers through 
 from .actions import Actions
 from .call import Call
 from .contract import wit
+from .http import HttpResult
 
 
 class Dialogue:
@@ -46,6 +47,10 @@ class Dialogue:
         """The answer to ``out.transfer``: ``TransferResult_Connected`` or
         ``TransferResult_Failed`` (then you are still talking to the customer)."""
 
+    def on_http_response(self, result: HttpResult, out: Actions):
+        """The answer to ``out.http(...)``: ``result.id`` says which request;
+        ``result.json()`` reads a 2xx JSON body or raises ``HttpFailure`` saying why not."""
+
     def on_hang_up(self, hang_up, out: Actions):
         """The call is over; only outcome changes and logging still have an effect."""
 
@@ -66,6 +71,7 @@ _HANDLERS = {
     wit.Event_AudioFrame: lambda d, e, out: d.on_audio_frame(e.value, out),
     wit.Event_TransferResult: lambda d, e, out: d.on_transfer_result(e.value, out),
     wit.Event_HangUp: lambda d, e, out: d.on_hang_up(e.value, out),
+    wit.Event_HttpResponse: lambda d, e, out: d.on_http_response(HttpResult(e.value), out),
 }
 
 

@@ -7,9 +7,11 @@
 
 import unittest
 
+from componentize_py_types import Err, Ok
+
 from huashu_sdk import (
-    Actions, Dialogue, IntentLevel, IntentMatcher, NoMatchCounter, Retries, dispatch, kv,
-    parse_number,
+    Actions, Dialogue, HttpFailure, HttpResult, IntentLevel, IntentMatcher, NoMatchCounter,
+    Retries, dispatch, http, kv, parse_number,
 )
 from huashu_sdk.contract import wit
 from huashu_sdk.text import normalize
@@ -156,6 +158,92 @@ class DialogueTests(unittest.TestCase):
         kv.delete("callback")
         kv.delete("callback")
         self.assertIsNone(kv.get("callback"))
+
+
+def http_result(outcome, id="coupon"):
+    return wit.HttpResult(id, outcome, 300)
+
+
+def answered(status, body, headers=(("content-type", "application/json"),)):
+    return http_result(Ok(wit.HttpResponse(status, list(headers), body)))
+
+
+class HttpTests(unittest.TestCase):
+    def test_a_json_post_carries_its_body_content_type_secrets_and_options(self):
+        action = http.post("https://coupons.example.com/v1/coupons",
+                           json={"phone": "13800138000", "campaign": "生日"},
+                           headers={"Content-Type": "text/plain", "x-campaign": "birthday"},
+                           secret_headers={"authorization": "coupon-api-token"},
+                           read_headers=["x-request-id"], timeout_ms=1500, id="coupon")
+        self.assertEqual(action, wit.Action_HttpRequest(wit.HttpRequest(
+            "coupon", "POST", "https://coupons.example.com/v1/coupons",
+            [("x-campaign", "birthday"), ("content-type", "application/json")],
+            [("authorization", "coupon-api-token")],
+            '{"phone":"13800138000","campaign":"生日"}', ["x-request-id"], 1500)))
+
+    def test_a_get_has_no_body_and_leaves_id_and_timeout_to_the_host(self):
+        action = http.get("https://crm.example.com/a", body="")
+        self.assertEqual(action.value, wit.HttpRequest(
+            "", "GET", "https://crm.example.com/a", [], [], "", [], 0))
+        self.assertEqual(http.request("patch", "u").value.method, "PATCH")
+        self.assertEqual(http.post("u", json=None).value.body, "null")
+
+    def test_http_is_an_action_in_order(self):
+        out = Actions(0).say("请稍等。").http(http.get("https://crm.example.com/a"))
+        self.assertIsInstance(out.list[1], wit.Action_HttpRequest)
+        record = wit.HttpRequest("r", "GET", "https://crm.example.com/b", [], [], "", [], 0)
+        self.assertEqual(Actions(0).http(record).list, [wit.Action_HttpRequest(record)])
+
+    def test_a_2xx_json_answer_gives_its_fields_status_and_headers(self):
+        result = HttpResult(answered(201, '{"code": "BDAY-50", "amount": 50}',
+                                     [("x-request-id", "r-42")]))
+        self.assertTrue(result.is_success)
+        self.assertEqual(result.status, 201)
+        self.assertEqual(result.json(), {"code": "BDAY-50", "amount": 50})
+        self.assertEqual(result.header("X-Request-ID"), "r-42")
+        self.assertIsNone(result.header("etag"))
+        self.assertIsNone(result.error)
+        self.assertIsNone(result.error_message)
+
+    def test_a_non_2xx_or_non_json_answer_raises_a_readable_failure(self):
+        with self.assertRaises(HttpFailure) as failure:
+            HttpResult(answered(503, " down for maintenance\n")).json()
+        self.assertEqual(str(failure.exception), "the service answered 503: down for maintenance")
+        self.assertEqual(failure.exception.status, 503)
+        with self.assertRaises(HttpFailure) as failure:
+            HttpResult(answered(200, "<html>")).json()
+        self.assertTrue(str(failure.exception).startswith(
+            "the service answered 200 with a body that is not JSON"), str(failure.exception))
+
+    def test_every_host_error_reads_as_a_sentence(self):
+        for error, message in [
+            (wit.HttpError_Refused("not on the allowlist"),
+             "refused before connecting: not on the allowlist"),
+            (wit.HttpError_Limited("20 requests per call"),
+             "not sent, a limit was reached: 20 requests per call"),
+            (wit.HttpError_Timeout(), "no response in time"),
+            (wit.HttpError_TooLarge(), "the response was larger than the tenant's cap"),
+            (wit.HttpError_Failed("connection reset"), "the exchange failed: connection reset"),
+        ]:
+            result = HttpResult(http_result(Err(error)))
+            self.assertFalse(result.is_success)
+            self.assertIsNone(result.status)
+            self.assertEqual(result.error, error)
+            self.assertEqual(result.error_message, message)
+            with self.assertRaises(HttpFailure) as failure:
+                result.json()
+            self.assertEqual(str(failure.exception), message)
+            self.assertEqual(failure.exception.error, error)
+
+    def test_dispatch_hands_the_answer_to_on_http_response(self):
+        seen = []
+
+        class Coupon(Dialogue):
+            def on_http_response(self, result, out):
+                seen.append((result.id, result.json()["code"]))
+
+        dispatch(Coupon(), wit.Event_HttpResponse(answered(200, '{"code": "B-1"}')), Actions(0))
+        self.assertEqual(seen, [("coupon", "B-1")])
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 //! outcome shorthands ([`Actions::intent`], [`Actions::tag`]…) are the exception: they merge
 //! into a single `set-outcome` action placed where the first of them was called.
 
-use crate::{Action, IntentLevel, Listen, Outcome, Play, Say, Timer, Transfer};
+use crate::{Action, HttpRequest, IntentLevel, Listen, Outcome, Play, Say, Timer, Transfer};
 
 /// The actions a handler answers with. The SDK creates one per event and hands it to your
 /// handler as `out`.
@@ -139,6 +139,23 @@ impl Actions {
     /// ```
     pub fn opt_out(&mut self, reason: impl Into<String>) -> &mut Self {
         self.push(Action::OptOut(reason.into()))
+    }
+
+    /// Call one of the tenant's own systems, built with [`Http`](crate::Http). The handler
+    /// does not wait: [`on_http_response`](crate::Dialogue::on_http_response) answers later,
+    /// while whatever was queued keeps playing. Say something first if the customer would
+    /// otherwise hear silence.
+    ///
+    /// ```
+    /// use huashu_sdk::prelude::*;
+    ///
+    /// let mut out = Actions::new(0);
+    /// out.say("好的，请稍等。");
+    /// out.http(Http::get("https://crm.example.com/v1/members/42").id("member"));
+    /// assert!(matches!(&out.as_slice()[1], huashu_sdk::Action::HttpRequest(r) if r.id == "member"));
+    /// ```
+    pub fn http(&mut self, request: impl Into<HttpRequest>) -> &mut Self {
+        self.push(Action::HttpRequest(request.into()))
     }
 
     /// Record (part of) the call's outcome as its own `set-outcome` action. The host merges

@@ -5,8 +5,8 @@
 
 use crate::actions::Actions;
 use crate::{
-    AudioFrame, CallStarted, Dtmf, Event, HangUp, NoInput, PlaybackFinished, TimerFired,
-    Transcript, TransferResult,
+    AudioFrame, CallStarted, Dtmf, Event, HangUp, HttpResult, NoInput, PlaybackFinished,
+    TimerFired, Transcript, TransferResult,
 };
 
 /// A call script. Implement the handlers for the events you care about; every handler has a
@@ -74,6 +74,14 @@ pub trait Dialogue {
         let _ = (result, out);
     }
 
+    /// The answer to an [`Actions::http`] request: a response (whatever its status) or why
+    /// there is none. `result.id` says which request; [`HttpResult::json`] reads a 2xx JSON
+    /// body or says what went wrong. Requests still in flight when the call ends get no
+    /// answer.
+    fn on_http_response(&mut self, result: &HttpResult, out: &mut Actions) {
+        let _ = (result, out);
+    }
+
     /// The call is over; always the last event. Only outcome changes and logging still have
     /// an effect here.
     fn on_hang_up(&mut self, hang_up: &HangUp, out: &mut Actions) {
@@ -101,6 +109,7 @@ pub fn dispatch<D: Dialogue + ?Sized>(script: &mut D, event: &Event, out: &mut A
         Event::AudioFrame(f) => script.on_audio_frame(f, out),
         Event::TransferResult(r) => script.on_transfer_result(r, out),
         Event::HangUp(h) => script.on_hang_up(h, out),
+        Event::HttpResponse(r) => script.on_http_response(r, out),
     }
 }
 

@@ -4,7 +4,7 @@
 //! (the call started, the customer said something, pressed a key, stayed silent…) to your
 //! handlers one at a time, and each handler answers by adding actions to [`Actions`]: say
 //! something, listen, transfer, hang up, record the outcome, opt the customer out of
-//! further calls. Each call gets its own instance
+//! further calls, call one of the tenant's own systems over HTTP. Each call gets its own instance
 //! of the script, so plain fields are all the state you need.
 //!
 //! ```no_run
@@ -54,6 +54,9 @@
 //! - [`Actions`] (`actions`): the action list a handler builds; [`Listen`] and [`Outcome`]
 //!   get builder methods in `listen` and `outcome`.
 //! - `call`: reading campaign variables ([`CallStarted::var`]) and the call's local date.
+//! - [`Http`] (`http`): the `http-request` action that calls the tenant's own systems, and
+//!   readers for the [`HttpResult`] that answers it; [`json`]: the small JSON value its
+//!   bodies are built and read with.
 //! - [`IntentMatcher`] (`intent`): what did the customer mean, in Chinese or English.
 //! - [`Retries`] and [`NoMatchCounter`] (`retries`): how often to ask again.
 //! - [`date`]: dates and [`date::parse_date`] for "明天", "下周一", "12月5号", "tomorrow".
@@ -63,8 +66,9 @@
 //!
 //! The contract's own types ([`Event`], [`Action`], [`CallStarted`], [`Transcript`]…) are
 //! re-exported at the crate root with their documentation. This SDK builds against
-//! `huashu:dialogue@0.2.0` (`wit/`), which added [`Actions::opt_out`] and
-//! [`Channel::Sip`]; servers still run scripts built against 0.1.0.
+//! `huashu:dialogue@0.2.0` (`wit/`), which added [`Actions::opt_out`], [`Channel::Sip`]
+//! and outbound HTTP ([`Actions::http`], [`Dialogue::on_http_response`]); servers still run
+//! scripts built against 0.1.0.
 //!
 //! # Testing scripts
 //!
@@ -81,7 +85,9 @@ mod call;
 pub mod date;
 mod dialogue;
 mod export;
+pub mod http;
 mod intent;
+pub mod json;
 pub mod kv;
 mod listen;
 pub mod log;
@@ -94,20 +100,24 @@ mod text;
 pub use actions::{Actions, PlayHandle, SayHandle};
 pub use bindings::huashu::dialogue::types::{
     Action, Alternative, AudioFrame, CallStarted, Channel, Direction, Dtmf, DtmfEnd, DtmfOptions,
-    Event, HangUp, IntentLevel, Listen, NoInput, Outcome, Party, Play, PlaybackFinished, Say,
-    Timer, TimerFired, Transcript, Transfer, TransferResult,
+    Event, HangUp, HttpError, HttpRequest, HttpResponse, HttpResult, IntentLevel, Listen, NoInput,
+    Outcome, Party, Play, PlaybackFinished, Say, Timer, TimerFired, Transcript, Transfer,
+    TransferResult,
 };
 pub use dialogue::{Dialogue, dispatch};
+pub use http::{Http, HttpFailure};
 pub use intent::{IntentMatch, IntentMatcher};
 pub use retries::{NoMatchCounter, Retries};
 
 /// What most scripts need, in one `use huashu_sdk::prelude::*;`.
 pub mod prelude {
     pub use crate::date::{BEIJING, Date, parse_date};
+    pub use crate::json::Json;
     pub use crate::{
         Actions, Alternative, AudioFrame, CallStarted, Channel, Dialogue, Direction, Dtmf, DtmfEnd,
-        Event, HangUp, IntentLevel, IntentMatcher, Listen, NoInput, NoMatchCounter, Outcome, Party,
-        PlaybackFinished, Retries, TimerFired, Transcript, TransferResult,
+        Event, HangUp, Http, HttpError, HttpResponse, HttpResult, IntentLevel, IntentMatcher,
+        Listen, NoInput, NoMatchCounter, Outcome, Party, PlaybackFinished, Retries, TimerFired,
+        Transcript, TransferResult,
     };
 }
 

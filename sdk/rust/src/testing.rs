@@ -7,8 +7,9 @@
 use crate::actions::Actions;
 use crate::dialogue::Dialogue;
 use crate::{
-    Action, Alternative, CallStarted, Channel, Direction, Dtmf, DtmfEnd, Event, HangUp, NoInput,
-    Outcome, Party, PlaybackFinished, Transcript, TransferResult,
+    Action, Alternative, CallStarted, Channel, Direction, Dtmf, DtmfEnd, Event, HangUp, HttpError,
+    HttpRequest, HttpResponse, HttpResult, NoInput, Outcome, Party, PlaybackFinished, Transcript,
+    TransferResult,
 };
 
 /// One simulated call to a script of type `D`.
@@ -133,6 +134,38 @@ impl<D: Dialogue + Default> Conversation<D> {
         self.send(Event::TransferResult(result))
     }
 
+    /// The request `id` is answered with `status` and the JSON text `body` (the response
+    /// carries `content-type: application/json`), 300 simulated milliseconds after the
+    /// request.
+    pub fn http_json(&mut self, id: &str, status: u16, body: &str) -> Vec<Action> {
+        self.http_response(
+            id,
+            Ok(HttpResponse {
+                status,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: body.into(),
+            }),
+        )
+    }
+
+    /// The request `id` gets no response: `error` (e.g. `HttpError::Timeout`).
+    pub fn http_fails(&mut self, id: &str, error: HttpError) -> Vec<Action> {
+        self.http_response(id, Err(error))
+    }
+
+    /// Deliver `http-response` for the request `id` with any outcome.
+    pub fn http_response(
+        &mut self,
+        id: &str,
+        outcome: Result<HttpResponse, HttpError>,
+    ) -> Vec<Action> {
+        self.send(Event::HttpResponse(HttpResult {
+            id: id.into(),
+            outcome,
+            elapsed_ms: 300,
+        }))
+    }
+
     /// The call ends: `hang-up` by `by`.
     pub fn hang_up(&mut self, by: Party, reason: &str) -> Vec<Action> {
         self.send(Event::HangUp(HangUp {
@@ -153,6 +186,17 @@ impl<D: Dialogue + Default> Conversation<D> {
             Action::OptOut(reason) => Some(reason.as_str()),
             _ => None,
         })
+    }
+
+    /// The HTTP requests the script made, in order.
+    pub fn http_requests(&self) -> Vec<&HttpRequest> {
+        self.history
+            .iter()
+            .filter_map(|a| match a {
+                Action::HttpRequest(r) => Some(r),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The transfer targets the script asked for, in order.
