@@ -41,6 +41,11 @@ fn a_sleeping_script_ends_its_call_and_frees_its_quota_slot() {
         call.until_listening().await.expect("greeting");
         call.say("你好").await;
         let asleep = Instant::now();
+        // A hang-up while the script sleeps would cut it off before the limit: hang up
+        // once the limit has failed it.
+        call.until(|m| m["type"] == "error")
+            .await
+            .expect("the script fails on the wall-clock limit");
         call.send(json!({ "type": "hangup" })).await;
         call.until_closed().await;
         asleep.elapsed()
@@ -590,4 +595,119 @@ fn a_full_disk_refuses_writes_fast_keeps_reads_and_recovers_by_itself() {
     stored.sort();
     assert_eq!(names, stored);
     drop(server);
+}
+
+/// A tenant whose scripts may take 10 s per event (the most an operator can allow), with
+/// one concurrent call; its id and key, with the `hostile` guest uploaded as `bot`.
+fn patient_tenant(server: &Server) -> (String, String) {
+    let (tenant, key) = create_tenant(server, "Patient");
+    let (status, body) = server.operator().patch(
+        &format!("/v1/tenants/{tenant}"),
+        json!({ "quotas": { "max_concurrent_calls": 1, "wall_per_event_ms": 10_000 } }),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["quotas"]["wall_per_event_ms"], 10_000);
+    upload(server, &key, "bot", "hostile");
+    (tenant, key)
+}
+
+/// Checks the record of a call the customer hung up while its script slept: ended by the
+/// customer, not live, no `hang-up` delivered, and a note that the script was cut off in
+/// the middle of the last event it was given.
+fn assert_cut_off_by_the_customer(record: &serde_json::Value) {
+    assert_ne!(record["status"], "live", "{record}");
+    let end = &record["record"]["end"];
+    assert_eq!(end["by"], "customer", "{record}");
+    assert_eq!(end["reason"], "customer-hung-up", "{record}");
+    assert!(record["record"]["error"].is_null(), "{record}");
+    let timeline = record["record"]["timeline"].as_array().expect("a timeline");
+    let events: Vec<&str> = timeline
+        .iter()
+        .filter(|e| e["type"] == "event")
+        .filter_map(|e| e["event"]["event"].as_str())
+        .collect();
+    assert!(!events.contains(&"hang_up"), "{events:?}");
+    let last = events.last().expect("the script was given an event");
+    let note = timeline
+        .iter()
+        .find(|e| {
+            e["type"] == "ignored" && e["why"].as_str().is_some_and(|w| w.contains("cut off"))
+        })
+        .unwrap_or_else(|| panic!("no note that the script was cut off: {record}"));
+    assert!(
+        note["what"]
+            .as_str()
+            .is_some_and(|w| w.contains(&format!("`{last}`"))),
+        "the note names the event the script was handling, `{last}`: {note}"
+    );
+}
+
+/// On a text call, the customer hangs up while the script sleeps on their answer, and the
+/// tenant lets an event take 10 s: the call ends at once (the script is cut off), its
+/// record is stored, and the tenant's only call slot is free for the next call.
+#[test]
+fn a_text_call_hung_up_while_its_script_sleeps_ends_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = patient_tenant(&server);
+    let (call_id, ws_url) = create_call(&server, &key, "bot", json!({ "mode": "late-sleep" }));
+    let ended_after = runtime().block_on(async {
+        let mut call = TextCall::connect(&ws_url).await;
+        call.until_listening().await.expect("greeting");
+        call.say("你好").await;
+        call.send(json!({ "type": "hangup" })).await;
+        let hung_up = Instant::now();
+        call.until_closed().await;
+        hung_up.elapsed()
+    });
+    println!("text call: hang-up to record ended took {ended_after:?}");
+    assert!(
+        ended_after < Duration::from_secs(5),
+        "the call ended {ended_after:?} after the hang-up"
+    );
+    let client = server.client(&key);
+    let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
+    assert_cut_off_by_the_customer(&record);
+    let (status, body) = client.post(
+        "/v1/calls",
+        json!({ "module": "bot", "variables": { "mode": "polite" } }),
+    );
+    assert_eq!(status, 201, "the quota slot is free again: {body}");
+}
+
+/// The same on a Twilio Media Streams call: the gateway sends `stop` while the script
+/// sleeps in `call-started`, and the call ends at once.
+#[test]
+fn a_twilio_call_stopped_while_its_script_sleeps_ends_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = patient_tenant(&server);
+    let parameters = json!({ "huashu_key": key, "module": "bot", "mode": "sleep" });
+    let (ended_after, (code, reason)) = runtime().block_on(async {
+        let mut call = TwilioCall::start(&server.base, parameters).await;
+        call.send_raw(
+            &json!({ "event": "stop", "streamSid": "MZ00000000000000000000000000000001" })
+                .to_string(),
+        );
+        let stopped = Instant::now();
+        let closed = call.until_closed().await;
+        (stopped.elapsed(), closed)
+    });
+    println!("Twilio call: `stop` to record ended took {ended_after:?}");
+    assert_eq!(code, 1000, "{reason}");
+    assert!(
+        ended_after < Duration::from_secs(5),
+        "the call ended {ended_after:?} after `stop`"
+    );
+    let client = server.client(&key);
+    let (status, list) = client.get("/v1/calls");
+    assert_eq!(status, 200, "{list}");
+    let call_id = list["items"][0]["call_id"].as_str().expect("a call");
+    let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
+    assert_cut_off_by_the_customer(&record);
+    let (status, body) = client.post(
+        "/v1/calls",
+        json!({ "module": "bot", "variables": { "mode": "polite" } }),
+    );
+    assert_eq!(status, 201, "the quota slot is free again: {body}");
 }

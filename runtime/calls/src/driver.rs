@@ -10,15 +10,25 @@
 //! flush it, which on an async worker would hold up the audio frames of every other call
 //! scheduled there. The async paths wait for the write, so a call's record is stored (and
 //! its slot freed) before its transport closes the socket.
+//!
+//! A call ends on time whatever its script is doing. A transport that hears the customer
+//! hang up while a driver future is still waiting for the script (a tenant may allow 10 s
+//! per event) drops that future and calls [`CallDriver::end_now`]: the script is cut off
+//! mid-event (see the session's `cut_off` module for what that leaves behind) and never
+//! hears `hang-up`. The driver itself gives the script [`CallDriver::ENDING_GRACE`] for the
+//! events that end a call, and for an event under way when the server stops.
 
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::http_calls::HttpCalls;
 use super::metered_script::MeteredScript;
 use super::service::CallService;
-use huashu_contract::Millis;
+use huashu_contract::{Millis, Party};
 use huashu_session::{CallRecord, CallerInput, Output, Playout, Session, TimelineEntry};
 use huashu_store::CallSummary;
 
@@ -38,6 +48,9 @@ pub struct DriverUpdate {
     pub ended: bool,
 }
 
+/// The reason a call ends with when the server stops.
+const SERVER_SHUTDOWN: &str = "server-shutdown";
+
 /// One live call.
 pub struct CallDriver {
     session: Session<MeteredScript, Box<dyn Playout>>,
@@ -50,15 +63,25 @@ pub struct CallDriver {
     stored: bool,
     recording: Option<Recording>,
     shutdown: watch::Receiver<bool>,
+    /// The script's HTTP requests in flight.
+    http: HttpCalls,
     span: tracing::Span,
 }
 
 impl CallDriver {
+    /// How long a script may take over what ends its call (`hang-up`, and anything falling
+    /// due before it), and how long an event already under way may still take once the
+    /// server stops. 500 ms is the default wall-clock limit per event: a script within the
+    /// default limits is never cut off, while one whose tenant allows 10 s per event cannot
+    /// hold a call that is over (its record, its slot in the tenant's quota) that long.
+    pub const ENDING_GRACE: Duration = Duration::from_millis(500);
+
     pub(crate) fn new(
         session: Session<MeteredScript, Box<dyn Playout>>,
         summary: CallSummary,
         service: Arc<CallService>,
         shutdown: watch::Receiver<bool>,
+        http: HttpCalls,
     ) -> Self {
         let span = tracing::info_span!(
             "call",
@@ -77,6 +100,7 @@ impl CallDriver {
             stored: false,
             recording: None,
             shutdown,
+            http,
             span,
         }
     }
@@ -139,55 +163,117 @@ impl CallDriver {
     }
 
     fn now(&self) -> Millis {
-        self.started.elapsed().as_millis() as Millis
+        call_time(self.started)
     }
 
     /// Delivers `call-started`.
     pub async fn start(&mut self) -> DriverUpdate {
         tracing::info!(parent: &self.span, "call started");
-        let outputs = self.session.start().await;
-        self.settled(outputs).await
+        self.turn(Turn::Start).await
     }
 
-    /// Hands the session something the customer did (speech, a key, a hang-up…).
+    /// Hands the session something the customer did (speech, a key, a hang-up…). A hang-up
+    /// ends the call within [`Self::ENDING_GRACE`] ([`Self::end_now`]).
     pub async fn input(&mut self, input: CallerInput) -> DriverUpdate {
-        let now = self.now();
-        let outputs = self.session.input(now, input).await;
-        self.settled(outputs).await
+        if let CallerInput::HangUp { reason } = &input {
+            let reason = reason.clone();
+            return self.end_now(Party::Customer, &reason).await;
+        }
+        self.turn(Turn::Input(input)).await
     }
 
     /// Lets the session catch up with the clock (call at [`Self::deadline`]).
     pub async fn tick(&mut self) -> DriverUpdate {
-        let now = self.now();
-        let outputs = self.session.advance(now).await;
-        self.settled(outputs).await
+        self.turn(Turn::Tick).await
     }
 
-    /// Also runs whatever is already due (zero-length playback in text calls, timers that
-    /// expired meanwhile), so one turn's outputs go out together.
-    async fn settled(&mut self, mut outputs: Vec<Output>) -> DriverUpdate {
-        loop {
-            let now = self.now();
-            match self.session.next_deadline() {
-                Some(due) if due <= now => outputs.extend(self.session.advance(now).await),
-                _ => break,
+    /// Runs one turn of the session, then whatever is already due (zero-length playback in
+    /// text calls, timers that expired meanwhile), so one turn's outputs go out together.
+    /// If the server stops meanwhile, the turn has [`Self::ENDING_GRACE`] more to finish;
+    /// then the script is cut off and the call ends by the host.
+    async fn turn(&mut self, turn: Turn) -> DriverUpdate {
+        let started = self.started;
+        let session = &mut self.session;
+        let work = async move {
+            let mut outputs = match turn {
+                Turn::Start => session.start().await,
+                Turn::Input(input) => session.input(call_time(started), input).await,
+                Turn::Tick => session.advance(call_time(started)).await,
+            };
+            loop {
+                let now = call_time(started);
+                match session.next_deadline() {
+                    Some(due) if due <= now => outputs.extend(session.advance(now).await),
+                    _ => break,
+                }
+            }
+            outputs
+        };
+        match unless_stopping(self.shutdown.clone(), work).await {
+            Some(outputs) => self.update(outputs).await,
+            None => {
+                tracing::warn!(parent: &self.span, "the server is stopping: the script is cut off mid-event");
+                self.end_now(Party::Host, SERVER_SHUTDOWN).await
             }
         }
-        self.update(outputs).await
     }
 
-    /// The host ends the call (the transport went away, or the server is stopping).
+    /// The host ends the call (the transport went away, or the server is stopping), within
+    /// [`Self::ENDING_GRACE`] ([`Self::end_now`]).
     pub async fn hang_up(&mut self, reason: &str) -> DriverUpdate {
+        self.end_now(Party::Host, reason).await
+    }
+
+    /// Ends the call now, by `by` (the customer, or else the host) for `reason`, whatever
+    /// the script is doing, and stores its record.
+    ///
+    /// A transport that dropped a future of this driver because the customer hung up (or
+    /// the connection went) while the script was busy calls this next: the script, left
+    /// mid-event, is cut off. It is never called again, does not hear `hang-up`, and the
+    /// record notes which event it was cut off in. A script that is not mid-event hears
+    /// `hang-up` as usual, but gets [`Self::ENDING_GRACE`] for it (and for anything due
+    /// before it) before it is cut off the same way.
+    pub async fn end_now(&mut self, by: Party, reason: &str) -> DriverUpdate {
+        if self.session.is_mid_event() {
+            return self.cut_off(by, reason).await;
+        }
         let now = self.now();
-        let outputs = self.session.hang_up(now, reason).await;
+        let ended = if by == Party::Customer {
+            let input = CallerInput::HangUp {
+                reason: reason.into(),
+            };
+            tokio::time::timeout(Self::ENDING_GRACE, self.session.input(now, input)).await
+        } else {
+            tokio::time::timeout(Self::ENDING_GRACE, self.session.hang_up(now, reason)).await
+        };
+        match ended {
+            Ok(outputs) => self.update(outputs).await,
+            Err(_) => self.cut_off(by, reason).await,
+        }
+    }
+
+    /// Ends the call without calling the script again; see [`Session::cut_off`].
+    async fn cut_off(&mut self, by: Party, reason: &str) -> DriverUpdate {
+        if self.session.is_mid_event() {
+            tracing::info!(parent: &self.span, reason, "the call ended while the script was mid-event: it is cut off");
+        }
+        let now = self.now();
+        let outputs = self.session.cut_off(now, by, reason);
         self.update(outputs).await
     }
 
     /// When [`Self::tick`] has something to do.
     pub fn deadline(&self) -> Option<tokio::time::Instant> {
-        self.session.next_deadline().map(|ms| {
-            tokio::time::Instant::from_std(self.started + std::time::Duration::from_millis(ms))
-        })
+        self.session
+            .next_deadline()
+            .map(|ms| tokio::time::Instant::from_std(self.started + Duration::from_millis(ms)))
+    }
+
+    /// The answer to one of the script's HTTP requests, once one is in: hand it to
+    /// [`Self::input`]. Pending for ever while none is in flight; cancel-safe, so a
+    /// transport waits on it beside its socket and timers.
+    pub async fn http_answer(&mut self) -> CallerInput {
+        self.http.next_answer().await
     }
 
     /// Changes to `true` when the server asks live calls to end.
@@ -205,13 +291,15 @@ impl CallDriver {
         self.session.record()
     }
 
-    async fn update(&mut self, outputs: Vec<Output>) -> DriverUpdate {
+    async fn update(&mut self, mut outputs: Vec<Output>) -> DriverUpdate {
+        self.http.send_requests(&mut outputs);
         let timeline = &self.session.record().timeline;
         let new = timeline[self.sent.min(timeline.len())..].to_vec();
         self.sent = timeline.len();
         let ended = self.session.is_ended();
         if ended && !self.end_seen {
             self.end_seen = true;
+            self.http.abort_all();
             tracing::info!(parent: &self.span, reason = ?self.session.record().end, "call ended");
             if self.recording.is_none() {
                 self.store(false).await;
@@ -223,6 +311,41 @@ impl CallDriver {
             ended,
         }
     }
+}
+
+/// One turn of the session: what [`CallDriver::turn`] runs.
+enum Turn {
+    Start,
+    Input(CallerInput),
+    Tick,
+}
+
+/// Call time: ms since the call started.
+fn call_time(started: Instant) -> Millis {
+    started.elapsed().as_millis() as Millis
+}
+
+/// Waits for `work` unless the server stops meanwhile: then `work` has
+/// [`CallDriver::ENDING_GRACE`] more, and if it is still not done it is dropped (`None`).
+/// Most turns finish on their first poll, so the shutdown signal is only looked at while
+/// the script is really busy.
+async fn unless_stopping<T>(
+    mut shutdown: watch::Receiver<bool>,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    let mut work = pin!(work);
+    let stopping = tokio::select! {
+        biased;
+        done = &mut work => return Some(done),
+        // `false`: the signal can no longer be given.
+        stopping = async { shutdown.wait_for(|&stop| stop).await.is_ok() } => stopping,
+    };
+    if !stopping {
+        return Some(work.await);
+    }
+    tokio::time::timeout(CallDriver::ENDING_GRACE, work)
+        .await
+        .ok()
 }
 
 impl Drop for CallDriver {
@@ -320,6 +443,7 @@ mod tests {
             summary,
             service.clone(),
             service.shutdown.subscribe(),
+            service.http_calls(tenant),
         );
         assert!(!driver.is_ended());
         driver

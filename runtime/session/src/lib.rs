@@ -15,14 +15,17 @@
 
 mod actions;
 mod customer_input;
+mod cut_off;
 mod dtmf_collector;
 mod fallback;
+mod http_requests;
 mod io;
 mod playback_queue;
 mod playout;
 mod record;
 
 pub use fallback::Fallback;
+pub use http_requests::HttpLimits;
 pub use io::{CallerInput, Output};
 pub use playback_queue::{PlayItem, PlaySource};
 pub use playout::test_playouts;
@@ -33,7 +36,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use self::cut_off::InFlight;
 use self::dtmf_collector::DtmfCollector;
+use self::http_requests::HttpRequests;
 use self::playback_queue::PlaybackQueue;
 use huashu_contract::{
     CallScript, CallStarted, Event, HangUp, Listen, Millis, NoInput, Party, ScriptFailure, Transfer,
@@ -47,6 +52,8 @@ pub struct SessionConfig {
     pub max_call_ms: Millis,
     /// What the host does once the script has failed (it is never called again).
     pub fallback: Fallback,
+    /// Limits on the script's outbound HTTP requests.
+    pub http: HttpLimits,
 }
 
 impl Default for SessionConfig {
@@ -55,6 +62,7 @@ impl Default for SessionConfig {
             // Outbound campaign calls last a minute or two; half an hour means a stuck call.
             max_call_ms: 30 * 60 * 1000,
             fallback: Fallback::default(),
+            http: HttpLimits::default(),
         }
     }
 }
@@ -84,9 +92,13 @@ pub struct Session<S: CallScript, P: Playout> {
     audio_rate: Option<u32>,
     after_playback: Option<AfterPlayback>,
     awaiting_transfer: bool,
+    http: HttpRequests,
     ended: bool,
     record: CallRecord,
     pending: VecDeque<Event>,
+    /// The event being dispatched; still set after a dispatch means its future was
+    /// dropped mid-event (see `cut_off`).
+    in_flight: Option<InFlight>,
     outputs: Vec<Output>,
 }
 
@@ -116,6 +128,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         config: SessionConfig,
     ) -> Self {
         Self {
+            http: HttpRequests::new(config.http),
             script,
             playout,
             config,
@@ -133,6 +146,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
             ended: false,
             record: CallRecord::new(call),
             pending: VecDeque::new(),
+            in_flight: None,
             outputs: Vec::new(),
         }
     }
@@ -264,12 +278,15 @@ impl<S: CallScript, P: Playout> Session<S, P> {
 
     /// Delivers pending events until none are left, carrying out what follows from them.
     async fn run(&mut self) {
+        self.forget_abandoned_script("the call went on before the script had finished it");
         loop {
             self.settle_after_playback();
             let Some(event) = self.pending.pop_front() else {
                 break;
             };
+            self.in_flight = Some(InFlight::of(&event, self.now));
             self.dispatch(event).await;
+            self.in_flight = None;
         }
     }
 
@@ -285,6 +302,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         let Some(script) = self.script.as_mut() else {
             return;
         };
+        self.http.next_event();
         let reply = match script.handle(&event, self.now).await {
             Ok(reply) => reply,
             Err(failure) => {
@@ -428,6 +446,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         }
         self.ended = true;
         self.timers.clear();
+        self.http.forget_in_flight();
         self.no_input_at = None;
         self.listening = None;
         self.after_playback = None;

@@ -55,6 +55,11 @@ const DTMF_PACKET_INTERVAL: Duration = Duration::from_millis(20);
 /// The pause a `w` in the script's digits stands for.
 const DTMF_PAUSE: Duration = Duration::from_millis(500);
 
+/// Dialog events kept while the script is busy (a BYE ends the call at once; a re-INVITE,
+/// INFO or NOTIFY waits for the event to end). A dialog sends a handful in a whole call;
+/// 32 is far more than one event's worth, and bounds what a far end can make us keep.
+const KEPT_DIALOG_EVENTS: usize = 32;
+
 /// One call's RTP and RTCP sockets on its port pair.
 pub(crate) struct RtpSockets {
     rtp: UdpSocket,
@@ -175,6 +180,8 @@ pub(crate) struct RtpWire {
     datagram: Box<[u8; DATAGRAM_BYTES]>,
     control: Box<[u8; DATAGRAM_BYTES]>,
     packet: Vec<u8>,
+    /// Dialog events that arrived while the script was busy, for `recv` to hand out first.
+    kept: VecDeque<Arrival>,
 }
 
 /// One step of sending keypad tones.
@@ -213,6 +220,7 @@ impl RtpWire {
             datagram: Box::new([0; DATAGRAM_BYTES]),
             control: Box::new([0; DATAGRAM_BYTES]),
             packet: Vec::with_capacity(DATAGRAM_BYTES),
+            kept: VecDeque::new(),
             media,
         }
     }
@@ -445,6 +453,9 @@ impl VoiceWire for RtpWire {
     type Message = Arrival;
 
     async fn recv(&mut self) -> Arrival {
+        if let Some(arrival) = self.kept.pop_front() {
+            return arrival;
+        }
         let silence_at = self.last_heard + self.media.agent.config.media_timeout;
         let dtmf_due = self.dtmf_due;
         tokio::select! {
@@ -454,6 +465,28 @@ impl VoiceWire for RtpWire {
             () = sleep_until_some(dtmf_due), if dtmf_due.is_some() => Arrival::DtmfDue,
             () = tokio::time::sleep_until(self.rtcp_due) => Arrival::RtcpDue,
             () = tokio::time::sleep_until(silence_at) => Arrival::Silence,
+        }
+    }
+
+    /// Only the dialog is read while the script is busy: RTP waits in the socket (what
+    /// overflows it is lost, as while any event runs), and a BYE ends the call at once.
+    async fn ended_meanwhile(&mut self) -> WireStep {
+        loop {
+            if self.kept.len() >= KEPT_DIALOG_EVENTS {
+                return std::future::pending().await;
+            }
+            match self.media.states.recv().await {
+                None => {
+                    self.peer_ended = true;
+                    return WireStep::HungUp("dialog-ended");
+                }
+                Some(DialogState::Terminated(_, reason)) => {
+                    tracing::debug!(?reason, "the SIP dialog ended while the script was busy");
+                    self.peer_ended = true;
+                    return WireStep::HungUp("customer-hung-up");
+                }
+                Some(state) => self.kept.push_back(Arrival::Dialog(Some(Box::new(state)))),
+            }
         }
     }
 

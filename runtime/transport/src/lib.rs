@@ -8,6 +8,7 @@
 //!
 //! Both close their sockets with the codes below, so a client reads them one way.
 
+mod held_messages;
 mod text_ws;
 mod twilio;
 

@@ -12,6 +12,11 @@
 //! then wait for either the wire or [`VoiceCall::wait`] (cancel-safe), and hand what woke
 //! it to the call. The transport only says how its wire reads and writes ([`VoiceWire`]).
 //!
+//! Customer input the wire hands over ([`VoiceCall::input`], [`VoiceCall::media`]) waits in
+//! the call until the loop delivers it, so that the script only ever runs while the loop
+//! still listens to the wire: a customer who hangs up while the script is busy ends the
+//! call at once ([`VoiceCall::end_now`]).
+//!
 //! The audio of each `play` and `say` is prepared before the session times it
 //! ([`playout::AudioPlayout`]); the pacer then sends the very clip the session timed, so
 //! barge-in reports how far the caller really heard it.
@@ -36,7 +41,7 @@ use self::playout::{AudioPlayout, PreparedAudio};
 use self::recorder::CallRecorder;
 use super::driver::{CallDriver, DriverUpdate};
 use super::service::{CallError, CallService, PendingCall};
-use huashu_contract::Action;
+use huashu_contract::{Action, Party};
 use huashu_media::alarm::Alarm;
 use huashu_media::pacer::{FramePayload, Pacer, PacerConfig, PacerEvent};
 use huashu_media::transport_codec::{CodecError, TransportCodec};
@@ -69,6 +74,8 @@ pub enum Wake {
     Pacer(PacerEvent),
     /// The session's next deadline (a timer, no-input, the call's length) has come.
     Deadline,
+    /// One of the script's HTTP requests was answered.
+    HttpAnswer(CallerInput),
     /// The server asked live calls to end.
     Shutdown,
 }
@@ -93,6 +100,8 @@ pub struct VoiceCall {
     deadline: Alarm,
     /// Answers when the server asks live calls to end; `None` once it has.
     shutdown: Option<oneshot::Receiver<()>>,
+    /// Customer input waiting for the loop to deliver it, with when it arrived.
+    inputs: VecDeque<(CallerInput, Instant)>,
 }
 
 impl CallService {
@@ -155,6 +164,7 @@ impl CallService {
             metrics: self.metrics().clone(),
             deadline: Alarm::default(),
             shutdown,
+            inputs: VecDeque::new(),
         })
     }
 
@@ -222,10 +232,25 @@ impl VoiceCall {
     }
 
     /// Customer-side input that is not audio: keys, typed text, hang-up, a transfer's
-    /// answer.
+    /// answer. It waits in the call, in order, until the loop delivers it
+    /// ([`run_voice_call`]): a wire acting on a message never waits for the script.
     pub async fn input(&mut self, input: CallerInput) {
+        self.inputs.push_back((input, Instant::now()));
+    }
+
+    /// Whether customer input waits to be delivered ([`Self::deliver_input`]).
+    pub(crate) fn has_input(&self) -> bool {
+        !self.inputs.is_empty()
+    }
+
+    /// Delivers the oldest waiting customer input to the session (the script may be busy
+    /// with it for as long as its tenant allows an event).
+    pub(crate) async fn deliver_input(&mut self) {
+        let Some((input, arrived)) = self.inputs.pop_front() else {
+            return;
+        };
         let turn = matches!(input, CallerInput::Final { .. } | CallerInput::Dtmf { .. })
-            .then(Instant::now);
+            .then_some(arrived);
         let update = self.driver.input(input).await;
         self.absorb(update, turn).await;
     }
@@ -236,13 +261,22 @@ impl VoiceCall {
         self.absorb(update, None).await;
     }
 
+    /// Ends the call now, whatever its script is doing ([`CallDriver::end_now`]): for the
+    /// loop, after it dropped the call's work because the far end went away meanwhile.
+    /// Input still waiting is dropped: the call is over.
+    pub(crate) async fn end_now(&mut self, by: Party, reason: &str) {
+        self.inputs.clear();
+        let update = self.driver.end_now(by, reason).await;
+        self.absorb(update, None).await;
+    }
+
     /// The next thing to send, if any.
     pub fn take_event(&mut self) -> Option<VoiceEvent> {
         self.outbox.pop_front()
     }
 
     /// Waits until something needs doing: a recognition result, a frame due, the session's
-    /// next deadline, or the server shutting down. Cancel-safe.
+    /// next deadline, an HTTP request's answer, or the server shutting down. Cancel-safe.
     pub async fn wait(&mut self) -> Wake {
         let deadline = self.driver.deadline();
         let live = !self.driver.is_ended();
@@ -250,6 +284,7 @@ impl VoiceCall {
             input = self.inbound.next_result(), if live => Wake::Recognised(input),
             event = self.pacer.next_event() => Wake::Pacer(event),
             () = self.deadline.until(deadline) => Wake::Deadline,
+            answer = self.driver.http_answer(), if live => Wake::HttpAnswer(answer),
             () = fired(&mut self.shutdown), if live => Wake::Shutdown,
         }
     }
@@ -257,7 +292,7 @@ impl VoiceCall {
     /// Acts on what woke [`Self::wait`].
     pub async fn handle(&mut self, wake: Wake) {
         match wake {
-            Wake::Recognised(input) => self.input(input).await,
+            Wake::Recognised(input) | Wake::HttpAnswer(input) => self.input(input).await,
             Wake::Pacer(PacerEvent::Frame { due, payload }) => {
                 let now = Instant::now();
                 let lateness = now.saturating_duration_since(due);
@@ -328,7 +363,10 @@ impl VoiceCall {
                         tracing::warn!(%error, "the script's audio subscription cannot be served");
                     }
                 }
-                Output::Transfer { .. } | Output::SendDtmf { .. } | Output::Ended { .. } => {}
+                Output::Transfer { .. }
+                | Output::SendDtmf { .. }
+                | Output::HttpRequest { .. }
+                | Output::Ended { .. } => {}
             }
         }
         self.outbox.push_back(VoiceEvent::Update(update));

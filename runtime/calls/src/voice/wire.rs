@@ -6,16 +6,24 @@
 //! ```text
 //! loop:  send everything the call has (frames, marks, clear, updates)
 //!        call over?  → the wire closes with the call's end reason
-//!        wait for the first of: a message from the wire │ the call's own wake-up
-//!                                (audio, DTMF, text…)   │ (pacer, recogniser, timers)
+//!        input waiting?  → deliver it                           ┐ the script may run:
+//!        else wait for the first of: a message from the wire │  │ the wire is watched
+//!                                    (audio, DTMF, text…)     │  │ for a hang-up
+//!                                    the call's own wake-up  ─┼─►┘ meanwhile
+//!                                    (pacer, recogniser, timers)
 //! ```
 //!
-//! Waiting is cancel-safe on both sides; what a message or a wake-up does to the call is
-//! never raced against anything, so a script is never interrupted half-way through an event.
+//! Waiting is cancel-safe on both sides. A wire acting on a message only hands input to
+//! the call ([`VoiceCall::input`]); the script runs when the loop delivers it, or on one of
+//! the call's own wake-ups, and meanwhile the loop watches the wire for the far end ending
+//! the call ([`VoiceWire::ended_meanwhile`]). If it does, the call's work is dropped in the
+//! middle, the script is cut off mid-event and never called again, and the call ends at
+//! once ([`VoiceCall::end_now`]): a script a tenant allows 10 s per event cannot keep a
+//! hung-up call, its record and its quota slot, open.
 
 use std::future::Future;
 
-use huashu_session::CallerInput;
+use huashu_contract::Party;
 
 use super::{VoiceCall, VoiceEvent};
 
@@ -60,8 +68,17 @@ pub trait VoiceWire: Send {
     type Message: Send;
 
     /// Waits for the next message. Must be cancel-safe: the loop drops it when the call
-    /// wakes first, and calls it again.
+    /// wakes first, and calls it again. Messages [`Self::ended_meanwhile`] kept come first.
     fn recv(&mut self) -> impl Future<Output = Self::Message> + Send;
+
+    /// While the script is busy with an event, waits for the far end to end the call:
+    /// [`WireStep::HungUp`] or [`WireStep::Lost`]. Every other message that arrives meanwhile
+    /// is kept, in order, for [`Self::recv`] (up to a bound; beyond it the wire is not read
+    /// until the event is over). Must be cancel-safe: the loop drops it when the event ends.
+    /// The default never completes: the end is then noticed once the event is over.
+    fn ended_meanwhile(&mut self) -> impl Future<Output = WireStep> + Send {
+        std::future::pending()
+    }
 
     /// Acts on one message: audio into [`VoiceCall::media`], input into
     /// [`VoiceCall::input`], and says what it meant.
@@ -87,7 +104,9 @@ const CONNECTION_CLOSED: &str = "connection-closed";
 
 /// Runs `call` over `wire` until the call ends or the wire goes away; see the module docs.
 pub async fn run_voice_call<W: VoiceWire>(wire: &mut W, call: &mut VoiceCall) {
-    call.start().await;
+    if let Some(end) = while_busy(wire, call.start()).await {
+        return ended_meanwhile(wire, call, end).await;
+    }
     loop {
         if !flush(wire, call).await {
             return lost(call).await;
@@ -95,28 +114,68 @@ pub async fn run_voice_call<W: VoiceWire>(wire: &mut W, call: &mut VoiceCall) {
         if call.is_over() {
             break;
         }
-        tokio::select! {
-            message = wire.recv() => match wire.apply(message, call).await {
-                WireStep::Continue => {}
-                WireStep::HungUp(reason) => {
-                    if !call.is_ended() {
-                        call.input(CallerInput::HangUp { reason: reason.into() }).await;
+        let ended = if call.has_input() {
+            while_busy(wire, call.deliver_input()).await
+        } else {
+            tokio::select! {
+                message = wire.recv() => match wire.apply(message, call).await {
+                    WireStep::Continue => None,
+                    WireStep::HungUp(reason) => {
+                        if !call.is_ended() {
+                            call.end_now(Party::Customer, reason).await;
+                        }
+                        return wire.close(call, WireClose::HungUp(reason)).await;
                     }
-                    return wire.close(call, WireClose::HungUp(reason)).await;
-                }
-                WireStep::Lost => return lost(call).await,
-                WireStep::Violation { code, reason } => {
-                    tracing::warn!(code, %reason, "closing a call whose far end broke the protocol");
-                    if !call.is_ended() {
-                        call.hang_up(&format!("protocol-error: {reason}")).await;
+                    WireStep::Lost => return lost(call).await,
+                    WireStep::Violation { code, reason } => {
+                        tracing::warn!(code, %reason, "closing a call whose far end broke the protocol");
+                        if !call.is_ended() {
+                            call.hang_up(&format!("protocol-error: {reason}")).await;
+                        }
+                        return wire.close(call, WireClose::Violation { code, reason }).await;
                     }
-                    return wire.close(call, WireClose::Violation { code, reason }).await;
-                }
-            },
-            wake = call.wait() => call.handle(wake).await,
+                },
+                wake = call.wait() => while_busy(wire, call.handle(wake)).await,
+            }
+        };
+        if let Some(end) = ended {
+            return ended_meanwhile(wire, call, end).await;
         }
     }
     wire.close(call, WireClose::CallOver).await;
+}
+
+/// Runs `work` (what input or a wake-up does to the call: the script may be busy in it
+/// for as long as its tenant allows an event) while watching the wire for the far end
+/// ending the call. Returns that end if it came first: `work` was then dropped in the
+/// middle, and the call must end with [`VoiceCall::end_now`] ([`ended_meanwhile`]).
+///
+/// `work` is polled first: most of it (a frame due, a quick event) is done at once, and
+/// the wire is only looked at while the script is really busy.
+async fn while_busy<W: VoiceWire>(
+    wire: &mut W,
+    work: impl Future<Output = ()> + Send,
+) -> Option<WireStep> {
+    tokio::select! {
+        biased;
+        () = work => None,
+        end = wire.ended_meanwhile() => Some(end),
+    }
+}
+
+/// The far end ended the call while its work was dropped mid-way ([`while_busy`]): ends
+/// the call (cutting the script off if it was mid-event) and closes the wire as the end
+/// calls for.
+async fn ended_meanwhile<W: VoiceWire>(wire: &mut W, call: &mut VoiceCall, end: WireStep) {
+    match end {
+        WireStep::HungUp(reason) => {
+            call.end_now(Party::Customer, reason).await;
+            wire.close(call, WireClose::HungUp(reason)).await;
+        }
+        // The wire is gone (`Lost`), or a wire broke its contract: either way the call
+        // cannot go on, and there is no one to say why to.
+        _ => call.end_now(Party::Host, CONNECTION_CLOSED).await,
+    }
 }
 
 /// Sends everything the call has for the far end; false if the connection is gone.

@@ -4,6 +4,11 @@
 //! way. The browser console and the end-to-end tests speak it;
 //! `docs/protocols/text-websocket.md` is its reference.
 //!
+//! A customer who hangs up (a `hangup` message, or closing the socket) while the script is
+//! still busy with an event ends the call at once: the socket is read while the script
+//! runs ([`while_busy`]), and the script is cut off mid-event
+//! ([`CallDriver::end_now`]).
+//!
 //! Close codes: 1000 the call ended (reason says how), 1001 the server is shutting down,
 //! 1003 an `audio=` this server does not speak, 4001 wrong token, 4004 no call waiting
 //! under that id (unknown, expired or already connected), 1011 the call could not be
@@ -20,11 +25,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use tracing::Instrument;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use huashu_calls::CallService;
 use huashu_calls::{CallDriver, CallError, DriverUpdate};
-use huashu_contract::{Channel, Transcript, TransferResult};
+use huashu_contract::{Channel, Party, Transcript, TransferResult};
 use huashu_session::CallerInput;
 
 pub use super::{
@@ -32,6 +38,7 @@ pub use super::{
     CLOSE_UNSUPPORTED,
 };
 use super::{ReadFailure, close, read_failure};
+use crate::held_messages::{Held, Received};
 
 #[derive(Debug, Deserialize)]
 pub struct TokenQuery {
@@ -157,22 +164,21 @@ fn inputs(message: ClientMessage) -> Result<Vec<CallerInput>, String> {
 
 async fn run(mut socket: WebSocket, mut driver: CallDriver) {
     let mut shutdown = driver.shutdown_signal();
-    let update = driver.start().await;
+    let mut held = Held::default();
+    let update = match while_busy(&mut socket, &mut held, driver.start()).await {
+        Ok(update) => update,
+        Err(end) => return ended_meanwhile(socket, driver, end).await,
+    };
     let mut alive = send_update(&mut socket, update).await;
     while alive && !driver.is_ended() {
         let deadline = driver.deadline();
-        let update = tokio::select! {
-            message = socket.recv() => match message {
+        let turn = tokio::select! {
+            answer = driver.http_answer() => while_busy(&mut socket, &mut held, driver.input(answer)).await,
+            message = held.next(&mut socket) => match message {
                 Some(Ok(Message::Text(text))) => {
                     match serde_json::from_str::<ClientMessage>(&text).map_err(|e| e.to_string()).and_then(inputs) {
                         Ok(inputs) => {
-                            let mut merged = DriverUpdate::default();
-                            for input in inputs {
-                                let update = driver.input(input).await;
-                                merged.outputs.extend(update.outputs);
-                                merged.timeline.extend(update.timeline);
-                            }
-                            merged
+                            while_busy(&mut socket, &mut held, deliver(&mut driver, inputs)).await
                         }
                         Err(why) => {
                             alive = send(&mut socket, &ServerMessage::BadMessage {
@@ -198,15 +204,15 @@ async fn run(mut socket: WebSocket, mut driver: CallDriver) {
                     }
                     ReadFailure::Lost => {
                         alive = false;
-                        driver.hang_up("connection-closed").await
+                        Ok(driver.hang_up(CONNECTION_CLOSED).await)
                     }
                 },
                 Some(Ok(Message::Close(_))) | None => {
                     alive = false;
-                    driver.hang_up("connection-closed").await
+                    Ok(driver.hang_up(CONNECTION_CLOSED).await)
                 }
             },
-            () = sleep_until(deadline) => driver.tick().await,
+            () = sleep_until(deadline) => while_busy(&mut socket, &mut held, driver.tick()).await,
             _ = shutdown.changed() => {
                 let update = driver.hang_up("server-shutdown").await;
                 send_update(&mut socket, update).await;
@@ -214,12 +220,16 @@ async fn run(mut socket: WebSocket, mut driver: CallDriver) {
                 return close(&mut socket, CLOSE_GOING_AWAY, "server shutting down").await;
             }
         };
+        let update = match turn {
+            Ok(update) => update,
+            Err(end) => return ended_meanwhile(socket, driver, end).await,
+        };
         if alive {
             alive = send_update(&mut socket, update).await;
         }
     }
     if !driver.is_ended() {
-        driver.hang_up("connection-closed").await;
+        driver.hang_up(CONNECTION_CLOSED).await;
         return;
     }
     if alive {
@@ -231,7 +241,93 @@ async fn run(mut socket: WebSocket, mut driver: CallDriver) {
             .map_or("ended".to_owned(), |end| {
                 format!("call ended: {}", end.reason)
             });
-        close(&mut socket, CLOSE_NORMAL, &reason).await;
+        // The driver ends a call by itself when the server stops mid-event.
+        let code = match driver.record().end.as_ref() {
+            Some(end) if end.reason == SERVER_SHUTDOWN => CLOSE_GOING_AWAY,
+            _ => CLOSE_NORMAL,
+        };
+        close(&mut socket, code, &reason).await;
+    }
+}
+
+/// The reason a call ends with when its client closes the socket or the connection breaks.
+const CONNECTION_CLOSED: &str = "connection-closed";
+
+/// The reason a call ends with when the server stops (the driver's own).
+const SERVER_SHUTDOWN: &str = "server-shutdown";
+
+/// The reason a call ends with when the customer sends `hangup`.
+const CUSTOMER_HUNG_UP: &str = "customer-hung-up";
+
+/// Delivers the inputs of one client message in order; their updates as one.
+async fn deliver(driver: &mut CallDriver, inputs: Vec<CallerInput>) -> DriverUpdate {
+    let mut merged = DriverUpdate::default();
+    for input in inputs {
+        let update = driver.input(input).await;
+        merged.outputs.extend(update.outputs);
+        merged.timeline.extend(update.timeline);
+    }
+    merged
+}
+
+/// How the client ended a call while its script was busy.
+#[derive(Debug, Clone, Copy)]
+enum EndedMeanwhile {
+    /// A `hangup` message: the customer hung up.
+    HungUp,
+    /// The socket closed or broke.
+    Lost,
+}
+
+/// What a client message means for a call whose script is busy: the end of the call, or
+/// nothing yet (it is kept for later).
+fn ends_text_call(message: &Received) -> Option<EndedMeanwhile> {
+    match message {
+        Some(Ok(Message::Text(text))) => matches!(
+            serde_json::from_str::<ClientMessage>(text),
+            Ok(ClientMessage::Hangup)
+        )
+        .then_some(EndedMeanwhile::HungUp),
+        Some(Ok(Message::Close(_))) | None => Some(EndedMeanwhile::Lost),
+        Some(Err(error)) => {
+            matches!(read_failure(error), ReadFailure::Lost).then_some(EndedMeanwhile::Lost)
+        }
+        Some(Ok(_)) => None,
+    }
+}
+
+/// Runs `work` (the driver, with the script perhaps busy for as long as its tenant allows
+/// an event) while still reading the socket: messages are kept in `held` for later, and
+/// one that ends the call ends `work` at once, dropping it in the middle; the call must
+/// then end with [`ended_meanwhile`]. `work` is polled first, so the socket is only read
+/// while the script is really busy.
+async fn while_busy<T>(
+    socket: &mut WebSocket,
+    held: &mut Held,
+    work: impl Future<Output = T>,
+) -> Result<T, EndedMeanwhile> {
+    tokio::select! {
+        biased;
+        done = work => Ok(done),
+        end = held.until_end(socket, ends_text_call) => Err(end),
+    }
+}
+
+/// The client ended the call while its script was busy: the script is cut off, the record
+/// stored, and a client that hung up hears how the call ended, as after any `hangup`.
+async fn ended_meanwhile(mut socket: WebSocket, mut driver: CallDriver, end: EndedMeanwhile) {
+    match end {
+        EndedMeanwhile::HungUp => {
+            let update = driver.end_now(Party::Customer, CUSTOMER_HUNG_UP).await;
+            if send_update(&mut socket, update).await {
+                send_outcome(&mut socket, driver.record().outcome.clone()).await;
+                let reason = format!("call ended: {CUSTOMER_HUNG_UP}");
+                close(&mut socket, CLOSE_NORMAL, &reason).await;
+            }
+        }
+        EndedMeanwhile::Lost => {
+            driver.end_now(Party::Host, CONNECTION_CLOSED).await;
+        }
     }
 }
 

@@ -9,9 +9,10 @@
 use axum::extract::ws::{Message, WebSocket};
 
 use super::{
-    CLOSE_GOING_AWAY, CLOSE_NORMAL, ClientMessage, ServerMessage, inputs, send, send_outcome,
-    send_update,
+    CLOSE_GOING_AWAY, CLOSE_NORMAL, CUSTOMER_HUNG_UP, ClientMessage, EndedMeanwhile, Received,
+    ServerMessage, ends_text_call, inputs, send, send_outcome, send_update,
 };
+use crate::held_messages::Held;
 use crate::{ReadFailure, close, read_failure};
 use huashu_calls::{VoiceCall, VoiceEvent, VoiceWire, WireClose, WireStep, run_voice_call};
 use huashu_media::transport_codec::TransportCodec;
@@ -38,6 +39,7 @@ pub async fn run(socket: WebSocket, call: &mut VoiceCall) {
     let mut wire = BrowserWire {
         socket,
         bad_frames: 0,
+        held: Held::default(),
     };
     run_voice_call(&mut wire, call).await;
 }
@@ -47,6 +49,8 @@ struct BrowserWire {
     socket: WebSocket,
     /// Audio frames skipped so far (reported sparingly).
     bad_frames: u64,
+    /// Messages that arrived while the script was busy, for `recv` to hand out first.
+    held: Held,
 }
 
 impl BrowserWire {
@@ -64,7 +68,17 @@ impl VoiceWire for BrowserWire {
     type Message = Option<Result<Message, axum::Error>>;
 
     async fn recv(&mut self) -> Self::Message {
-        self.socket.recv().await
+        self.held.next(&mut self.socket).await
+    }
+
+    async fn ended_meanwhile(&mut self) -> WireStep {
+        let ends = |message: &Received| {
+            ends_text_call(message).map(|end| match end {
+                EndedMeanwhile::HungUp => WireStep::HungUp(CUSTOMER_HUNG_UP),
+                EndedMeanwhile::Lost => WireStep::Lost,
+            })
+        };
+        self.held.until_end(&mut self.socket, ends).await
     }
 
     async fn apply(&mut self, message: Self::Message, call: &mut VoiceCall) -> WireStep {

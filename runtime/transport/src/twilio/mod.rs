@@ -30,6 +30,7 @@ use super::{
     CLOSE_INTERNAL, CLOSE_INVALID_PAYLOAD, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_UNSUPPORTED,
     ReadFailure, close, read_failure,
 };
+use crate::held_messages::{Held, Received};
 use std::sync::Arc;
 
 use huashu_calls::CallService;
@@ -88,6 +89,7 @@ async fn serve(mut socket: WebSocket, calls: Arc<CallService>) {
         socket,
         stream_sid,
         audio: [0; MAX_MEDIA_BASE64 / 4 * 3],
+        held: Held::default(),
     };
     run_voice_call(&mut wire, &mut call).instrument(span).await;
 }
@@ -169,13 +171,19 @@ struct TwilioWire {
     /// The decoded audio of each `media` message, reused so that 50 messages a second
     /// neither allocate nor zero a buffer.
     audio: [u8; MAX_MEDIA_BASE64 / 4 * 3],
+    /// Messages that arrived while the script was busy, for `recv` to hand out first.
+    held: Held,
 }
 
 impl VoiceWire for TwilioWire {
     type Message = Option<Result<Message, axum::Error>>;
 
     async fn recv(&mut self) -> Self::Message {
-        self.socket.recv().await
+        self.held.next(&mut self.socket).await
+    }
+
+    async fn ended_meanwhile(&mut self) -> WireStep {
+        self.held.until_end(&mut self.socket, ends_stream).await
     }
 
     async fn apply(&mut self, message: Self::Message, call: &mut VoiceCall) -> WireStep {
@@ -232,6 +240,25 @@ impl VoiceWire for TwilioWire {
     }
 }
 
+/// Whether a message ends the call (`stop`, or the socket closing) while the script is
+/// busy; anything else waits for the event to end.
+fn ends_stream(message: &Received) -> Option<WireStep> {
+    match message {
+        Some(Ok(Message::Text(text))) => matches!(Inbound::parse(text), Ok(Inbound::Stop))
+            .then_some(WireStep::HungUp(CUSTOMER_HUNG_UP)),
+        Some(Ok(Message::Close(_))) | None => Some(WireStep::HungUp(CONNECTION_CLOSED)),
+        Some(Err(error)) => matches!(read_failure(error), ReadFailure::Lost)
+            .then_some(WireStep::HungUp(CONNECTION_CLOSED)),
+        Some(Ok(_)) => None,
+    }
+}
+
+/// The reason a call ends with on `stop`.
+const CUSTOMER_HUNG_UP: &str = "customer-hung-up";
+
+/// The reason a call ends with when the gateway's socket closes or breaks.
+const CONNECTION_CLOSED: &str = "connection-closed";
+
 async fn send(socket: &mut WebSocket, message: &Outbound<'_>) -> bool {
     match serde_json::to_string(message) {
         Ok(json) => socket.send(Message::Text(json.into())).await.is_ok(),
@@ -251,11 +278,11 @@ async fn on_message(
         Some(Err(error)) => {
             return match read_failure(&error) {
                 ReadFailure::Violation(code, reason) => Err(Violation(code, reason)),
-                ReadFailure::Lost => Ok(WireStep::HungUp("connection-closed")),
+                ReadFailure::Lost => Ok(WireStep::HungUp(CONNECTION_CLOSED)),
             };
         }
         Some(Ok(Message::Close(_))) | None => {
-            return Ok(WireStep::HungUp("connection-closed"));
+            return Ok(WireStep::HungUp(CONNECTION_CLOSED));
         }
     };
     match parse(&text)? {
@@ -299,7 +326,7 @@ async fn on_message(
         Inbound::Mark { name } => {
             tracing::debug!(name = %name, "the gateway played up to a mark")
         }
-        Inbound::Stop => return Ok(WireStep::HungUp("customer-hung-up")),
+        Inbound::Stop => return Ok(WireStep::HungUp(CUSTOMER_HUNG_UP)),
         Inbound::Connected => {}
         Inbound::Start { .. } => {
             return Err(Violation(
