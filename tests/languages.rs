@@ -300,3 +300,97 @@ fn every_language_takes_a_call_through_the_server() {
         );
     }
 }
+
+/// Talks to a text call at `ws_url` until the bot has greeted and listens, then hangs up;
+/// returns what the bot said.
+fn greeting(rt: &tokio::runtime::Runtime, ws_url: &str) -> Vec<String> {
+    use support::ws::TextCall;
+    rt.block_on(async {
+        let mut call = TextCall::connect(ws_url).await;
+        call.until_listening()
+            .await
+            .expect("the bot greets and listens");
+        call.send(serde_json::json!({ "type": "hangup" })).await;
+        call.until_closed().await;
+        call.said()
+    })
+}
+
+/// An upload that does not ask to wait answers at once: the Python survey (seconds of
+/// compiling) is 202 `compiling`. Meanwhile a call of the module runs its active version,
+/// and a module with no version yet (a Rust upload queued behind the Python compile, since
+/// uploads compile one at a time) refuses calls with 409 `module_compiling` naming the
+/// upload; once the uploads are `ready`, calls run the new versions.
+#[test]
+fn a_python_upload_answers_compiling_at_once_and_calls_use_it_once_ready() {
+    use serde_json::json;
+    use support::server::{Server, create_tenant, upload, upload_outcome};
+
+    let python = std::fs::read(polyglot::example_wasm("python-survey", Language::Python))
+        .expect("built component");
+    let _quiet = polyglot::quiet();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path());
+    let (_, key) = create_tenant(&server, "Polyglot");
+    let client = server.client(&key);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let variables = json!({ "name": "张先生", "service": "今天上午的空调维修服务" });
+
+    // Version 1 of `survey` is the Rust survey (the same dialogue), stored before the test.
+    assert_eq!(upload(&server, &key, "survey", "satisfaction-survey"), 1);
+
+    // Version 2, the Python port, with the server's default: answered at once.
+    let (status, python_upload) = client.put_bytes_as_sent("/v1/modules/survey", &python);
+    assert_eq!(status, 202, "{python_upload}");
+    assert_eq!(python_upload["state"], "compiling", "{python_upload}");
+    assert!(python_upload["version"].is_null(), "{python_upload}");
+    let python_id = python_upload["upload_id"].as_str().expect("upload_id");
+
+    // A first version queued behind it.
+    let (status, rust_upload) = client.put_bytes_as_sent(
+        "/v1/modules/coupon",
+        &support::guest_bytes("birthday-coupon"),
+    );
+    assert_eq!(status, 202, "{rust_upload}");
+    assert_eq!(rust_upload["state"], "compiling", "{rust_upload}");
+    let rust_id = rust_upload["upload_id"].as_str().expect("upload_id");
+
+    // While they compile: the active version answers calls of `survey`…
+    let (status, call) = client.post(
+        "/v1/calls",
+        json!({ "module": "survey", "variables": variables }),
+    );
+    assert_eq!(status, 201, "{call}");
+    assert_eq!(call["module_version"], 1, "{call}");
+    // …and `coupon`, with no version yet, says which upload to wait for.
+    let (status, refused) = client.post("/v1/calls", json!({ "module": "coupon" }));
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "module_compiling", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(rust_id), "{refused}");
+
+    // Once ready, calls use the new versions.
+    let (status, version) = upload_outcome(&client, "survey", python_id);
+    assert_eq!(status, 201, "{version}");
+    assert_eq!(version["version"], 2, "{version}");
+    let (status, version) = upload_outcome(&client, "coupon", rust_id);
+    assert_eq!(status, 201, "{version}");
+    assert_eq!(version["version"], 1, "{version}");
+    let (status, call) = client.post(
+        "/v1/calls",
+        json!({ "module": "survey", "variables": variables }),
+    );
+    assert_eq!(status, 201, "{call}");
+    assert_eq!(call["module_version"], 2, "{call}");
+    let said = greeting(&rt, call["ws_url"].as_str().expect("ws_url"));
+    assert!(!said.is_empty(), "the Python survey greets");
+    let (status, call) = client.post(
+        "/v1/calls",
+        json!({ "module": "coupon", "variables": { "name": "王芳", "coupon_amount": 50 } }),
+    );
+    assert_eq!(status, 201, "{call}");
+    assert_eq!(call["module_version"], 1, "{call}");
+}

@@ -11,6 +11,12 @@ use serde_json::{Value, json};
 /// The operator token every test server starts with.
 pub const OPERATOR_TOKEN: &str = "op_test_operator_token_0123456789";
 
+/// How long the tests' module uploads block on their compile (`?wait=`): the most the
+/// server allows, far beyond the fraction of a second a Rust guest takes, and room for a
+/// Python or JavaScript one on a loaded machine (past it the answer is 202, which
+/// [`upload_waiting`] follows).
+pub const UPLOAD_WAIT_SECS: u64 = 120;
+
 pub struct Server {
     child: Child,
     pub base: String,
@@ -182,7 +188,24 @@ impl Client {
         )
     }
 
+    /// PUTs `bytes` to `path`. A module upload whose path has no query string blocks on
+    /// its compile (`?wait=` [`UPLOAD_WAIT_SECS`]), so a test that uploads a module and
+    /// then uses it reads the stored version (201) or the refusal (422) from the answer;
+    /// a test of the server's default (answer 202 `compiling` at once) sends its path as
+    /// it is with [`Client::put_bytes_as_sent`].
     pub fn put_bytes(&self, path: &str, bytes: &[u8]) -> (u16, Value) {
+        let is_module_upload = path
+            .strip_prefix("/v1/modules/")
+            .is_some_and(|name| !name.is_empty() && !name.contains('/') && !name.contains('?'));
+        if is_module_upload {
+            self.put_bytes_as_sent(&format!("{path}?wait={UPLOAD_WAIT_SECS}"), bytes)
+        } else {
+            self.put_bytes_as_sent(path, bytes)
+        }
+    }
+
+    /// PUTs `bytes` to `path` exactly as given.
+    pub fn put_bytes_as_sent(&self, path: &str, bytes: &[u8]) -> (u16, Value) {
         Self::finish(
             self.agent
                 .put(format!("{}{path}", self.base))
@@ -222,7 +245,8 @@ impl Client {
     }
 }
 
-/// Uploads a guest component as module `name`; returns the version.
+/// Uploads a guest component as module `name`, blocking on its compile; returns the
+/// version.
 pub fn upload(server: &Server, key: &str, name: &str, guest: &str) -> u64 {
     let (status, body) = server
         .client(key)
@@ -239,7 +263,13 @@ pub fn upload_waiting(client: &Client, name: &str, wasm: &[u8]) -> (u16, Value) 
     if status != 202 {
         return (status, body);
     }
-    let id = body["upload_id"].as_str().expect("upload_id").to_owned();
+    let id = body["upload_id"].as_str().expect("upload_id");
+    upload_outcome(client, name, id)
+}
+
+/// Follows upload `id` of module `name` (one that answered 202) until it ends, as a client
+/// does, by asking its status: (201 and the version, or the refusal's status and error).
+pub fn upload_outcome(client: &Client, name: &str, id: &str) -> (u16, Value) {
     let deadline = std::time::Instant::now() + Duration::from_secs(300);
     loop {
         let (status, upload) = client.get(&format!("/v1/modules/{name}/uploads/{id}"));

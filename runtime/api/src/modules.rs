@@ -1,6 +1,6 @@
-//! Tenant endpoints for modules: upload (validated and compiled before it is stored; a
-//! compile that takes longer than the request waits goes on in the background, see
-//! [`crate::uploads`]), list versions, pin the active version.
+//! Tenant endpoints for modules: upload (validated and compiled before it is stored; by
+//! default the request answers at once with the upload `compiling` and the compile goes on
+//! in the background, see [`crate::uploads`]), list versions, pin the active version.
 
 use std::time::Duration;
 
@@ -31,16 +31,21 @@ fn check_name(name: &str) -> ApiResult<()> {
     }
 }
 
-/// How long an upload request waits for its compile by default before answering 202: a
-/// Rust component compiles in well under a second, a Python or JavaScript one in seconds.
-const DEFAULT_WAIT_SECS: u64 = 5;
-/// The longest `?wait=` a request may ask for.
+/// How long an upload request waits for its compile when it does not say: not at all. It
+/// answers 202 with the upload `compiling` at once, so an upload never holds a request (or
+/// a proxy's timeout) for the 15 s or more a Python or JavaScript component takes to
+/// compile on a small server; a client that would rather block asks `?wait=`.
+const DEFAULT_WAIT_SECS: u64 = 0;
+/// The longest `?wait=` a request may ask for: several times the 8–18 s a Python or
+/// JavaScript component takes to compile on two cores (docs/benchmarks.md), while still
+/// bounding how long one upload can hold a connection.
 const MAX_WAIT_SECS: u64 = 120;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
-    /// Seconds to wait for the compile before answering 202 (0: answer 202 at once).
+    /// Seconds to wait for the compile before answering 202 (0, the default: answer 202
+    /// at once).
     wait: Option<u64>,
 }
 
@@ -111,7 +116,18 @@ pub async fn upload(
         version: None,
         error: None,
     };
-    state.uploads.start(&tenant.id, status.clone());
+    if let Err(compiling) = state.uploads.start(&tenant.id, status.clone()) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_uploads",
+            format!(
+                "{} uploads of this tenant are still compiling ({}); wait for one to finish \
+                 (GET /v1/modules/{{name}}/uploads/{{id}})",
+                compiling.len(),
+                compiling.join(", ")
+            ),
+        ));
+    }
     // The compile runs in a task of its own, so it goes on (and is recorded) when the
     // request stops waiting for it.
     let task = {

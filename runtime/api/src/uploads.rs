@@ -1,8 +1,11 @@
 //! Module uploads that outlive their request. Compiling a Python or JavaScript component
-//! takes seconds (15–18 s for a large one on a small machine); an upload request waits for
-//! it only so long (`?wait=`), then answers 202 with an upload id, and the compile goes on
-//! in the background. This table remembers each such upload until it is done and for a
-//! while after, so the tenant can ask how it went (`GET /v1/modules/{name}/uploads/{id}`).
+//! takes seconds (15–18 s for a large one on a small machine); an upload request answers
+//! 202 with an upload id at once (or, with `?wait=`, once that many seconds have passed
+//! without the compile ending), and the compile goes on in the background. This table
+//! remembers each such upload until it is done and for a while after, so the tenant can ask
+//! how it went (`GET /v1/modules/{name}/uploads/{id}`), and so a call asked of a module
+//! whose first version is still compiling is told so (409 `module_compiling`) rather than
+//! that the module does not exist.
 //!
 //! The table is in memory: an upload still compiling when the server stops is lost (its
 //! id then answers 404, and nothing was stored), which is what a client that polls must
@@ -23,6 +26,11 @@ const KEEP_FINISHED: Duration = Duration::from_secs(3600);
 /// Uploads remembered at most per tenant: bounds what one tenant's upload loop can make
 /// the server hold. The oldest finished ones go first.
 pub const MAX_UPLOADS_PER_TENANT: usize = 64;
+
+/// Uploads one tenant may have compiling at once. Each holds its bytes (up to the tenant's
+/// module size, 32 MiB by default) and waits its turn at the compiler; a CI pipeline uploads
+/// a few modules together, a loop uploading hundreds is refused rather than queued.
+pub const MAX_COMPILING_PER_TENANT: usize = 4;
 
 /// Where an upload is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -84,12 +92,21 @@ pub struct Uploads {
 
 impl Uploads {
     /// Remembers `status` (compiling) for `tenant`, dropping expired and, over the
-    /// tenant's cap, its oldest finished uploads.
-    pub fn start(&self, tenant: &str, status: UploadStatus) {
+    /// tenant's cap, its oldest finished uploads. Refused (with the ids still compiling)
+    /// while the tenant has [`MAX_COMPILING_PER_TENANT`] uploads compiling.
+    pub fn start(&self, tenant: &str, status: UploadStatus) -> Result<(), Vec<String>> {
         let Ok(mut entries) = self.entries.lock() else {
-            return;
+            return Ok(());
         };
         entries.retain(|_, e| e.finished.is_none_or(|at| at.elapsed() < KEEP_FINISHED));
+        let compiling: Vec<String> = entries
+            .iter()
+            .filter(|(_, e)| e.tenant == tenant && e.status.state == UploadState::Compiling)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if compiling.len() >= MAX_COMPILING_PER_TENANT {
+            return Err(compiling);
+        }
         let mut finished: Vec<(String, Instant)> = entries
             .iter()
             .filter(|(_, e)| e.tenant == tenant)
@@ -110,6 +127,7 @@ impl Uploads {
                 finished: None,
             },
         );
+        Ok(())
     }
 
     /// Records how upload `id` ended.
@@ -185,7 +203,7 @@ mod tests {
     #[test]
     fn an_upload_is_seen_by_its_tenant_only_and_reports_how_it_ended() {
         let uploads = Uploads::default();
-        uploads.start("t1", status("up_1"));
+        uploads.start("t1", status("up_1")).expect("room");
         assert_eq!(
             uploads.get("t1", "bot", "up_1").map(|s| s.state),
             Some(UploadState::Compiling)
@@ -208,7 +226,7 @@ mod tests {
         let uploads = Uploads::default();
         for i in 0..MAX_UPLOADS_PER_TENANT {
             let id = format!("up_{i}");
-            uploads.start("t", status(&id));
+            uploads.start("t", status(&id)).expect("room");
             let error = UploadError {
                 status: 422,
                 code: "invalid_module",
@@ -216,7 +234,7 @@ mod tests {
             };
             uploads.finish(&id, Err(error), 0);
         }
-        uploads.start("t", status("up_new"));
+        uploads.start("t", status("up_new")).expect("room");
         assert!(uploads.get("t", "bot", "up_0").is_none());
         assert!(uploads.get("t", "bot", "up_new").is_some());
         assert!(
@@ -224,5 +242,24 @@ mod tests {
                 .get("t", "bot", &format!("up_{}", MAX_UPLOADS_PER_TENANT - 1))
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_tenant_with_its_cap_of_uploads_compiling_is_refused_until_one_finishes() {
+        let uploads = Uploads::default();
+        for i in 0..MAX_COMPILING_PER_TENANT {
+            uploads
+                .start("t", status(&format!("up_{i}")))
+                .expect("room");
+        }
+        let refused = uploads
+            .start("t", status("up_more"))
+            .expect_err("over the cap");
+        assert_eq!(refused.len(), MAX_COMPILING_PER_TENANT);
+        uploads
+            .start("other", status("up_other"))
+            .expect("another tenant has its own cap");
+        uploads.forget("up_0");
+        uploads.start("t", status("up_more")).expect("room again");
     }
 }

@@ -45,7 +45,8 @@ export function mount() {
         method: 'PUT',
         body: await file.arrayBuffer(),
       });
-      // 202: the compile outlived the request; it goes on, and the upload says how it ended.
+      // 202 (the server's default: it answers at once): the compile goes on, the page says
+      // so, and the upload's status says how it ended.
       if (version.state === 'compiling') {
         fill(result, h('p', { role: 'status' }, t('modules.compiling', { name: file.name })));
         version = await uploadOutcome(moduleName, version.upload_id);
