@@ -4,6 +4,7 @@
 
 #![allow(dead_code, reason = "each test file uses a different part")]
 
+pub mod origin;
 pub mod polyglot;
 pub mod server;
 pub mod sip;
@@ -33,6 +34,7 @@ const GUESTS: &[&str] = &[
     "load-bot",
     "audio-meter",
     "switchboard",
+    "http-caller",
     "birthday-coupon",
     "payment-reminder",
     "satisfaction-survey",
