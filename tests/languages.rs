@@ -218,6 +218,21 @@ fn the_javascript_sdk_passes_its_unit_tests_natively() {
     );
 }
 
+#[test]
+fn the_c_sdk_passes_its_unit_tests_natively() {
+    let root = support::workspace_root();
+    let out = std::process::Command::new("bash")
+        .arg(root.join("sdk/c/tests/run.sh"))
+        .output()
+        .expect("run sdk/c/tests/run.sh");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// What the customer answers the first question with.
 enum Reply {
     Keys(&'static str),
