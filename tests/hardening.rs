@@ -63,11 +63,7 @@ fn a_sleeping_script_ends_its_call_and_frees_its_quota_slot() {
         "{record}"
     );
     assert_eq!(record["record"]["error"]["detail"]["limit_ms"], 300);
-    let (status, body) = client.post(
-        "/v1/calls",
-        json!({ "module": "bot", "variables": { "mode": "polite" } }),
-    );
-    assert_eq!(status, 201, "the quota slot is free again: {body}");
+    assert_the_quota_slot_is_free(&client);
 }
 
 /// Playing a prompt the tenant never uploaded fails the script on a text call as it does on a
@@ -668,11 +664,7 @@ fn a_text_call_hung_up_while_its_script_sleeps_ends_at_once() {
     let client = server.client(&key);
     let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
     assert_cut_off_by_the_customer(&record);
-    let (status, body) = client.post(
-        "/v1/calls",
-        json!({ "module": "bot", "variables": { "mode": "polite" } }),
-    );
-    assert_eq!(status, 201, "the quota slot is free again: {body}");
+    assert_the_quota_slot_is_free(&client);
 }
 
 /// The same on a Twilio Media Streams call: the gateway sends `stop` while the script
@@ -705,6 +697,11 @@ fn a_twilio_call_stopped_while_its_script_sleeps_ends_at_once() {
     let call_id = list["items"][0]["call_id"].as_str().expect("a call");
     let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
     assert_cut_off_by_the_customer(&record);
+    assert_the_quota_slot_is_free(&client);
+}
+
+/// A new call of the tenant's (whose quota is one live call) is accepted.
+fn assert_the_quota_slot_is_free(client: &support::server::Client) {
     let (status, body) = client.post(
         "/v1/calls",
         json!({ "module": "bot", "variables": { "mode": "polite" } }),
