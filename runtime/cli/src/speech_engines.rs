@@ -27,11 +27,12 @@ pub struct SpeechArgs {
     #[arg(long, default_value = "pocketsphinx")]
     asr: String,
     /// Utterances the embedded recogniser decodes at once when the script gave phrase hints
-    /// (about 7 MB each). Past it an utterance is heard as nothing intelligible.
+    /// (about 7 MB each, built on first need, freed after a minute unused). Past it an
+    /// utterance is heard as nothing intelligible.
     #[arg(long, default_value_t = 64)]
     asr_hint_decoders: usize,
     /// Utterances it decodes at once without hints, on the full English language model
-    /// (about 95 MB each).
+    /// (about 95 MB each, built on first need, freed after 30 s unused).
     #[arg(long, default_value_t = 2)]
     asr_open_decoders: usize,
     /// Memory for prompts and speech encoded for calls, shared by all tenants (MiB).
@@ -74,19 +75,11 @@ impl SpeechArgs {
                     grammar: self.asr_hint_decoders,
                     language_model: self.asr_open_decoders,
                 };
+                // No decoder is built ahead: each loads its own model copy (7–92 MB), and
+                // the first listen's audio queues while its decoder is built (15–25 ms
+                // with hints), so an idle server holds none.
                 let engine = PocketSphinx::debian_en_us(limits)
                     .context("the embedded recogniser cannot start (or pass --asr none)")?;
-                // Two hint decoders ready before the first call; the rest as calls need them.
-                let warm = engine.clone();
-                std::thread::spawn(move || {
-                    let ready = Decoders {
-                        grammar: 2,
-                        language_model: 0,
-                    };
-                    if let Err(error) = warm.prepare(ready) {
-                        tracing::warn!(%error, "could not build speech decoders ahead");
-                    }
-                });
                 Some(Arc::new(engine))
             }
             url if url.starts_with("ws://") || url.starts_with("wss://") => Some(Arc::new(

@@ -326,3 +326,30 @@ async fn decoders_are_pooled_and_capped() {
         Err(AsrError::FrameSize(10))
     ));
 }
+
+#[tokio::test]
+async fn idle_decoders_are_freed_and_rebuilt_on_the_next_listen() {
+    let engine = recogniser(1, 0);
+    let none = Decoders {
+        grammar: 0,
+        language_model: 0,
+    };
+    assert_eq!(engine.idle_decoders(), none, "nothing is built ahead");
+    let audio = frames(&say("en-us", "yes"), 200, 200);
+    let (_, transcript) = recognise(&engine, &["yes", "no"], &audio).await;
+    assert_eq!(transcript.text, "yes");
+    let one_grammar = Decoders {
+        grammar: 1,
+        language_model: 0,
+    };
+    assert_eq!(engine.idle_decoders(), one_grammar);
+    // Not yet idle for the keep-idle time: kept.
+    assert_eq!(
+        engine.release_idle_decoders(super::asr::pocketsphinx::GRAMMAR_KEEP_IDLE),
+        0
+    );
+    assert_eq!(engine.release_idle_decoders(std::time::Duration::ZERO), 1);
+    assert_eq!(engine.idle_decoders(), none);
+    let (_, transcript) = recognise(&engine, &["yes", "no"], &audio).await;
+    assert_eq!(transcript.text, "yes");
+}

@@ -6,7 +6,8 @@
 //! sphinxbase's `int32` is C `int`, its `int16` is `short`, and its `mfcc_t` is `float`
 //! (Debian builds it without FIXED_POINT). Linking is done by `runtime/build.rs`
 //! (pkg-config), which also compiles the `huashu_ps_cmn_*` helpers from `cmn.c`. Only
-//! [`super::decoder`] calls these; it holds the safety contracts.
+//! [`super::decoder`] calls these; it holds the safety contracts. The one safe function
+//! here, [`give_back_freed_memory`], is the pool's, for after it freed decoders.
 
 #![allow(non_camel_case_types, clippy::upper_case_acronyms)]
 
@@ -141,4 +142,24 @@ unsafe extern "C" {
 
     /// Sets sphinxbase's process-wide log stream; NULL silences it.
     pub fn err_set_logfp(stream: *mut FILE);
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+unsafe extern "C" {
+    /// glibc: returns free memory at the top of every heap, and free whole pages inside
+    /// them, to the system. Returns 1 if any was released.
+    fn malloc_trim(pad: usize) -> c_int;
+}
+
+/// After decoders were freed: hands the pages they used back to the system. Decoders are
+/// built on recognition threads, so their memory lies in glibc's per-thread heaps, which
+/// keep freed pages for reuse unless asked; without this a quiet server's resident size
+/// would stay at its busiest. Costs a walk over the heaps (about a millisecond), done only
+/// when decoders were freed.
+pub fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` takes no pointers and is thread-safe (it locks each heap).
+    unsafe {
+        malloc_trim(0);
+    }
 }

@@ -24,6 +24,23 @@
 //! past a limit `start` fails with [`AsrError::Busy`] rather than let memory grow. A phone
 //! bot mostly listens with hints, so most listens take the small kind.
 //!
+//! # Memory: what is shared, what is lazy, what is given back
+//!
+//! Nothing is decoded, and no acoustic or language model is loaded, until a call listens:
+//! an idle server holds only the shared dictionary copy. Each decoder loads its own copy of
+//! the acoustic model (and, for the language-model kind, of the trigram model and full
+//! dictionary): this library version offers no way to hand one loaded model to several
+//! decoders (`ps_init` always reads `-hmm` and `-dict` itself), and while `ps_set_lm` can
+//! attach one loaded language model to several decoders, nothing says two may search it at
+//! once, and a search writes into the model it uses (`ps_add_word` adds words to it), so a
+//! shared one would be a data race in C. So decoders are the unit of memory, and the pool
+//! bounds it twice: at most the [`Decoders`] limits exist at once, and a decoder that has
+//! waited unused for [`GRAMMAR_KEEP_IDLE`] or [`LANGUAGE_MODEL_KEEP_IDLE`] is freed by a
+//! reaper thread (which exists only while some decoder waits), its pages handed back to
+//! the system. A busy server keeps the decoders it reuses; a quiet one shrinks back to its
+//! idle size. Freeing also bounds a grammar decoder's dictionary, which otherwise grows
+//! with every hint word it is ever taught.
+//!
 //! Live decoding normalises speech with a running estimate of the line's cepstral mean,
 //! which adapts as it hears speech and which PocketSphinx keeps across utterances. The
 //! pool keeps one shared estimate instead: every utterance starts from the one the latest
@@ -39,14 +56,19 @@
 mod decoder;
 mod ffi;
 mod grammar;
+mod idle;
 mod lexicon;
+mod reaper;
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 pub use decoder::Model;
 use decoder::{Channel, Decoder, Kind};
 use grammar::HintGrammar;
+use idle::IdleList;
 use lexicon::Lexicon;
+pub use reaper::{GRAMMAR_KEEP_IDLE, LANGUAGE_MODEL_KEEP_IDLE};
 
 use super::{AsrError, AsrEvent, Recognition, RecognitionOptions, SpeechRecognizer, Worker};
 use huashu_contract::Transcript;
@@ -79,6 +101,8 @@ struct Pool {
     /// The channel estimate the next utterance starts from: the latest one an utterance
     /// ended with (empty until then: a new decoder's model default).
     channel: Mutex<Channel>,
+    /// Whether the reaper thread is running (it runs while any decoder waits).
+    reaper: Mutex<bool>,
 }
 
 impl Pool {
@@ -98,20 +122,23 @@ impl Pool {
 /// The decoders of one kind.
 struct Slots {
     max: usize,
+    /// How long a decoder of this kind may wait unused before it is freed.
+    keep_idle: Duration,
     state: Mutex<SlotState>,
 }
 
 #[derive(Default)]
 struct SlotState {
-    idle: Vec<Decoder>,
+    idle: IdleList<Decoder>,
     /// Recognitions running (each holds, or is building, one decoder).
     leased: usize,
 }
 
 impl Slots {
-    fn new(max: usize) -> Self {
+    fn new(max: usize, keep_idle: Duration) -> Self {
         Self {
             max,
+            keep_idle,
             state: Mutex::default(),
         }
     }
@@ -133,9 +160,10 @@ impl PocketSphinx {
             pool: Arc::new(Pool {
                 model,
                 lexicon,
-                grammar: Slots::new(limits.grammar),
-                language_model: Slots::new(limits.language_model),
+                grammar: Slots::new(limits.grammar, GRAMMAR_KEEP_IDLE),
+                language_model: Slots::new(limits.language_model, LANGUAGE_MODEL_KEEP_IDLE),
                 channel: Mutex::default(),
+                reaper: Mutex::new(false),
             }),
         })
     }
@@ -162,10 +190,17 @@ impl PocketSphinx {
                     break;
                 }
                 let decoder = Decoder::new(&self.pool.model, kind)?;
-                slots.state().idle.push(decoder);
+                slots.state().idle.push(decoder, Instant::now());
+                self.pool.ensure_reaper();
             }
         }
         Ok(())
+    }
+
+    /// Frees the decoders that have waited unused for at least `idle_for`, now rather than
+    /// at their keep-idle time; returns how many. Running recognitions are not touched.
+    pub fn release_idle_decoders(&self, idle_for: Duration) -> usize {
+        self.pool.release_idle(Some(idle_for))
     }
 
     /// Decoders built and waiting, by kind.
@@ -246,10 +281,19 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        let mut state = self.pool.slots(self.kind).state();
-        state.leased -= 1;
-        if let Some(decoder) = self.decoder.take() {
-            state.idle.push(decoder);
+        let returned = {
+            let mut state = self.pool.slots(self.kind).state();
+            state.leased -= 1;
+            match self.decoder.take() {
+                Some(decoder) => {
+                    state.idle.push(decoder, Instant::now());
+                    true
+                }
+                None => false,
+            }
+        };
+        if returned {
+            self.pool.ensure_reaper();
         }
     }
 }
