@@ -3,6 +3,10 @@
 //! already in base64, so the per-frame work of a call is writing one short JSON line; for
 //! SIP calls they are raw G.711 bytes in both laws (the server's answer picks one), so the
 //! per-frame work is copying 160 bytes behind an RTP header.
+//!
+//! The speech file's end of speech (its last frame above [`SPEECH_LEVEL`]) is where a
+//! spoken turn's reply is awaited from: trailing quiet in the file is part of the silence
+//! the server waits for, not of the customer's speech.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,6 +21,11 @@ use huashu_media::wav::{self, WavError};
 
 /// Bytes in one 20 ms mu-law frame at 8 kHz.
 pub const FRAME_BYTES: usize = 160;
+
+/// A frame at or under this RMS level (of full scale) is quiet: 0.01 is −40 dBFS, above a
+/// recording's noise floor and the quietest tail of synthetic speech's zeros, below any
+/// spoken syllable.
+pub const SPEECH_LEVEL: f64 = 0.01;
 
 /// Why the speech file cannot be streamed.
 #[derive(Debug, Error)]
@@ -47,6 +56,9 @@ pub struct CustomerAudio {
     /// The same audio as raw A-law bytes (RTP payload type 8, PCMA), transcoded from the
     /// mu-law frames sample by sample.
     pub alaw: RawFrames,
+    /// Frames of the speech file up to and including its last one above [`SPEECH_LEVEL`]:
+    /// the customer has stopped speaking once that many are sent (0 without a file).
+    pub speech_end: usize,
 }
 
 /// One 20 ms G.711 frame.
@@ -57,21 +69,26 @@ pub type RawFrame = [u8; FRAME_BYTES];
 pub struct RawFrames {
     pub silence: RawFrame,
     pub speech: Option<Arc<[RawFrame]>>,
+    /// See [`CustomerAudio::speech_end`].
+    pub speech_end: usize,
 }
 
 impl CustomerAudio {
     pub fn new(speech: Option<&Path>) -> Result<Self, AudioError> {
         let silence = [g711::ulaw_encode(0); FRAME_BYTES];
         let speech = speech.map(speech_frames).transpose()?;
+        let speech_end = speech.as_ref().map_or(0, |frames| speech_end(frames));
         let mulaw = RawFrames {
             silence,
             speech: speech.clone(),
+            speech_end,
         };
         let alaw = RawFrames {
             silence: ulaw_to_alaw(&silence),
             speech: speech
                 .as_ref()
                 .map(|frames| frames.iter().map(ulaw_to_alaw).collect()),
+            speech_end,
         };
         let base64 = |frame: &RawFrame| -> Arc<str> { BASE64.encode(frame).into() };
         Ok(Self {
@@ -79,6 +96,7 @@ impl CustomerAudio {
             speech: speech.map(|frames| frames.iter().map(base64).collect()),
             mulaw,
             alaw,
+            speech_end,
         })
     }
 
@@ -86,6 +104,21 @@ impl CustomerAudio {
     pub fn speech_frames(&self) -> usize {
         self.speech.as_ref().map_or(0, |frames| frames.len())
     }
+}
+
+/// Frames up to and including the last one above [`SPEECH_LEVEL`]; all of them when every
+/// frame is quiet (a file of noise below the level is still the customer's turn).
+fn speech_end(frames: &[RawFrame]) -> usize {
+    let mut samples = Vec::with_capacity(FRAME_BYTES);
+    let loud = |frame: &RawFrame, samples: &mut Vec<i16>| {
+        samples.clear();
+        samples.extend(frame.iter().map(|&code| g711::ulaw_decode(code)));
+        huashu_media::pcm::rms(samples) > SPEECH_LEVEL
+    };
+    frames
+        .iter()
+        .rposition(|frame| loud(frame, &mut samples))
+        .map_or(frames.len(), |last| last + 1)
 }
 
 /// The same sound in A-law.
@@ -180,6 +213,7 @@ mod tests {
         std::fs::write(&path, wav::encode_pcm16(&samples, 16_000)).expect("write wav");
         let audio = CustomerAudio::new(Some(&path)).expect("speech");
         assert_eq!(audio.speech_frames(), 25);
+        assert_eq!(audio.speech_end, 25, "a tone to its last frame");
         let speech = audio.speech.clone().expect("frames");
         assert!(speech.iter().all(|frame| is_full_frame(frame)));
         // The raw frames are the same sound in each law.
@@ -191,6 +225,20 @@ mod tests {
             let (mu, a) = (g711::ulaw_decode(*mu), g711::alaw_decode(*a));
             assert!((i32::from(mu) - i32::from(a)).abs() <= i32::from(mu).abs() / 8 + 16);
         }
+    }
+
+    #[test]
+    fn the_customer_stops_speaking_at_the_last_loud_frame_not_the_files_end() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("turn.wav");
+        // 300 ms of a tone, then 200 ms of quiet.
+        let mut samples = huashu_media::pcm::test_signals::sine(440.0, 16_000, 0.3, 4_800);
+        samples.extend(std::iter::repeat_n(0, 3_200));
+        std::fs::write(&path, wav::encode_pcm16(&samples, 16_000)).expect("write wav");
+        let audio = CustomerAudio::new(Some(&path)).expect("speech");
+        assert_eq!(audio.speech_frames(), 25);
+        assert_eq!(audio.speech_end, 15);
+        assert_eq!(CustomerAudio::new(None).expect("silence").speech_end, 0);
     }
 
     #[test]

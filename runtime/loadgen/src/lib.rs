@@ -196,9 +196,10 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<ExitCode> {
 
     let turn = match &args.speech {
         Some(path) => format!(
-            "speech ({}, {} ms)",
+            "speech ({}, {} ms, speaking for the first {} ms; turn latency from there)",
             path.display(),
-            audio.speech_frames() * 20
+            audio.speech_frames() * 20,
+            audio.speech_end * 20
         ),
         None => "DTMF".into(),
     };

@@ -16,6 +16,7 @@ pub const FRAMES_DROPPED: &str = "huashu_media_frames_dropped_total";
 /// Histograms, by their family name (samples are `_bucket`, `_sum`, `_count`).
 pub const FRAME_LATENESS: &str = "huashu_media_frame_lateness_seconds";
 pub const TURN_LATENCY: &str = "huashu_turn_latency_seconds";
+pub const SPEECH_TURN_LATENCY: &str = "huashu_speech_turn_latency_seconds";
 /// The server process's own figures (the standard `process_*` metrics).
 pub const PROCESS_CPU: &str = "process_cpu_seconds_total";
 pub const PROCESS_RESIDENT: &str = "process_resident_memory_bytes";
@@ -164,6 +165,8 @@ pub struct ServerFigures {
     pub frames_dropped: Option<u64>,
     pub frame_lateness: Option<HistogramDelta>,
     pub turn_latency: Option<HistogramDelta>,
+    /// The end of the customer's speech → the reply's first frame, as the server saw it.
+    pub speech_turn_latency: Option<HistogramDelta>,
     /// The server process's CPU between the scrapes, in % of one core, and its resident
     /// memory at the second: what `--server-pid` reads from `/proc`, for a server on
     /// another machine.
@@ -184,6 +187,7 @@ impl ServerFigures {
             frames_dropped: counter(FRAMES_DROPPED),
             frame_lateness: histogram_delta(before, after, FRAME_LATENESS),
             turn_latency: histogram_delta(before, after, TURN_LATENCY),
+            speech_turn_latency: histogram_delta(before, after, SPEECH_TURN_LATENCY),
             cpu_percent: cpu_percent(before, after),
             resident_mib: after
                 .value(PROCESS_RESIDENT)

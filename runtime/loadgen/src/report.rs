@@ -84,7 +84,8 @@ pub struct Turns {
     pub taken: u64,
     /// Turns the bot had not started answering by the next turn (or the end of the call).
     pub unanswered: u64,
-    /// Turn sent (DTMF, or the speech file's last frame) → first frame of the reply.
+    /// Turn sent (DTMF, or the end of speech: the speech file's last loud frame) → first
+    /// frame of the reply.
     pub latency: LatencySummary,
 }
 

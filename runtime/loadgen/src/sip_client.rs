@@ -282,7 +282,7 @@ impl Call<'_> {
     fn take_turn(&mut self, now: Instant, result: &mut CallResult) {
         self.bot.turn_started(result);
         if self.audio.speech.is_some() {
-            // The turn is the speech file; it ends (and the wait starts) with its last frame.
+            // The turn is the speech file; the wait starts with its last loud frame.
             self.speaking = Some(0);
             return;
         }
@@ -307,8 +307,8 @@ impl Call<'_> {
                     (Some(at), Some(speech)) if at < speech.len() => {
                         let last = at + 1 == speech.len();
                         self.speaking = (!last).then_some(at + 1);
-                        if last {
-                            // The speech turn is over: the reply is awaited from now.
+                        if at + 1 == self.audio.speech_end {
+                            // The customer stopped speaking: the reply is awaited from now.
                             self.bot.await_reply(Instant::now());
                         }
                         &speech[at]

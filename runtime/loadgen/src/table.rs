@@ -213,6 +213,7 @@ fn server_table(out: &mut String, figures: &ServerFigures) {
     for (name, histogram) in [
         ("outbound frame lateness", &figures.frame_lateness),
         ("turn latency", &figures.turn_latency),
+        ("end of speech → reply", &figures.speech_turn_latency),
     ] {
         match histogram {
             None => {

@@ -220,7 +220,7 @@ impl<'p> Call<'p> {
     async fn take_turn(&mut self, result: &mut CallResult) -> Result<(), Failure> {
         self.bot.turn_started(result);
         if self.plan.audio.speech.is_some() {
-            // The turn is the speech file; it ends (and the wait starts) with its last frame.
+            // The turn is the speech file; the wait starts with its last loud frame.
             self.speaking = Some(0);
             return Ok(());
         }
@@ -239,11 +239,11 @@ impl<'p> Call<'p> {
 
     async fn send_frame(&mut self, frame: u64, result: &mut CallResult) -> Result<(), Failure> {
         let audio = &self.plan.audio;
-        let (payload, last_of_turn) = match (self.speaking, &audio.speech) {
+        let (payload, speech_ended) = match (self.speaking, &audio.speech) {
             (Some(at), Some(speech)) if at < speech.len() => {
                 let last = at + 1 == speech.len();
                 self.speaking = (!last).then_some(at + 1);
-                (speech[at].clone(), last)
+                (speech[at].clone(), at + 1 == audio.speech_end)
             }
             _ => {
                 self.speaking = None;
@@ -262,8 +262,8 @@ impl<'p> Call<'p> {
         );
         self.send(message).await?;
         result.frames_sent += 1;
-        if last_of_turn {
-            // The speech turn is over: the reply is awaited from now.
+        if speech_ended {
+            // The customer stopped speaking: the reply is awaited from now.
             self.bot.await_reply(Instant::now());
         }
         Ok(())

@@ -1,5 +1,5 @@
 //! Prometheus metrics: calls per tenant, campaigns' dials, answers and active calls, instantiate and per-event script latency, voice
-//! calls' outbound frame timing and turn latency, and the standard `process_*` figures
+//! calls' outbound frame timing, turn latency and end-of-speech → reply latency, and the standard `process_*` figures
 //! (CPU, memory, threads, file descriptors). Served as text at `GET /metrics`.
 //!
 //! - [`Metrics`] — the registry and one method per thing that happened.
@@ -51,6 +51,7 @@ pub struct Metrics {
     frames_dropped: Counter,
     frame_lateness_seconds: Histogram,
     turn_latency_seconds: Histogram,
+    speech_turn_latency_seconds: Histogram,
     store_writable: Gauge,
     campaign_dials: Family<CampaignLabel, Counter>,
     campaign_attempts_ended: Family<CampaignLabel, Counter>,
@@ -68,6 +69,13 @@ const LATENESS_BUCKETS_SECONDS: [f64; 6] = [0.001, 0.005, 0.010, 0.020, 0.050, 0
 fn turn_buckets() -> impl Iterator<Item = f64> {
     prometheus_client::metrics::histogram::exponential_buckets(5e-4, 2.0, 12)
 }
+
+/// End-of-speech → reply buckets, 50 ms to 5 s: a spoken turn waits for a silence (250 ms
+/// after a hinted answer, 800 ms by default) and the recogniser's last pass, so the
+/// interesting range is 0.2–1.5 s, with bounds at the 300 ms and 500 ms goals.
+const SPEECH_TURN_BUCKETS_SECONDS: [f64; 15] = [
+    0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0, 5.0,
+];
 
 /// Buckets from 5 µs to ~0.3 s: instantiation and event handling are microseconds when
 /// healthy, and the interesting tail is up to the CPU budget.
@@ -90,6 +98,7 @@ impl Default for Metrics {
             frames_dropped: Counter::default(),
             frame_lateness_seconds: Histogram::new(LATENESS_BUCKETS_SECONDS),
             turn_latency_seconds: Histogram::new(turn_buckets()),
+            speech_turn_latency_seconds: Histogram::new(SPEECH_TURN_BUCKETS_SECONDS),
             store_writable: Gauge::default(),
             campaign_dials: Family::default(),
             campaign_attempts_ended: Family::default(),
@@ -194,6 +203,12 @@ impl Default for Metrics {
                 "turn_latency_seconds",
                 "From the customer's final input to the first frame of the bot's audio reply",
                 metrics.turn_latency_seconds.clone(),
+            );
+            r.register(
+                "speech_turn_latency_seconds",
+                "From the end of the customer's speech (the last voiced frame) to the first \
+                 frame of the bot's audio reply",
+                metrics.speech_turn_latency_seconds.clone(),
             );
         }
         metrics
@@ -336,6 +351,13 @@ impl Metrics {
     /// One turn of a voice call: the customer's final input to the reply's first frame.
     pub fn turn_answered(&self, latency: Duration) {
         self.turn_latency_seconds.observe(latency.as_secs_f64());
+    }
+
+    /// One spoken turn of a voice call: the end of the customer's speech to the reply's
+    /// first frame (the silence that ended the turn, recognition and the script included).
+    pub fn speech_turn_answered(&self, latency: Duration) {
+        self.speech_turn_latency_seconds
+            .observe(latency.as_secs_f64());
     }
 
     /// Whether the store accepts writes now (read at each scrape and each readiness check).

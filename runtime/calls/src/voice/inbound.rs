@@ -6,9 +6,14 @@
 //! and one final transcript per utterance once it has ended. An utterance the recogniser
 //! could not handle (no decoder free, an engine error) still ends with a final transcript,
 //! an empty one, so the script hears that something was said and can ask again.
+//!
+//! Each partial transcript also goes to the turn detector: in a listen with phrase hints,
+//! a partial that already is one of the hints lets the utterance end after a short silence
+//! instead of the listen's full end-of-speech silence (see `huashu_speech::turn`).
 
 use std::future::pending;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
@@ -57,6 +62,11 @@ pub struct InboundAudio {
     finishing: Option<Recognition>,
     /// The utterance being spoken has no working recognition: it ends in an empty final.
     unrecognised: bool,
+    /// When the customer stopped speaking, for the utterance in `finishing`.
+    finishing_speech_end: Option<Instant>,
+    /// When the customer stopped speaking, for the latest final transcript returned (see
+    /// [`Self::take_speech_end`]).
+    delivered_speech_end: Option<Instant>,
 }
 
 impl InboundAudio {
@@ -87,6 +97,8 @@ impl InboundAudio {
             active: None,
             finishing: None,
             unrecognised: false,
+            finishing_speech_end: None,
+            delivered_speech_end: None,
         })
     }
 
@@ -95,6 +107,15 @@ impl InboundAudio {
     pub fn listen(&mut self, listen: &Listen) {
         self.options.hints = listen.hints.clone();
         self.endpointer.set_config(TurnConfig::for_listen(listen));
+        self.endpointer.set_hints(&listen.hints);
+    }
+
+    /// When the customer stopped speaking (the end of the last voiced frame) in the
+    /// utterance whose final transcript [`Self::next_result`] returned last; `None` once
+    /// taken, or when that final did not follow an utterance the turn detector ended. The
+    /// start of the end-of-speech → reply latency.
+    pub fn take_speech_end(&mut self) -> Option<Instant> {
+        self.delivered_speech_end.take()
     }
 
     /// The script subscribed to the customer's audio at `rate` Hz (`None`: unsubscribed):
@@ -163,9 +184,16 @@ impl InboundAudio {
                 out.push(CallerInput::SpeechStarted);
                 self.start_recognition();
             }
-            Some(TurnEvent::UtteranceEnded { .. }) => {
+            Some(TurnEvent::UtteranceEnded {
+                speech_end_ms,
+                at_ms,
+                ..
+            }) => {
                 let _ = self.recognise(frame);
-                self.end_utterance(out);
+                // The frame that decided it has just arrived: speech ended that long ago.
+                let silence = Duration::from_millis(at_ms.saturating_sub(speech_end_ms));
+                let speech_end = Instant::now().checked_sub(silence);
+                self.end_utterance(speech_end, out);
             }
             None => {
                 if let Err(error) = self.recognise(frame) {
@@ -210,16 +238,18 @@ impl InboundAudio {
         }
     }
 
-    fn end_utterance(&mut self, out: &mut Vec<CallerInput>) {
+    fn end_utterance(&mut self, speech_end: Option<Instant>, out: &mut Vec<CallerInput>) {
         match self.active.take() {
             Some(mut recognition) => {
                 recognition.finish();
                 if self.finishing.replace(recognition).is_some() {
                     tracing::warn!("an utterance ended before the previous one was recognised");
                 }
+                self.finishing_speech_end = speech_end;
             }
             None if self.unrecognised => {
                 self.unrecognised = false;
+                self.delivered_speech_end = speech_end;
                 out.push(heard_nothing());
             }
             None => {}
@@ -237,25 +267,31 @@ impl InboundAudio {
                     Some(Ok(AsrEvent::Partial(_))) => {}
                     Some(Ok(AsrEvent::Final(transcript))) => {
                         self.finishing = None;
+                        self.delivered_speech_end = self.finishing_speech_end.take();
                         return CallerInput::Final { transcript };
                     }
                     Some(Err(error)) => {
                         tracing::warn!(%error, "recognition failed");
                         self.finishing = None;
+                        self.delivered_speech_end = self.finishing_speech_end.take();
                         return heard_nothing();
                     }
                     None => {
                         self.finishing = None;
+                        self.delivered_speech_end = self.finishing_speech_end.take();
                         return heard_nothing();
                     }
                 },
                 event = next_event(&mut self.active) => match event {
                     Some(Ok(AsrEvent::Partial(transcript))) => {
+                        // A guess that is one of the hints lets the turn end sooner.
+                        self.endpointer.heard(&transcript.text);
                         return CallerInput::Partial { transcript };
                     }
                     Some(Ok(AsrEvent::Final(transcript))) => {
                         // The backend ended the utterance itself.
                         self.active = None;
+                        self.delivered_speech_end = None;
                         return CallerInput::Final { transcript };
                     }
                     Some(Err(error)) => {
@@ -306,8 +342,9 @@ mod tests {
     use super::*;
     use huashu_media::g711::Law;
     use huashu_media::pcm::test_signals::speech_like;
-    use huashu_media::pcm::{FRAME_SAMPLES, rms};
+    use huashu_media::pcm::{FRAME_MS, FRAME_SAMPLES, rms};
     use huashu_speech::asr::Worker;
+    use huashu_speech::turn::{DEFAULT_END_SILENCE_MS, HINT_END_SILENCE_MS};
 
     /// A recogniser that keeps each recognition's worker end, so a test can read what it
     /// was fed.
@@ -365,6 +402,86 @@ mod tests {
         let speech = fed[5..50].concat();
         assert!(rms(&speech) > 0.05, "the recogniser hears the speech");
         assert!(inbound.finishing.is_some(), "the utterance was finished");
+    }
+
+    /// A listen with `hints`: the call's first two seconds (silence, then speech), the
+    /// recogniser's guess `guess` as the speech ends, then silence. Returns the inbound
+    /// audio and its recogniser once the utterance has ended, and after how many silent
+    /// frames it did.
+    async fn utterance_ended_by_silence(
+        hints: &[&str],
+        guess: &str,
+    ) -> (InboundAudio, Arc<Listening>, usize) {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound =
+            InboundAudio::new(TransportCodec::Mulaw8k, recognizer.clone(), false).expect("audio");
+        inbound.listen(&Listen {
+            hints: hints.iter().map(|h| h.to_string()).collect(),
+            ..Listen::default()
+        });
+        let call = telephone_call();
+        let mut heard = Vec::new();
+        for payload in &call[..100] {
+            inbound.push(payload, &mut heard).expect("decodes");
+        }
+        let guessed = AsrEvent::Partial(Transcript {
+            text: guess.into(),
+            confidence: 0.0,
+            alternatives: Vec::new(),
+        });
+        assert!(recognizer.workers.lock().expect("workers")[0].send(Ok(guessed)));
+        assert!(matches!(
+            inbound.next_result().await,
+            CallerInput::Partial { .. }
+        ));
+        for (silent, payload) in call[100..].iter().enumerate() {
+            inbound.push(payload, &mut heard).expect("decodes");
+            if inbound.finishing.is_some() {
+                return (inbound, recognizer, silent + 1);
+            }
+        }
+        panic!("the utterance never ended");
+    }
+
+    #[tokio::test]
+    async fn a_partial_that_is_a_hint_ends_the_utterance_after_a_short_silence() {
+        let (_, _, hinted) = utterance_ended_by_silence(&["yes please", "no"], "yes please").await;
+        let (_, _, other) = utterance_ended_by_silence(&["yes please", "no"], "yes").await;
+        let (_, _, open) = utterance_ended_by_silence(&[], "yes please").await;
+        // The hinted answer ends the short silence after its last loud frame (the end of
+        // the signal); the others the full silence after the detector's hangover.
+        let short = (HINT_END_SILENCE_MS / FRAME_MS) as usize;
+        let full = (DEFAULT_END_SILENCE_MS / FRAME_MS) as usize;
+        assert_eq!(hinted, short);
+        assert!((full..=full + 8).contains(&other), "{other} silent frames");
+        assert_eq!(open, other);
+    }
+
+    #[tokio::test]
+    async fn the_final_transcript_carries_when_the_customer_stopped_speaking() {
+        let (mut inbound, recognizer, silent) = utterance_ended_by_silence(&["no"], "no").await;
+        assert_eq!(inbound.take_speech_end(), None, "nothing delivered yet");
+        let said = AsrEvent::Final(Transcript {
+            text: "no".into(),
+            confidence: 0.9,
+            alternatives: Vec::new(),
+        });
+        assert!(recognizer.workers.lock().expect("workers")[0].send(Ok(said)));
+        assert!(matches!(
+            inbound.next_result().await,
+            CallerInput::Final { .. }
+        ));
+        let speech_end = inbound.take_speech_end().expect("the end of speech");
+        // The frames went in at once: the speech ended the short silence before the frame
+        // that ended the utterance, which was pushed moments ago.
+        let ago = Instant::now().saturating_duration_since(speech_end);
+        let short = Duration::from_millis(u64::from(HINT_END_SILENCE_MS));
+        assert_eq!(silent, short.as_millis() as usize / 20);
+        assert!(
+            ago >= short && ago < short + Duration::from_secs(1),
+            "{ago:?}"
+        );
+        assert_eq!(inbound.take_speech_end(), None, "taken once");
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct VoiceCall {
     outbox: VecDeque<VoiceEvent>,
     /// When the customer's latest final input arrived, if its answer is audio not yet sent.
     turn_from: Option<Instant>,
+    /// When the customer stopped speaking in the utterance being answered, if the turn
+    /// detector ended it: the start of the end-of-speech → reply latency.
+    speech_turn_from: Option<Instant>,
     frames_dropped: u64,
     /// Set for calls of tenants that record calls.
     recorder: Option<CallRecorder>,
@@ -101,7 +104,7 @@ pub struct VoiceCall {
     /// Answers when the server asks live calls to end; `None` once it has.
     shutdown: Option<oneshot::Receiver<()>>,
     /// Customer input waiting for the loop to deliver it, with when it arrived.
-    inputs: VecDeque<(CallerInput, Instant)>,
+    inputs: VecDeque<(CallerInput, Instant, Option<Instant>)>,
 }
 
 impl CallService {
@@ -158,6 +161,7 @@ impl CallService {
             prepared,
             outbox: VecDeque::new(),
             turn_from: None,
+            speech_turn_from: None,
             frames_dropped: 0,
             drain_until: None,
             recorder,
@@ -235,7 +239,17 @@ impl VoiceCall {
     /// answer. It waits in the call, in order, until the loop delivers it
     /// ([`run_voice_call`]): a wire acting on a message never waits for the script.
     pub async fn input(&mut self, input: CallerInput) {
-        self.inputs.push_back((input, Instant::now()));
+        self.inputs.push_back((input, Instant::now(), None));
+    }
+
+    /// A recognition result: like [`Self::input`], with when the customer stopped
+    /// speaking if it is the final transcript of an utterance the turn detector ended.
+    async fn recognised(&mut self, input: CallerInput) {
+        let speech_end = match input {
+            CallerInput::Final { .. } => self.inbound.take_speech_end().map(Instant::from_std),
+            _ => None,
+        };
+        self.inputs.push_back((input, Instant::now(), speech_end));
     }
 
     /// Whether customer input waits to be delivered ([`Self::deliver_input`]).
@@ -246,13 +260,17 @@ impl VoiceCall {
     /// Delivers the oldest waiting customer input to the session (the script may be busy
     /// with it for as long as its tenant allows an event).
     pub(crate) async fn deliver_input(&mut self) {
-        let Some((input, arrived)) = self.inputs.pop_front() else {
+        let Some((input, arrived, speech_end)) = self.inputs.pop_front() else {
             return;
         };
         let turn = matches!(input, CallerInput::Final { .. } | CallerInput::Dtmf { .. })
             .then_some(arrived);
         let update = self.driver.input(input).await;
         self.absorb(update, turn).await;
+        if turn.is_some() && self.turn_from == turn {
+            // The reply's first frame is queued: time it from the end of speech too.
+            self.speech_turn_from = speech_end;
+        }
     }
 
     /// The host ends the call (the transport went away or broke the protocol).
@@ -292,7 +310,8 @@ impl VoiceCall {
     /// Acts on what woke [`Self::wait`].
     pub async fn handle(&mut self, wake: Wake) {
         match wake {
-            Wake::Recognised(input) | Wake::HttpAnswer(input) => self.input(input).await,
+            Wake::Recognised(input) => self.recognised(input).await,
+            Wake::HttpAnswer(input) => self.input(input).await,
             Wake::Pacer(PacerEvent::Frame { due, payload }) => {
                 let now = Instant::now();
                 let lateness = now.saturating_duration_since(due);
@@ -301,6 +320,10 @@ impl VoiceCall {
                 if let Some(from) = self.turn_from.take() {
                     self.metrics
                         .turn_answered(now.saturating_duration_since(from));
+                }
+                if let Some(from) = self.speech_turn_from.take() {
+                    self.metrics
+                        .speech_turn_answered(now.saturating_duration_since(from));
                 }
                 self.count_drops();
                 if let Some(recorder) = &self.recorder {
@@ -354,6 +377,7 @@ impl VoiceCall {
                 Output::StopPlayback { .. } => {
                     self.pacer.clear();
                     self.turn_from = None;
+                    self.speech_turn_from = None;
                     self.outbox.push_back(VoiceEvent::Clear);
                 }
                 Output::Listen { listen, .. } => self.inbound.listen(listen),
