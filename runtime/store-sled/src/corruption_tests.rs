@@ -214,9 +214,12 @@ fn a_directory_without_a_mark_file_opens_and_gets_one() {
     assert_eq!(std::fs::read_to_string(&mark).unwrap(), "5\n");
 }
 
-/// A log whose segments sled has reused, cut at a segment boundary: sled 0.34 panics
-/// while rebuilding its snapshot ("tried to serialize Uninitialized"). The test harness's
-/// panic hook prints that panic; the open must still return the error.
+/// A log whose segments sled has reused, cut at a segment boundary: sled 0.34 usually
+/// panics while rebuilding its snapshot ("tried to serialize Uninitialized"). The test
+/// harness's panic hook prints that panic; the open must still return the error. Which
+/// segments sled reuses depends on its background flushes, so on some runs the cut log
+/// instead recovers to an empty tree, which the acknowledged-writes mark catches: either
+/// way the open is refused with a corrupt-data error naming the directory, never a panic.
 #[test]
 fn a_panic_inside_sled_becomes_an_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -236,7 +239,10 @@ fn a_panic_inside_sled_becomes_an_error() {
     assert!(len >= 8 * segment, "the log fills eight segments: {len}");
     truncate(&db_file(dir.path()), 4 * segment);
     let message = refused(dir.path());
-    assert!(message.contains("sled cannot recover"), "{message}");
+    assert!(
+        message.contains("sled cannot recover") || message.contains("acknowledged writes"),
+        "{message}"
+    );
 }
 
 #[test]
