@@ -122,12 +122,15 @@ impl World {
             self.key
         );
         stream.write_all(head.as_bytes()).expect("send the head");
-        stream.write_all(body).expect("send the body");
-        stream
-            .shutdown(Shutdown::Write)
-            .expect("close the sending side");
+        // The server may answer and close before it reads the body (a refusal by the
+        // headers alone), so failing to send the rest or to close our side is not an error
+        // here: the answer already sent is what the test checks.
+        let _ = stream.write_all(body);
+        let _ = stream.shutdown(Shutdown::Write);
         let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).expect("read the answer");
+        if let Err(error) = stream.read_to_end(&mut answer) {
+            assert!(!answer.is_empty(), "no answer before the connection failed: {error}");
+        }
         let answer = String::from_utf8_lossy(&answer);
         let status = answer
             .split_whitespace()
@@ -691,7 +694,7 @@ fn a_contact_upload_is_streamed_and_one_that_breaks_off_says_so() {
     // Over the upload limit by its own account: refused before a byte is read.
     let (status, body) = world.cut_off(
         &format!("POST {path} HTTP/1.1\r\nContent-Type: text/csv\r\nContent-Length: 2147483648"),
-        b"number\n",
+        b"",
     );
     assert_eq!(
         (status, body["error"]["code"].as_str()),
