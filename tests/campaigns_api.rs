@@ -129,7 +129,10 @@ impl World {
         let _ = stream.shutdown(Shutdown::Write);
         let mut answer = Vec::new();
         if let Err(error) = stream.read_to_end(&mut answer) {
-            assert!(!answer.is_empty(), "no answer before the connection failed: {error}");
+            assert!(
+                !answer.is_empty(),
+                "no answer before the connection failed: {error}"
+            );
         }
         let answer = String::from_utf8_lossy(&answer);
         let status = answer
