@@ -28,6 +28,36 @@ pub struct Say {
     pub barge_in: bool,
 }
 
+/// One piece of a [`SayParts`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeechPart {
+    /// One of the tenant's uploaded recordings, by name.
+    Prompt(String),
+    /// Text spoken in the action's voice: a name, an amount, a date.
+    Text(String),
+}
+
+/// Recorded prompts with spoken variables between them, joined into one playback
+/// (contract 0.2.0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SayParts {
+    /// The parts in playing order (at most [`SayParts::MAX_PARTS`]).
+    pub parts: Vec<SpeechPart>,
+    /// Voice for the text parts; empty means the tenant's default voice.
+    pub voice: String,
+    /// Reported back in `playback-finished`; empty lets the host number it (`p1`, `p2`…).
+    pub id: String,
+    /// If true, the customer speaking (or pressing a key) stops it at once.
+    pub barge_in: bool,
+}
+
+impl SayParts {
+    /// Most parts one action may join: a sentence with a few variables needs well under
+    /// this, and each part is a clip to fetch or synthesise before the action can play.
+    pub const MAX_PARTS: usize = 16;
+}
+
 /// Keypad collection while listening.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DtmfOptions {
@@ -55,6 +85,18 @@ pub struct Listen {
     /// Collect keypad input; `None` delivers each key on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtmf: Option<DtmfOptions>,
+    /// The language the customer is expected to speak (BCP 47, `zh-CN`); empty for the
+    /// module's, the tenant's or the server's default (contract 0.2.0).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub language: String,
+    /// Silence that ends an utterance once it matches a hint, in milliseconds; 0 for the
+    /// host default (contract 0.2.0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hint_silence_ms: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// A script timer.
@@ -124,6 +166,8 @@ pub enum Action {
     },
     /// Call one of the tenant's own systems; `http-response` answers (contract 0.2.0).
     HttpRequest(HttpRequest),
+    /// Queue recorded prompts with spoken variables between them (contract 0.2.0).
+    SayParts(SayParts),
 }
 
 impl Action {
@@ -137,6 +181,7 @@ impl Action {
                 if let Some(d) = &l.dtmf {
                     all.push(&d.terminator);
                 }
+                all.push(&l.language);
                 all
             }
             Action::StartTimer(t) => vec![&t.id],
@@ -147,6 +192,17 @@ impl Action {
             Action::SendDtmf { digits } => vec![digits],
             Action::OptOut { reason } => vec![reason],
             Action::HttpRequest(r) => r.strings(),
+            Action::SayParts(s) => {
+                let mut all: Vec<&str> = s
+                    .parts
+                    .iter()
+                    .map(|part| match part {
+                        SpeechPart::Prompt(text) | SpeechPart::Text(text) => text.as_str(),
+                    })
+                    .collect();
+                all.extend([s.voice.as_str(), s.id.as_str()]);
+                all
+            }
             Action::StopPlayback | Action::SubscribeAudio { .. } | Action::UnsubscribeAudio => {
                 Vec::new()
             }

@@ -72,6 +72,22 @@ pub struct Transcript {
     /// Other readings, best first; often empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Alternative>,
+    /// Why the customer could not be understood, when they spoke but no words came of it
+    /// (contract 0.2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_understood: Option<NotUnderstood>,
+}
+
+/// Why a transcript carries no words for the script to act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotUnderstood {
+    /// No recogniser on this server handles the language; carries the language tag.
+    NoRecogniser(String),
+    /// The customer spoke, but said none of the listen's hints.
+    NoMatch,
+    /// The recogniser failed or could not keep up; carries why.
+    Failed(String),
 }
 
 impl Transcript {
@@ -81,6 +97,27 @@ impl Transcript {
             text: text.into(),
             confidence: 1.0,
             alternatives: Vec::new(),
+            not_understood: None,
+        }
+    }
+
+    /// A recognised reading with its confidence and no alternatives.
+    pub fn heard(text: impl Into<String>, confidence: f32) -> Self {
+        Self {
+            text: text.into(),
+            confidence,
+            alternatives: Vec::new(),
+            not_understood: None,
+        }
+    }
+
+    /// Speech that produced no words, and why: empty text, confidence 0.
+    pub fn not_understood(why: NotUnderstood) -> Self {
+        Self {
+            text: String::new(),
+            confidence: 0.0,
+            alternatives: Vec::new(),
+            not_understood: Some(why),
         }
     }
 }

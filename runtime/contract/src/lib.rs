@@ -9,16 +9,18 @@
 mod action;
 mod event;
 mod http;
+mod language;
 mod outcome;
 mod pairs;
 mod script;
 
-pub use action::{Action, DtmfOptions, Listen, Play, Say, Timer, Transfer};
+pub use action::{Action, DtmfOptions, Listen, Play, Say, SayParts, SpeechPart, Timer, Transfer};
 pub use event::{
     Alternative, AudioFrame, CallStarted, Channel, Direction, Dtmf, DtmfEnd, Event, HangUp,
-    NoInput, Party, PlaybackFinished, Transcript, TransferResult,
+    NoInput, NotUnderstood, Party, PlaybackFinished, Transcript, TransferResult,
 };
 pub use http::{HTTP_METHODS, HttpError, HttpRequest, HttpResponse, HttpResult};
+pub use language::LanguageTag;
 pub use outcome::{IntentLevel, Outcome};
 pub use script::{CallScript, LogLevel, LogLine, ScriptFailure, ScriptReply};
 

@@ -8,7 +8,7 @@
 //! script never sees `sip` and cannot return `opt-out`: its types have neither.
 
 /// `event_to_wit` and `action_from_wit` for the version whose types are in scope as `wit`;
-/// `channel_to_wit` must be defined beside it, `extra_events` lists the arms for the events
+/// `channel_to_wit`, `transcript` and `listen_from_wit` must be defined beside it, `extra_events` lists the arms for the events
 /// that version added (an event a version lacks converts to `None` and is not delivered),
 /// and `extra_actions` the arms for the actions it added.
 macro_rules! conversions {
@@ -71,18 +71,21 @@ macro_rules! conversions {
             })
         }
 
-        fn transcript(t: &c::Transcript) -> wit::Transcript {
-            wit::Transcript {
-                text: t.text.clone(),
-                confidence: t.confidence,
-                alternatives: t
-                    .alternatives
-                    .iter()
-                    .map(|a| wit::Alternative {
-                        text: a.text.clone(),
-                        confidence: a.confidence,
-                    })
-                    .collect(),
+        fn alternatives(t: &c::Transcript) -> Vec<wit::Alternative> {
+            t.alternatives
+                .iter()
+                .map(|a| wit::Alternative {
+                    text: a.text.clone(),
+                    confidence: a.confidence,
+                })
+                .collect()
+        }
+
+        fn dtmf_options(d: wit::DtmfOptions) -> c::DtmfOptions {
+            c::DtmfOptions {
+                max_digits: d.max_digits,
+                terminator: d.terminator,
+                inter_digit_timeout_ms: d.inter_digit_timeout_ms,
             }
         }
 
@@ -100,17 +103,7 @@ macro_rules! conversions {
                     barge_in: s.barge_in,
                 }),
                 wit::Action::StopPlayback => c::Action::StopPlayback,
-                wit::Action::Listen(l) => c::Action::Listen(c::Listen {
-                    no_input_ms: l.no_input_ms,
-                    end_silence_ms: l.end_silence_ms,
-                    max_speech_ms: l.max_speech_ms,
-                    hints: l.hints,
-                    dtmf: l.dtmf.map(|d| c::DtmfOptions {
-                        max_digits: d.max_digits,
-                        terminator: d.terminator,
-                        inter_digit_timeout_ms: d.inter_digit_timeout_ms,
-                    }),
-                }),
+                wit::Action::Listen(l) => c::Action::Listen(listen_from_wit(l)),
                 wit::Action::StartTimer(t) => c::Action::StartTimer(c::Timer {
                     id: t.id,
                     after_ms: t.after_ms,
@@ -160,6 +153,27 @@ pub(crate) mod v0_1 {
         }
     }
 
+    /// 0.1.0 transcripts have no `not-understood`: the script sees the empty text.
+    fn transcript(t: &c::Transcript) -> wit::Transcript {
+        wit::Transcript {
+            text: t.text.clone(),
+            confidence: t.confidence,
+            alternatives: alternatives(t),
+        }
+    }
+
+    /// 0.1.0 listens have no language (the module's applies) and no hint silence.
+    fn listen_from_wit(l: wit::Listen) -> c::Listen {
+        c::Listen {
+            no_input_ms: l.no_input_ms,
+            end_silence_ms: l.end_silence_ms,
+            max_speech_ms: l.max_speech_ms,
+            hints: l.hints,
+            dtmf: l.dtmf.map(dtmf_options),
+            ..c::Listen::default()
+        }
+    }
+
     // 0.1.0 scripts cannot make HTTP requests, so they are never answered.
     conversions!(
         extra_events: { c::Event::HttpResponse(_) => return None, }
@@ -167,7 +181,8 @@ pub(crate) mod v0_1 {
     );
 }
 
-/// `huashu:dialogue@0.2.0`: the real `sip` channel, `opt-out`, and outbound HTTP.
+/// `huashu:dialogue@0.2.0`: the real `sip` channel, `opt-out`, outbound HTTP, listen
+/// languages, `not-understood` and `say-parts`.
 pub(crate) mod v0_2 {
     use crate::bindings::v0_2::huashu::dialogue::types as wit;
     use huashu_contract as c;
@@ -178,6 +193,33 @@ pub(crate) mod v0_2 {
             c::Channel::Twilio => wit::Channel::Twilio,
             c::Channel::Sip => wit::Channel::Sip,
             c::Channel::Text => wit::Channel::Text,
+        }
+    }
+
+    fn transcript(t: &c::Transcript) -> wit::Transcript {
+        wit::Transcript {
+            text: t.text.clone(),
+            confidence: t.confidence,
+            alternatives: alternatives(t),
+            not_understood: t.not_understood.as_ref().map(|why| match why {
+                c::NotUnderstood::NoRecogniser(language) => {
+                    wit::NotUnderstood::NoRecogniser(language.clone())
+                }
+                c::NotUnderstood::NoMatch => wit::NotUnderstood::NoMatch,
+                c::NotUnderstood::Failed(why) => wit::NotUnderstood::Failed(why.clone()),
+            }),
+        }
+    }
+
+    fn listen_from_wit(l: wit::Listen) -> c::Listen {
+        c::Listen {
+            no_input_ms: l.no_input_ms,
+            end_silence_ms: l.end_silence_ms,
+            max_speech_ms: l.max_speech_ms,
+            hints: l.hints,
+            dtmf: l.dtmf.map(dtmf_options),
+            language: l.language,
+            hint_silence_ms: l.hint_silence_ms,
         }
     }
 
@@ -196,6 +238,19 @@ pub(crate) mod v0_2 {
                 body: r.body,
                 read_headers: r.read_headers,
                 timeout_ms: r.timeout_ms,
+            }),
+            wit::Action::SayParts(s) => c::Action::SayParts(c::SayParts {
+                parts: s
+                    .parts
+                    .into_iter()
+                    .map(|part| match part {
+                        wit::SpeechPart::Prompt(name) => c::SpeechPart::Prompt(name),
+                        wit::SpeechPart::Text(text) => c::SpeechPart::Text(text),
+                    })
+                    .collect(),
+                voice: s.voice,
+                id: s.id,
+                barge_in: s.barge_in,
             }),
         }
     );

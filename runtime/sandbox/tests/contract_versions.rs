@@ -112,11 +112,7 @@ fn said(actions: &[Action]) -> Vec<&str> {
 }
 
 fn final_transcript(text: &str) -> Transcript {
-    Transcript {
-        text: text.into(),
-        confidence: 1.0,
-        alternatives: Vec::new(),
-    }
+    Transcript::typed(text)
 }
 
 /// Runs the pinned guest through a call on a SIP channel and checks everything it does: a

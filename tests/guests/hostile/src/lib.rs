@@ -31,6 +31,8 @@ fn listen() -> Action {
         max_speech_ms: 0,
         hints: Vec::new(),
         dtmf: None,
+        language: String::new(),
+        hint_silence_ms: 0,
     })
 }
 
