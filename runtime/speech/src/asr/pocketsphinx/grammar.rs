@@ -3,8 +3,8 @@
 //! With hints the decoder searches only the grammar "one of these phrases", which is what
 //! makes a short answer ("yes", "no", "call me tomorrow") come out right where the general
 //! language model would guess among 130,000 words. The price: anything else said comes out
-//! as the closest hint; the decoder then scores the result against a free [`phone_loop`],
-//! so that it carries a low confidence, and scripts read `confidence` for that.
+//! as the closest hint; the decoder then checks the result against a free [`phone_loop`]
+//! (`rejection`), which turns such forced matches into "no match".
 //!
 //! Hints are normalised to the dictionary's spelling (lower case, letters, digits and
 //! apostrophes). A hint with a word the dictionary lacks (a name, Chinese text for this

@@ -2,8 +2,9 @@
 //! model), the embedded offline recogniser, through our own FFI (`ffi`, `decoder`).
 //!
 //! With usable phrase hints an utterance is searched with a grammar of those phrases
-//! (`grammar`) and scored against a free phone loop, which gives a confidence that
-//! separates "said one of the hints" from "said something else". Without, it is searched
+//! (`grammar`) and checked against a free phone loop (`rejection`): speech that is none of
+//! the hints (another answer, another language) comes out as "no match" rather than as the
+//! closest hint, and a hint that was said carries a confidence. Without, it is searched
 //! with the full US English language model, whose posterior and n-best list give the
 //! confidence and alternatives.
 //!
@@ -59,6 +60,7 @@ mod grammar;
 mod idle;
 mod lexicon;
 mod reaper;
+mod rejection;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -358,6 +360,7 @@ fn decode(
                 text: partial,
                 confidence: 0.0,
                 alternatives: Vec::new(),
+                not_understood: None,
             });
             if !worker.send(Ok(event)) {
                 return Ok(None);
