@@ -219,6 +219,7 @@ mod tests {
                 })
                 .collect(),
             http_origins: narrowed.map(|list| list.iter().map(|o| (*o).into()).collect()),
+            language: None,
         }
     }
 

@@ -1,6 +1,10 @@
 //! Tenant endpoints for modules: upload (validated and compiled before it is stored; by
 //! default the request answers at once with the upload `compiling` and the compile goes on
 //! in the background, see [`crate::uploads`]), list versions, pin the active version.
+//!
+//! An upload may say which language the module's listens expect (`?language=zh-CN`); when
+//! no speech recogniser on this server handles it, the upload still succeeds (text calls
+//! and other servers may need it) but its answer carries a warning saying so.
 
 use std::time::Duration;
 
@@ -17,6 +21,7 @@ use super::AppState;
 use super::auth::TenantAuth;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Json, Path, Query};
+use huashu_contract::LanguageTag;
 use huashu_sandbox::content_digest;
 use huashu_store::secrets::{now_ms, random_id};
 use huashu_store::{ModuleSummary, ModuleVersion, NAME_RULE, Tenant, valid_name};
@@ -47,12 +52,45 @@ pub struct UploadQuery {
     /// Seconds to wait for the compile before answering 202 (0, the default: answer 202
     /// at once).
     wait: Option<u64>,
+    /// The language the module's listens expect (BCP 47); empty clears it, absent keeps
+    /// what an earlier upload set.
+    language: Option<String>,
+}
+
+/// Why a module's voice calls may not work on this server, for the upload's answer.
+fn language_warnings(state: &AppState, language: Option<&str>) -> Vec<String> {
+    let Some(language) = language else {
+        return Vec::new();
+    };
+    match state.calls.voice() {
+        Some(voice) => match voice.recognizers().for_language(language) {
+            Ok(_) => Vec::new(),
+            Err(none) => vec![format!(
+                "{none}. Until then, voice calls of this module hear every utterance in                  {language} as not understood (`no-recogniser`); text calls are unaffected."
+            )],
+        },
+        None => vec![
+            "this server runs without speech engines: voice calls are refused, text calls              work"
+                .into(),
+        ],
+    }
 }
 
 /// What an upload answers: the stored version (201), or where to ask later (202).
 pub enum Uploaded {
-    Stored(ModuleVersion),
+    Stored(StoredVersion),
     Compiling(UploadStatus),
+}
+
+/// A stored version and what the tenant should know about it.
+#[derive(Debug, serde::Serialize)]
+pub struct StoredVersion {
+    #[serde(flatten)]
+    version: ModuleVersion,
+    /// Why its voice calls may not work on this server (a language without a
+    /// recogniser); empty when nothing is amiss.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 impl IntoResponse for Uploaded {
@@ -82,6 +120,16 @@ pub async fn upload(
     Body(body): Body,
 ) -> ApiResult<Uploaded> {
     check_name(&name)?;
+    let language = match query.language.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(tag) => Some(Some(
+            LanguageTag::parse(tag)
+                .map_err(|why| ApiError::bad_request(format!("`language`: {why}")))?
+                .to_string(),
+        )),
+    };
+    let warnings = language_warnings(&state, language.clone().flatten().as_deref());
     let wait = query.wait.unwrap_or(DEFAULT_WAIT_SECS);
     if wait > MAX_WAIT_SECS {
         return Err(ApiError::bad_request(format!(
@@ -115,6 +163,7 @@ pub async fn upload(
         finished_at_ms: None,
         version: None,
         error: None,
+        warnings: warnings.clone(),
     };
     if let Err(compiling) = state.uploads.start(&tenant.id, status.clone()) {
         return Err(ApiError::new(
@@ -134,7 +183,7 @@ pub async fn upload(
         let state = state.clone();
         let upload_id = upload_id.clone();
         tokio::spawn(async move {
-            let outcome = compile_and_store(&state, &tenant, &name, body).await;
+            let outcome = compile_and_store(&state, &tenant, &name, body, language).await;
             let recorded = match &outcome {
                 Ok(version) => Ok(version.clone()),
                 Err(error) => Err(UploadError {
@@ -153,19 +202,21 @@ pub async fn upload(
             let outcome = joined.map_err(|e| {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
             })?;
-            outcome.map(Uploaded::Stored)
+            outcome.map(|version| Uploaded::Stored(StoredVersion { version, warnings }))
         }
         Err(_) => Ok(Uploaded::Compiling(status)),
     }
 }
 
 /// Compiles `body`, checks that it starts within the tenant's limits, and stores it as the
-/// module's next version.
+/// module's next version, with the module's language when the upload set one (`Some(None)`
+/// clears it).
 async fn compile_and_store(
     state: &AppState,
     tenant: &Tenant,
     name: &str,
     body: Bytes,
+    language: Option<Option<String>>,
 ) -> ApiResult<ModuleVersion> {
     // Compiling takes milliseconds to seconds of CPU: keep it off the async workers, and
     // one at a time, so a burst of uploads cannot take every core from live calls.
@@ -185,7 +236,12 @@ async fn compile_and_store(
     let (tenant_id, module) = (tenant.id.clone(), name.to_owned());
     let artifact = compiled.artifact;
     let version = off_worker(move || {
-        store.add_module_version(&tenant_id, &module, &digest, now_ms(), &body, &artifact)
+        let version =
+            store.add_module_version(&tenant_id, &module, &digest, now_ms(), &body, &artifact)?;
+        if let Some(language) = language {
+            store.set_module_language(&tenant_id, &module, language.as_deref())?;
+        }
+        Ok::<_, huashu_store::StoreError>(version)
     })
     .await?;
     state

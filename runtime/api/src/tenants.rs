@@ -27,6 +27,8 @@ pub struct NewTenant {
     record_calls: bool,
     #[serde(default)]
     http_allowlist: Vec<AllowEntryInput>,
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// A tenant as the operator sees it.
@@ -118,6 +120,7 @@ pub async fn create(
         record_calls: body.record_calls,
         http_allowlist,
         http_origins: None,
+        language: check_language(body.language.as_deref())?,
     };
     let (store, created) = (state.store.clone(), tenant.clone());
     off_worker(move || store.create_tenant(&created)).await?;
@@ -163,6 +166,20 @@ pub struct TenantUpdate {
     record_calls: Option<bool>,
     /// Replaces the operator's list whole; the tenant's narrowing is kept.
     http_allowlist: Option<Vec<AllowEntryInput>>,
+    /// Absent: unchanged; `null`: the server's default again; a tag: that language.
+    #[serde(default, deserialize_with = "present")]
+    language: Option<Option<String>>,
+}
+
+/// A tenant's default language as given: a BCP 47 tag, stored in canonical case.
+fn check_language(language: Option<&str>) -> ApiResult<Option<String>> {
+    language
+        .map(|tag| {
+            huashu_contract::LanguageTag::parse(tag)
+                .map(|tag| tag.to_string())
+                .map_err(|why| ApiError::bad_request(format!("`language`: {why}")))
+        })
+        .transpose()
 }
 
 #[derive(Debug, Deserialize)]
@@ -320,6 +337,9 @@ pub async fn update(
     }
     if let Some(entries) = body.http_allowlist {
         tenant.http_allowlist = parse_operator_entries(entries)?;
+    }
+    if let Some(language) = body.language {
+        tenant.language = check_language(language.as_deref())?;
     }
     check_quotas(&tenant.quotas)?;
     let (store, updated) = (state.store.clone(), tenant.clone());

@@ -76,6 +76,10 @@ pub struct UploadStatus {
     pub version: Option<ModuleVersion>,
     /// Why it failed, if it did.
     pub error: Option<UploadError>,
+    /// Why the module's voice calls may not work on this server (a language without a
+    /// recogniser); empty when nothing is amiss.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 struct Entry {
@@ -197,6 +201,7 @@ mod tests {
             finished_at_ms: None,
             version: None,
             error: None,
+            warnings: Vec::new(),
         }
     }
 

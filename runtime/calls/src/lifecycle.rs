@@ -248,6 +248,7 @@ pub(super) mod tests {
             record_calls: false,
             http_allowlist: Vec::new(),
             http_origins: None,
+            language: None,
         };
         store
             .add_module_version(&tenant.id, "bot", "digest", 0, b"wasm", b"artifact")

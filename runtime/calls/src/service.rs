@@ -147,6 +147,9 @@ pub struct PendingCall {
     pub module: String,
     /// The module version it runs.
     pub version: u32,
+    /// The language its listens expect when they name none: the module's, else the
+    /// tenant's, or empty for the server's default.
+    pub(super) language: String,
     digest: String,
     token_sha256: String,
     pub(super) call: CallStarted,
@@ -366,11 +369,14 @@ impl CallService {
             version: request.version.unwrap_or(0),
         })?;
         self.reserve(tenant)?;
+        let language = (summary.language.clone())
+            .or_else(|| tenant.language.clone())
+            .unwrap_or_default();
         let created = self.register(
             tenant,
             request,
-            module_version.version,
-            module_version.digest,
+            (module_version.version, module_version.digest),
+            language,
         );
         if created.is_err() {
             self.release(&tenant.id);
@@ -382,8 +388,8 @@ impl CallService {
         &self,
         tenant: &Tenant,
         request: NewCall,
-        version: u32,
-        digest: String,
+        (version, digest): (u32, String),
+        language: String,
     ) -> Result<CreatedCall, CallError> {
         let call_id = random_id("c_", 12)?;
         let token = random_id("ct_", 24)?;
@@ -426,6 +432,7 @@ impl CallService {
             tenant: tenant.clone(),
             module: request.module,
             version,
+            language,
             digest,
             token_sha256: sha256_hex(&token),
             call,

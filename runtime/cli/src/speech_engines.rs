@@ -7,8 +7,11 @@ use anyhow::Context;
 use clap::Args;
 
 use huashu_calls::VoiceServices;
+use huashu_contract::LanguageTag;
 use huashu_media::prompt_cache::PromptCache;
 use huashu_speech::asr::SpeechRecognizer;
+use huashu_speech::asr::funasr_ws::FunAsrWs;
+use huashu_speech::asr::languages::{DEFAULT_LANGUAGE, Recognizers};
 use huashu_speech::asr::pocketsphinx::{Decoders, PocketSphinx};
 use huashu_speech::asr::vosk_ws::VoskWs;
 use huashu_speech::tts::TextToSpeech;
@@ -22,10 +25,16 @@ pub struct SpeechArgs {
     /// the http:// URL of an external TTS service, or `none` (no voice calls).
     #[arg(long, default_value = "espeak")]
     tts: String,
-    /// Speech recognition for voice calls: `pocketsphinx` (embedded, English), the ws(s)
-    /// URL of a Vosk-protocol recognition server, or `none` (no voice calls).
+    /// Speech recognition for voice calls, one per language: `LANGUAGE=ENGINE`, repeated
+    /// (`--asr en-US=pocketsphinx --asr zh-CN=ws://asr:2700`). ENGINE is `pocketsphinx`
+    /// (embedded, US English), the ws:// URL of a Vosk-protocol server, or the
+    /// funasr+ws:// URL of a FunASR runtime server. Without `LANGUAGE=` it serves
+    /// `--default-language`. `none` alone: no voice calls.
     #[arg(long, default_value = "pocketsphinx")]
-    asr: String,
+    asr: Vec<String>,
+    /// The language of listens that name none, in modules that declare none (BCP 47).
+    #[arg(long, default_value = DEFAULT_LANGUAGE)]
+    default_language: String,
     /// Utterances the embedded recogniser decodes at once when the script gave phrase hints
     /// (about 7 MB each, built on first need, freed after a minute unused). Past it an
     /// utterance is heard as nothing intelligible.
@@ -51,7 +60,12 @@ impl SpeechArgs {
             return Ok(None);
         };
         let cache = Arc::new(PromptCache::new(self.audio_cache_mib << 20));
-        Ok(Some(Arc::new(VoiceServices::new(store, cache, tts, asr))))
+        Ok(Some(Arc::new(VoiceServices::new(
+            store,
+            cache,
+            tts,
+            Arc::new(asr),
+        ))))
     }
 
     fn tts(&self) -> anyhow::Result<Option<Arc<dyn TextToSpeech>>> {
@@ -67,10 +81,56 @@ impl SpeechArgs {
         })
     }
 
-    fn asr(&self) -> anyhow::Result<Option<Arc<dyn SpeechRecognizer>>> {
-        Ok(match self.asr.as_str() {
-            "none" => None,
+    /// The recognisers by language, or `None` for `--asr none`.
+    fn asr(&self) -> anyhow::Result<Option<Recognizers>> {
+        let default = LanguageTag::parse(&self.default_language)
+            .map_err(|why| anyhow::anyhow!("--default-language: {why}"))?;
+        if self.asr.iter().any(|value| value == "none") {
+            anyhow::ensure!(
+                self.asr.len() == 1,
+                "--asr none turns recognition off; it cannot be combined with other --asr"
+            );
+            return Ok(None);
+        }
+        let mut recognizers = Recognizers::new(default.clone());
+        for value in &self.asr {
+            let (language, engine) = match value.split_once('=') {
+                Some((language, engine)) => (
+                    LanguageTag::parse(language)
+                        .map_err(|why| anyhow::anyhow!("--asr `{value}`: {why}"))?,
+                    engine,
+                ),
+                None => (default.clone(), value.as_str()),
+            };
+            let recognizer = self
+                .recognizer(&language, engine)
+                .with_context(|| format!("--asr `{value}`"))?;
+            tracing::info!(%language, engine, "speech recognition");
+            recognizers.add(language, engine, recognizer);
+        }
+        if !recognizers.handles(default.as_str()) {
+            tracing::warn!(
+                language = %default,
+                "no --asr recogniser handles the default language: listens in it are heard \
+                 as not understood"
+            );
+        }
+        Ok(Some(recognizers))
+    }
+
+    /// One recogniser, for `language`.
+    fn recognizer(
+        &self,
+        language: &LanguageTag,
+        engine: &str,
+    ) -> anyhow::Result<Arc<dyn SpeechRecognizer>> {
+        Ok(match engine {
             "pocketsphinx" => {
+                anyhow::ensure!(
+                    language.primary() == "en",
+                    "the embedded recogniser hears US English only, not {language}: give \
+                     {language} the URL of a recognition server"
+                );
                 let limits = Decoders {
                     grammar: self.asr_hint_decoders,
                     language_model: self.asr_open_decoders,
@@ -80,13 +140,18 @@ impl SpeechArgs {
                 // with hints), so an idle server holds none.
                 let engine = PocketSphinx::debian_en_us(limits)
                     .context("the embedded recogniser cannot start (or pass --asr none)")?;
-                Some(Arc::new(engine))
+                Arc::new(engine)
             }
-            url if url.starts_with("ws://") || url.starts_with("wss://") => Some(Arc::new(
-                VoskWs::new(url).context("the --asr server URL is not usable")?,
-            )),
+            url if url.starts_with("funasr+") => Arc::new(
+                FunAsrWs::new(&url["funasr+".len()..])
+                    .context("the FunASR server URL is not usable")?,
+            ),
+            url if url.starts_with("ws://") || url.starts_with("wss://") => {
+                Arc::new(VoskWs::new(url).context("the Vosk server URL is not usable")?)
+            }
             other => anyhow::bail!(
-                "--asr `{other}`: use pocketsphinx, none, or the ws(s) URL of a Vosk server"
+                "unknown engine `{other}`: use pocketsphinx, the ws:// URL of a Vosk server, \
+                 the funasr+ws:// URL of a FunASR server, or none"
             ),
         })
     }

@@ -68,6 +68,9 @@ pub struct TurnConfig {
     pub end_silence_ms: u32,
     /// Longest utterance, in ms from its onset; it is cut there.
     pub max_speech_ms: u32,
+    /// Silence after the last loud frame that ends an utterance the recogniser already
+    /// heard as one of the hints, in ms.
+    pub hint_silence_ms: u32,
 }
 
 impl Default for TurnConfig {
@@ -75,6 +78,7 @@ impl Default for TurnConfig {
         Self {
             end_silence_ms: DEFAULT_END_SILENCE_MS,
             max_speech_ms: DEFAULT_MAX_SPEECH_MS,
+            hint_silence_ms: HINT_END_SILENCE_MS,
         }
     }
 }
@@ -86,6 +90,7 @@ impl TurnConfig {
         Self {
             end_silence_ms: or(listen.end_silence_ms, DEFAULT_END_SILENCE_MS),
             max_speech_ms: or(listen.max_speech_ms, DEFAULT_MAX_SPEECH_MS),
+            hint_silence_ms: or(listen.hint_silence_ms, HINT_END_SILENCE_MS),
         }
     }
 }
@@ -97,7 +102,7 @@ pub enum EndReason {
     Silence,
     /// It reached `max_speech_ms`.
     MaxSpeech,
-    /// [`HINT_END_SILENCE_MS`] after the last loud frame, with the recogniser's guess a hint.
+    /// `hint_silence_ms` after the last loud frame, with the recogniser's guess a hint.
     HintMatched,
 }
 
@@ -176,7 +181,7 @@ impl TurnDetector {
     }
 
     /// The listen's phrase hints (none: open speech); from the next frame on, an utterance
-    /// the recogniser already heard as one of them ends after [`HINT_END_SILENCE_MS`].
+    /// the recogniser already heard as one of them ends after `hint_silence_ms`.
     pub fn set_hints(&mut self, hints: &[String]) {
         self.hints = hints
             .iter()
@@ -261,7 +266,7 @@ impl TurnDetector {
                     EndReason::Silence
                 } else if self.hint_heard
                     && !(voiced && loud)
-                    && now - loud_end_ms >= u64::from(HINT_END_SILENCE_MS)
+                    && now - loud_end_ms >= u64::from(self.config.hint_silence_ms)
                 {
                     speech_end_ms = loud_end_ms;
                     EndReason::HintMatched
@@ -399,6 +404,7 @@ mod tests {
         TurnConfig {
             end_silence_ms,
             max_speech_ms,
+            ..TurnConfig::default()
         }
     }
 
@@ -578,6 +584,25 @@ mod tests {
                 at_ms: 200 + u64::from(HINT_END_SILENCE_MS),
                 reason: EndReason::HintMatched
             }]
+        );
+    }
+
+    #[test]
+    fn a_listen_may_ask_for_a_longer_silence_after_a_hint() {
+        let mut d = hinted(&["no"]);
+        d.set_config(TurnConfig::for_listen(&Listen {
+            hint_silence_ms: 400,
+            ..Listen::default()
+        }));
+        let events = answer(&mut d, "no", 60);
+        assert_eq!(
+            events[1],
+            TurnEvent::UtteranceEnded {
+                onset_ms: 0,
+                speech_end_ms: 500,
+                at_ms: 900,
+                reason: EndReason::HintMatched
+            }
         );
     }
 

@@ -119,6 +119,7 @@ fn main() {
             record_calls: false,
             http_allowlist: Vec::new(),
             http_origins: None,
+            language: None,
         })
         .expect("the tenant");
     println!(

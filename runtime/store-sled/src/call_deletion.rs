@@ -453,6 +453,7 @@ mod tests {
             record_calls: true,
             http_allowlist: Vec::new(),
             http_origins: None,
+            language: None,
         };
         let retention = Retention::default();
         let mut sweep = TenantSweep::new(&tenant, &retention, now, RETENTION_ACTOR)

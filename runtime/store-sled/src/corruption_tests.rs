@@ -20,6 +20,7 @@ fn tenant() -> Tenant {
         record_calls: false,
         http_allowlist: Vec::new(),
         http_origins: None,
+        language: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn everything_written_survives_closing_and_reopening_the_directory() {
         record_calls: true,
         http_allowlist: Vec::new(),
         http_origins: None,
+        language: None,
     };
     let key = ApiKey {
         id: "k_01".into(),

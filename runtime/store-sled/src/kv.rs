@@ -180,6 +180,7 @@ mod tests {
             record_calls: false,
             http_allowlist: Vec::new(),
             http_origins: None,
+            language: None,
         };
         store.create_tenant(&tenant).unwrap();
     }

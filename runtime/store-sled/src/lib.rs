@@ -375,6 +375,15 @@ impl Store for SledStore {
         self.durable(|| self.modules.pin(tenant_id, name, version))
     }
 
+    fn set_module_language(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        language: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.durable(|| self.modules.set_language(tenant_id, name, language))
+    }
+
     fn module_wasm(
         &self,
         tenant_id: &str,

@@ -2,7 +2,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `module_heads` | tenant `\0` name | JSON `Head`: latest version number, pin |
+//! | `module_heads` | tenant `\0` name | JSON `Head`: latest version number, pin, language |
 //! | `module_versions` | tenant `\0` name `\0` version (u32 big-endian) | JSON [`ModuleVersion`] |
 //! | `module_wasm` | same | component bytes |
 //! | `module_artifacts` | same | precompiled artifact bytes |
@@ -29,11 +29,14 @@ pub struct ModuleTrees {
     pub artifacts: sled::Tree,
 }
 
-/// Per module: the highest version number given out, and the pinned version.
+/// Per module: the highest version number given out, the pinned version, and the
+/// language its listens expect.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Head {
     latest: u32,
     pinned: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    language: Option<String>,
 }
 
 fn version_key(module_key: &[u8], version: u32) -> Vec<u8> {
@@ -116,6 +119,7 @@ impl ModuleTrees {
             name: name.to_owned(),
             versions,
             pinned: head.pinned,
+            language: head.language,
         })
     }
 
@@ -137,6 +141,42 @@ impl ModuleTrees {
     /// Pins `version` (which must exist), or unpins with `None`. The API checks both
     /// first and answers 404; an error here means the check was skipped.
     pub fn pin(&self, tenant_id: &str, name: &str, version: Option<u32>) -> Result<(), StoreError> {
+        self.update_head(tenant_id, name, "pin", |head| {
+            if let Some(v) = version
+                && !(1..=head.latest).contains(&v)
+            {
+                return Err(StoreError::Backend(format!(
+                    "cannot pin: module {name} has no version {v}"
+                )));
+            }
+            head.pinned = version;
+            Ok(())
+        })
+    }
+
+    /// Sets the language the module's listens expect (`None`: the tenant's). The API
+    /// checks that the module exists and the tag is valid first.
+    pub fn set_language(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        language: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.update_head(tenant_id, name, "set the language of", |head| {
+            head.language = language.map(str::to_owned);
+            Ok(())
+        })
+    }
+
+    /// Changes an existing module's head in one transaction; `what` names the change for
+    /// the error when there is no such module.
+    fn update_head(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        what: &str,
+        change: impl Fn(&mut Head) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let Some(module_key) = tenant_name_key(tenant_id, name) else {
             return Err(refuse("module", &format!("{tenant_id}/{name}")));
         };
@@ -144,18 +184,11 @@ impl ModuleTrees {
             .transaction(|heads| {
                 let Some(bytes) = heads.get(&module_key)? else {
                     return Err(abort(StoreError::Backend(format!(
-                        "cannot pin: no module {name}"
+                        "cannot {what}: no module {name}"
                     ))));
                 };
                 let mut head = decode_head(&bytes, tenant_id, name).map_err(abort)?;
-                if let Some(v) = version
-                    && !(1..=head.latest).contains(&v)
-                {
-                    return Err(abort(StoreError::Backend(format!(
-                        "cannot pin: module {name} has no version {v}"
-                    ))));
-                }
-                head.pinned = version;
+                change(&mut head).map_err(abort)?;
                 heads.insert(module_key.as_slice(), to_json(&head).map_err(abort)?)?;
                 Ok(())
             })

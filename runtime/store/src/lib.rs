@@ -19,6 +19,8 @@
 pub mod audit;
 mod auth;
 pub mod campaigns;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod memory_kv;
 mod model;
 pub mod retention;
@@ -205,6 +207,14 @@ pub trait Store: SecretStore + Send + Sync {
         tenant_id: &str,
         name: &str,
         version: Option<u32>,
+    ) -> Result<(), StoreError>;
+    /// Sets the language the module's listens expect, as a canonical BCP 47 tag (`None`:
+    /// the tenant's). Errors if there is no such module.
+    fn set_module_language(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        language: Option<&str>,
     ) -> Result<(), StoreError>;
     /// One version's component bytes, as uploaded; `None` if there is no such version.
     fn module_wasm(

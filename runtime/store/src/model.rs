@@ -103,6 +103,10 @@ pub struct Tenant {
     /// no longer covers drops out.
     #[serde(default)]
     pub http_origins: Option<Vec<String>>,
+    /// The language its modules' listens expect when neither the listen nor the module
+    /// names one (canonical BCP 47, `zh-CN`); `None` for the server's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// One entry of a tenant's outbound HTTP allowlist, as stored: plain strings; the API
@@ -160,6 +164,10 @@ pub struct ModuleSummary {
     pub versions: Vec<ModuleVersion>,
     /// The pinned version, or `None` for "the latest".
     pub pinned: Option<u32>,
+    /// The language its listens expect when they name none (BCP 47, `zh-CN`); `None` for
+    /// the tenant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl ModuleSummary {

@@ -159,6 +159,7 @@ mod tests {
             record_calls: false,
             http_allowlist: Vec::new(),
             http_origins: None,
+            language: None,
         }
     }
 

@@ -4,8 +4,12 @@
 //! What comes out is session input: `SpeechStarted` the moment a turn starts (that is
 //! what stops a barge-in-able prompt), partial transcripts while the recogniser guesses,
 //! and one final transcript per utterance once it has ended. An utterance the recogniser
-//! could not handle (no decoder free, an engine error) still ends with a final transcript,
-//! an empty one, so the script hears that something was said and can ask again.
+//! could not handle (no recogniser for the listen's language, no decoder free, an engine
+//! error) still ends with a final transcript, an empty one with confidence 0 that says why
+//! (`not-understood`), so the script hears that something was said and can ask again.
+//!
+//! Each utterance goes to the recogniser of the listen's language: the one the listen
+//! names, else the call's (the module's or the tenant's), else the server's default.
 //!
 //! Each partial transcript also goes to the turn detector: in a listen with phrase hints,
 //! a partial that already is one of the hints lets the utterance end after a short silence
@@ -17,10 +21,11 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use huashu_contract::{AudioFrame, Listen, Transcript};
+use huashu_contract::{AudioFrame, Listen, NotUnderstood, Transcript};
 use huashu_media::transport_codec::{CodecError, LineDecoder, LineResampler, TransportCodec};
 use huashu_session::CallerInput;
-use huashu_speech::asr::{AsrError, AsrEvent, Recognition, RecognitionOptions, SpeechRecognizer};
+use huashu_speech::asr::languages::Recognizers;
+use huashu_speech::asr::{AsrError, AsrEvent, Recognition, RecognitionOptions};
 use huashu_speech::turn::{Endpointer, TurnConfig, TurnEvent};
 use huashu_speech::vad::{Aggressiveness, VadError, VoiceDetector};
 
@@ -54,14 +59,19 @@ pub struct InboundAudio {
     recorded: Vec<i16>,
     /// The script's audio subscription: its rate, and line frames converted to it.
     subscription: Option<(u32, LineResampler)>,
-    recognizer: Arc<dyn SpeechRecognizer>,
+    recognizers: Arc<Recognizers>,
+    /// The call's language, for listens that name none; empty for the server's default.
+    call_language: String,
+    /// The language of the current listen's utterances, resolved.
+    language: String,
     options: RecognitionOptions,
     /// The utterance being spoken, fed frame by frame.
     active: Option<Recognition>,
     /// The utterance that ended, waiting for its final transcript.
     finishing: Option<Recognition>,
-    /// The utterance being spoken has no working recognition: it ends in an empty final.
-    unrecognised: bool,
+    /// The utterance being spoken has no working recognition, and why: it ends in an empty
+    /// final that says so.
+    unrecognised: Option<NotUnderstood>,
     /// When the customer stopped speaking, for the utterance in `finishing`.
     finishing_speech_end: Option<Instant>,
     /// When the customer stopped speaking, for the latest final transcript returned (see
@@ -70,11 +80,13 @@ pub struct InboundAudio {
 }
 
 impl InboundAudio {
-    /// The inbound audio of a call whose transport carries `codec`; `record` keeps every
-    /// frame in canonical form for the call's recording.
+    /// The inbound audio of a call whose transport carries `codec`, heard in
+    /// `call_language` (empty: the server's default) unless a listen names another;
+    /// `record` keeps every frame in canonical form for the call's recording.
     pub fn new(
         codec: TransportCodec,
-        recognizer: Arc<dyn SpeechRecognizer>,
+        recognizers: Arc<Recognizers>,
+        call_language: &str,
         record: bool,
     ) -> Result<Self, InboundError> {
         let rate = codec.rate();
@@ -92,19 +104,27 @@ impl InboundAudio {
                 .transpose()?,
             recorded: Vec::new(),
             subscription: None,
-            recognizer,
+            language: recognizers.language_of(call_language),
+            call_language: call_language.to_owned(),
+            recognizers,
             options: RecognitionOptions::default(),
             active: None,
             finishing: None,
-            unrecognised: false,
+            unrecognised: None,
             finishing_speech_end: None,
             delivered_speech_end: None,
         })
     }
 
-    /// The script listens: its phrase hints steer the next utterances' recognition, its
-    /// timings decide when they end.
+    /// The script listens: its language picks the recogniser of the next utterances, its
+    /// phrase hints steer their recognition, its timings decide when they end.
     pub fn listen(&mut self, listen: &Listen) {
+        let language = if listen.language.is_empty() {
+            &self.call_language
+        } else {
+            &listen.language
+        };
+        self.language = self.recognizers.language_of(language);
         self.options.hints = listen.hints.clone();
         self.endpointer.set_config(TurnConfig::for_listen(listen));
         self.endpointer.set_hints(&listen.hints);
@@ -199,7 +219,7 @@ impl InboundAudio {
                 if let Err(error) = self.recognise(frame) {
                     tracing::warn!(%error, "the recogniser cannot keep up; this utterance is lost");
                     self.active = None;
-                    self.unrecognised = true;
+                    self.unrecognised = Some(failed(&error));
                 }
             }
         }
@@ -220,9 +240,18 @@ impl InboundAudio {
     }
 
     fn start_recognition(&mut self) {
-        self.unrecognised = false;
+        self.unrecognised = None;
         let onset = self.endpointer.take_onset_frames();
-        match self.recognizer.start(self.options.clone()) {
+        let engine = match self.recognizers.for_language(&self.language) {
+            Ok(engine) => engine,
+            Err(none) => {
+                tracing::warn!(%none, "an utterance cannot be recognised");
+                self.active = None;
+                self.unrecognised = Some(NotUnderstood::NoRecogniser(none.language));
+                return;
+            }
+        };
+        match engine.start(self.options.clone()) {
             Ok(recognition) => {
                 self.active = Some(recognition);
                 self.for_recognition.reset();
@@ -233,7 +262,7 @@ impl InboundAudio {
             Err(error) => {
                 tracing::warn!(%error, "speech could not be recognised");
                 self.active = None;
-                self.unrecognised = true;
+                self.unrecognised = Some(failed(&error));
             }
         }
     }
@@ -247,12 +276,12 @@ impl InboundAudio {
                 }
                 self.finishing_speech_end = speech_end;
             }
-            None if self.unrecognised => {
-                self.unrecognised = false;
-                self.delivered_speech_end = speech_end;
-                out.push(heard_nothing());
+            None => {
+                if let Some(why) = self.unrecognised.take() {
+                    self.delivered_speech_end = speech_end;
+                    out.push(heard_nothing(why));
+                }
             }
-            None => {}
         }
     }
 
@@ -274,12 +303,12 @@ impl InboundAudio {
                         tracing::warn!(%error, "recognition failed");
                         self.finishing = None;
                         self.delivered_speech_end = self.finishing_speech_end.take();
-                        return heard_nothing();
+                        return heard_nothing(failed(&error));
                     }
                     None => {
                         self.finishing = None;
                         self.delivered_speech_end = self.finishing_speech_end.take();
-                        return heard_nothing();
+                        return heard_nothing(stopped());
                     }
                 },
                 event = next_event(&mut self.active) => match event {
@@ -297,11 +326,11 @@ impl InboundAudio {
                     Some(Err(error)) => {
                         tracing::warn!(%error, "recognition failed mid-utterance");
                         self.active = None;
-                        self.unrecognised = true;
+                        self.unrecognised = Some(failed(&error));
                     }
                     None => {
                         self.active = None;
-                        self.unrecognised = true;
+                        self.unrecognised = Some(stopped());
                     }
                 },
             }
@@ -325,14 +354,20 @@ async fn next_event(recognition: &mut Option<Recognition>) -> Option<Result<AsrE
 }
 
 /// What an utterance nobody could recognise becomes.
-fn heard_nothing() -> CallerInput {
+fn heard_nothing(why: NotUnderstood) -> CallerInput {
     CallerInput::Final {
-        transcript: Transcript {
-            text: String::new(),
-            confidence: 0.0,
-            alternatives: Vec::new(),
-        },
+        transcript: Transcript::not_understood(why),
     }
+}
+
+/// Why, for the script, when the recogniser failed: what it said, which is for operators
+/// but tells the script whether to blame the server.
+fn failed(error: &AsrError) -> NotUnderstood {
+    NotUnderstood::Failed(error.to_string())
+}
+
+fn stopped() -> NotUnderstood {
+    NotUnderstood::Failed("the speech recogniser stopped without a result".into())
 }
 
 #[cfg(test)]
@@ -340,10 +375,11 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+    use huashu_contract::LanguageTag;
     use huashu_media::g711::Law;
     use huashu_media::pcm::test_signals::speech_like;
     use huashu_media::pcm::{FRAME_MS, FRAME_SAMPLES, rms};
-    use huashu_speech::asr::Worker;
+    use huashu_speech::asr::{SpeechRecognizer, Worker};
     use huashu_speech::turn::{DEFAULT_END_SILENCE_MS, HINT_END_SILENCE_MS};
 
     /// A recogniser that keeps each recognition's worker end, so a test can read what it
@@ -359,6 +395,14 @@ mod tests {
             self.workers.lock().expect("workers").push(worker);
             Ok(recognition)
         }
+    }
+
+    /// `recognizer` as the server's only recogniser, for US English.
+    fn english(recognizer: &Arc<Listening>) -> Arc<Recognizers> {
+        let english = LanguageTag::parse("en-US").expect("a tag");
+        let mut recognizers = Recognizers::new(english.clone());
+        recognizers.add(english, "test", recognizer.clone());
+        Arc::new(recognizers)
     }
 
     /// 1 s of silence, 1 s of speech, 1.5 s of silence, as a telephone line carries it:
@@ -378,7 +422,8 @@ mod tests {
     fn a_telephone_utterance_reaches_the_recogniser_in_canonical_frames_and_silence_does_not() {
         let recognizer = Arc::new(Listening::default());
         let mut inbound =
-            InboundAudio::new(TransportCodec::Mulaw8k, recognizer.clone(), false).expect("audio");
+            InboundAudio::new(TransportCodec::Mulaw8k, english(&recognizer), "", false)
+                .expect("audio");
         let mut heard = Vec::new();
         for (i, payload) in telephone_call().iter().enumerate() {
             let recorded = inbound.push(payload, &mut heard).expect("decodes");
@@ -414,7 +459,8 @@ mod tests {
     ) -> (InboundAudio, Arc<Listening>, usize) {
         let recognizer = Arc::new(Listening::default());
         let mut inbound =
-            InboundAudio::new(TransportCodec::Mulaw8k, recognizer.clone(), false).expect("audio");
+            InboundAudio::new(TransportCodec::Mulaw8k, english(&recognizer), "", false)
+                .expect("audio");
         inbound.listen(&Listen {
             hints: hints.iter().map(|h| h.to_string()).collect(),
             ..Listen::default()
@@ -424,11 +470,7 @@ mod tests {
         for payload in &call[..100] {
             inbound.push(payload, &mut heard).expect("decodes");
         }
-        let guessed = AsrEvent::Partial(Transcript {
-            text: guess.into(),
-            confidence: 0.0,
-            alternatives: Vec::new(),
-        });
+        let guessed = AsrEvent::Partial(Transcript::heard(guess, 0.0));
         assert!(recognizer.workers.lock().expect("workers")[0].send(Ok(guessed)));
         assert!(matches!(
             inbound.next_result().await,
@@ -461,11 +503,7 @@ mod tests {
     async fn the_final_transcript_carries_when_the_customer_stopped_speaking() {
         let (mut inbound, recognizer, silent) = utterance_ended_by_silence(&["no"], "no").await;
         assert_eq!(inbound.take_speech_end(), None, "nothing delivered yet");
-        let said = AsrEvent::Final(Transcript {
-            text: "no".into(),
-            confidence: 0.9,
-            alternatives: Vec::new(),
-        });
+        let said = AsrEvent::Final(Transcript::heard("no", 0.9));
         assert!(recognizer.workers.lock().expect("workers")[0].send(Ok(said)));
         assert!(matches!(
             inbound.next_result().await,
@@ -484,11 +522,50 @@ mod tests {
         assert_eq!(inbound.take_speech_end(), None, "taken once");
     }
 
+    #[tokio::test]
+    async fn speech_in_a_language_without_a_recogniser_is_not_understood_and_says_why() {
+        let recognizer = Arc::new(Listening::default());
+        let mut inbound = InboundAudio::new(
+            TransportCodec::Mulaw8k,
+            english(&recognizer),
+            "zh-cn",
+            false,
+        )
+        .expect("audio");
+        let mut heard = Vec::new();
+        for payload in telephone_call() {
+            inbound.push(&payload, &mut heard).expect("decodes");
+        }
+        assert!(
+            recognizer.workers.lock().expect("workers").is_empty(),
+            "the English recogniser never hears a Mandarin call"
+        );
+        let Some(CallerInput::Final { transcript }) = heard.last() else {
+            panic!("the utterance ends in a final transcript: {heard:?}");
+        };
+        assert_eq!((transcript.text.as_str(), transcript.confidence), ("", 0.0));
+        assert_eq!(
+            transcript.not_understood,
+            Some(NotUnderstood::NoRecogniser("zh-CN".into()))
+        );
+
+        // A listen that names English is heard by the English recogniser.
+        inbound.listen(&Listen {
+            language: "en-US".into(),
+            ..Listen::default()
+        });
+        for payload in telephone_call() {
+            inbound.push(&payload, &mut heard).expect("decodes");
+        }
+        assert_eq!(recognizer.workers.lock().expect("workers").len(), 1);
+    }
+
     #[test]
     fn a_recorded_call_keeps_every_frame_in_canonical_form() {
         let recognizer = Arc::new(Listening::default());
         let mut inbound =
-            InboundAudio::new(TransportCodec::Mulaw8k, recognizer, true).expect("audio");
+            InboundAudio::new(TransportCodec::Mulaw8k, english(&recognizer), "", true)
+                .expect("audio");
         let mut heard = Vec::new();
         let mut kept = Vec::new();
         for payload in telephone_call() {
@@ -503,8 +580,8 @@ mod tests {
     #[test]
     fn a_payload_the_codec_refuses_changes_nothing() {
         let recognizer = Arc::new(Listening::default());
-        let mut inbound =
-            InboundAudio::new(TransportCodec::Pcm16k, recognizer, true).expect("audio");
+        let mut inbound = InboundAudio::new(TransportCodec::Pcm16k, english(&recognizer), "", true)
+            .expect("audio");
         let mut heard = Vec::new();
         assert_eq!(
             inbound.push(&[0; 3], &mut heard).err(),
@@ -520,7 +597,8 @@ mod tests {
     fn a_subscribed_script_gets_every_20_ms_at_its_rate_from_the_next_frame_on() {
         let recognizer = Arc::new(Listening::default());
         let mut inbound =
-            InboundAudio::new(TransportCodec::Mulaw8k, recognizer, false).expect("audio");
+            InboundAudio::new(TransportCodec::Mulaw8k, english(&recognizer), "", false)
+                .expect("audio");
         let call = telephone_call();
         let mut heard = Vec::new();
         let audio = |heard: &mut Vec<CallerInput>| -> Vec<AudioFrame> {

@@ -121,7 +121,8 @@ impl CallService {
             .ok_or(CallError::VoiceUnavailable)
             .and_then(|services| {
                 let media_error = |e: &dyn std::fmt::Display| CallError::Media(e.to_string());
-                let inbound = InboundAudio::new(codec, services.recognizer().clone(), record)
+                let recognizers = services.recognizers().clone();
+                let inbound = InboundAudio::new(codec, recognizers, &pending.language, record)
                     .map_err(|e| media_error(&e))?;
                 let pacer =
                     Pacer::new(codec, PacerConfig::default()).map_err(|e| media_error(&e))?;

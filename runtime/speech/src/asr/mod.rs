@@ -4,6 +4,8 @@
 //!   decoder threads of its own; works offline. English.
 //! - [`vosk_ws::VoskWs`] — an operator's streaming ASR server speaking the Vosk WebSocket
 //!   protocol.
+//! - [`funasr_ws::FunAsrWs`] — an operator's FunASR runtime server (Mandarin, real-time
+//!   two-pass), over its WebSocket protocol.
 //!
 //! One [`Recognition`] covers one utterance: the call's driver [`Recognition::feed`]s it
 //! canonical 20 ms frames as they arrive (from the turn detector's speech start), calls
@@ -16,9 +18,14 @@
 //! [`AUDIO_QUEUE_FRAMES`] behind makes `feed` fail with [`AsrError::Overloaded`] rather than
 //! buffer without bound. Dropping a `Recognition` abandons it.
 //!
+//! [`languages::Recognizers`] picks the recogniser for an utterance's language and refuses
+//! a language that has none.
+//!
 //! Typed text from the console never comes here: the transports deliver it as a final
 //! transcript directly.
 
+pub mod funasr_ws;
+pub mod languages;
 pub mod pocketsphinx;
 pub mod vosk_ws;
 

@@ -3,7 +3,9 @@
 //! more.
 //!
 //! - On call start it says a short greeting (barge-in-able) and listens: no-input after two
-//!   minutes, one keypad digit per turn.
+//!   minutes, one keypad digit per turn, and speech steered by three phrase [`HINTS`] (a
+//!   campaign's yes / no / later), so `huashu loadgen --speech` measures hinted listens,
+//!   the kind whose turns end early.
 //! - On each key press or final transcript it says one of [`REPLIES`] and listens again.
 //!   The texts are fixed, so after the first few calls every reply comes from the server's
 //!   TTS cache, as a campaign's sentences do.
@@ -22,6 +24,9 @@ const GREETING: &str = "Hello, this is the load test line.";
 /// Short, so a turn's reply is about a second of audio.
 const REPLIES: [&str; 3] = ["Got it, thank you.", "Okay, noted.", "Thanks, go on."];
 
+/// What the customer is expected to say; `huashu loadgen --speech` files say one of them.
+const HINTS: [&str; 3] = ["yes please", "no thank you", "call me later"];
+
 /// Long enough never to fire between the load generator's turns (seconds apart); if it
 /// does fire, the bot asks again instead of ending the call.
 const NO_INPUT_MS: u32 = 120_000;
@@ -32,7 +37,12 @@ struct LoadBot {
 }
 
 fn listen(out: &mut Actions) {
-    out.listen(Listen::new().no_input_ms(NO_INPUT_MS).dtmf(1, "", 0));
+    out.listen(
+        Listen::new()
+            .no_input_ms(NO_INPUT_MS)
+            .hints(HINTS)
+            .dtmf(1, "", 0),
+    );
 }
 
 impl LoadBot {
@@ -82,7 +92,7 @@ mod tests {
     }
 
     #[test]
-    fn greets_then_listens_for_one_digit() {
+    fn greets_then_listens_for_one_digit_or_a_hinted_phrase() {
         let mut bot = LoadBot::default();
         let mut out = Actions::new(0);
         let call = CallStarted {
@@ -101,6 +111,7 @@ mod tests {
             panic!("expected a listen, got {:?}", out.as_slice());
         };
         assert_eq!(listen.dtmf.as_ref().map(|d| d.max_digits), Some(1));
+        assert_eq!(listen.hints, HINTS);
     }
 
     #[test]
