@@ -35,6 +35,7 @@ const GUESTS: &[&str] = &[
     "audio-meter",
     "switchboard",
     "http-caller",
+    "say-parts",
     "birthday-coupon",
     "payment-reminder",
     "satisfaction-survey",

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use huashu_contract::{Action, Millis, Play, Say};
+use huashu_contract::{Action, Millis, Play, Say, SpeechPart};
 use huashu_session::{Playout, Prepared};
 use huashu_store::Store;
 
@@ -31,13 +31,12 @@ impl<P: Playout> StoredPrompts<P> {
     }
 
     async fn look_up(&mut self, actions: &[Action]) {
-        for action in actions {
-            let Action::Play(play) = action else { continue };
-            if play.prompt.is_empty() || self.found.contains_key(&play.prompt) {
+        for name in actions.iter().flat_map(prompt_names) {
+            if name.is_empty() || self.found.contains_key(name) {
                 continue;
             }
-            let (store, tenant, name) =
-                (self.store.clone(), self.tenant.clone(), play.prompt.clone());
+            let (store, tenant, name) = (self.store.clone(), self.tenant.clone(), name.to_owned());
+            let key = name.clone();
             // Reads the store: off the async workers.
             let found = tokio::task::spawn_blocking(move || store.prompt(&tenant, &name))
                 .await
@@ -47,8 +46,24 @@ impl<P: Playout> StoredPrompts<P> {
                     Some(_) => Ok(()),
                     None => Err("the tenant has no prompt of that name".to_owned()),
                 });
-            self.found.insert(play.prompt.clone(), found);
+            self.found.insert(key, found);
         }
+    }
+}
+
+/// The prompts an action plays: a `play`'s, and the prompt parts of a `say-parts`.
+fn prompt_names(action: &Action) -> Vec<&str> {
+    match action {
+        Action::Play(play) => vec![play.prompt.as_str()],
+        Action::SayParts(say) => say
+            .parts
+            .iter()
+            .filter_map(|part| match part {
+                SpeechPart::Prompt(name) => Some(name.as_str()),
+                SpeechPart::Text(_) => None,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -69,5 +84,33 @@ impl<P: Playout> Playout for StoredPrompts<P> {
 
     fn speech_ms(&self, say: &Say) -> Result<u32, String> {
         self.inner.speech_ms(say)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huashu_contract::SayParts;
+
+    #[test]
+    fn a_say_parts_is_checked_for_each_of_its_prompts_and_no_text() {
+        let say = Action::SayParts(SayParts {
+            parts: vec![
+                SpeechPart::Prompt("greeting-a".into()),
+                SpeechPart::Text("王芳".into()),
+                SpeechPart::Prompt("greeting-b".into()),
+            ],
+            voice: String::new(),
+            id: String::new(),
+            barge_in: false,
+        });
+        assert_eq!(prompt_names(&say), ["greeting-a", "greeting-b"]);
+        let play = Action::Play(Play {
+            prompt: "intro".into(),
+            id: String::new(),
+            barge_in: false,
+        });
+        assert_eq!(prompt_names(&play), ["intro"]);
+        assert!(prompt_names(&Action::StopPlayback).is_empty());
     }
 }

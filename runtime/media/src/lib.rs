@@ -14,9 +14,11 @@
 //! - [`alarm`] — one reusable timer a call keeps across waits (the pacer's and the call's).
 //! - [`prompt_cache`] — prompts and TTS encoded once per codec, shared by all calls.
 //! - [`wav`] — WAV prompt uploads: header checks and decoding to canonical audio.
+//! - [`joining`] — clips joined into one with a crossfade at each seam (`say-parts`).
 
 pub mod alarm;
 pub mod g711;
+pub mod joining;
 pub mod opus_codec;
 pub mod pacer;
 pub mod pcm;

@@ -54,6 +54,46 @@ pub enum AudioKey {
         /// The text spoken, exactly as synthesised.
         text: String,
     },
+    /// Prompts and speech joined into one clip (`say-parts`), keyed by the whole
+    /// combination. Removing a prompt's key removes every joined clip that includes it.
+    Joined {
+        /// The tenant whose call asked for it.
+        tenant: String,
+        /// The TTS voice of its text parts.
+        voice: String,
+        /// The parts in playing order.
+        parts: Vec<JoinedPart>,
+    },
+}
+
+/// One part of an [`AudioKey::Joined`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JoinedPart {
+    /// The tenant's prompt of this name.
+    Prompt(String),
+    /// This text, synthesised in the joined clip's voice.
+    Speech(String),
+}
+
+impl AudioKey {
+    /// Whether this is a joined clip that includes the prompt `prompt` names.
+    fn includes(&self, prompt: &AudioKey) -> bool {
+        let (
+            Self::Joined { tenant, parts, .. },
+            Self::Prompt {
+                tenant: owner,
+                name,
+                ..
+            },
+        ) = (self, prompt)
+        else {
+            return false;
+        };
+        tenant == owner
+            && parts
+                .iter()
+                .any(|part| matches!(part, JoinedPart::Prompt(p) if p == name))
+    }
 }
 
 /// Why cached audio could not be produced.
@@ -237,13 +277,14 @@ impl PromptCache {
         }
     }
 
-    /// Drops everything cached for `key` (a deleted prompt).
+    /// Drops everything cached for `key` (a deleted prompt), and every joined clip that
+    /// includes it.
     pub fn remove(&self, key: &AudioKey) {
         let mut inner = self.lock();
         let doomed: Vec<SlotKey> = inner
             .slots
             .keys()
-            .filter(|(k, _)| k == key)
+            .filter(|(k, _)| k == key || k.includes(key))
             .cloned()
             .collect();
         for slot_key in doomed {
@@ -511,5 +552,33 @@ mod tests {
             .await
             .expect("audio");
         assert_eq!(tiny.stats().entries, 0);
+    }
+
+    #[tokio::test]
+    async fn removing_a_prompt_forgets_the_joined_clips_that_include_it() {
+        let cache = PromptCache::default();
+        let joined = |prompt: &str| AudioKey::Joined {
+            tenant: "t1".into(),
+            voice: String::new(),
+            parts: vec![
+                JoinedPart::Prompt(prompt.into()),
+                JoinedPart::Speech("张三".into()),
+            ],
+        };
+        for key in [joined("greeting-a"), joined("greeting-c")] {
+            cache
+                .canonical(&key, || async { Ok(one_second()) })
+                .await
+                .expect("audio");
+        }
+        assert_eq!(cache.stats().entries, 2);
+        cache.remove(&prompt("greeting-a"));
+        assert_eq!(cache.stats().entries, 1);
+        let loads = cache.stats().loads;
+        cache
+            .canonical(&joined("greeting-c"), || async { Ok(one_second()) })
+            .await
+            .expect("audio");
+        assert_eq!(cache.stats().loads, loads, "the other combination is kept");
     }
 }

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use huashu_contract::{Action, CallScript, Channel, Millis, Outcome, Play, Say};
+use huashu_contract::{Action, CallScript, Channel, Millis, Outcome, Play, Say, SayParts};
 use huashu_session::{
     CallRecord, EstimatedPlayout, InstantPlayout, PlaySource, Playout, Prepared, Session,
     SessionConfig,
@@ -91,6 +91,18 @@ impl Playout for RecordedPlayout {
         match self.lengths.get(&key) {
             Some(ms) => Ok(*ms),
             None => self.otherwise.speech_ms(say),
+        }
+    }
+
+    fn parts_ms(&self, say: &SayParts) -> Result<u32, String> {
+        let key = PlaySource::Parts {
+            parts: say.parts.clone(),
+            voice: say.voice.clone(),
+        }
+        .playout_key();
+        match self.lengths.get(&key) {
+            Some(ms) => Ok(*ms),
+            None => self.otherwise.parts_ms(say),
         }
     }
 }

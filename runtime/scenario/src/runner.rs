@@ -16,7 +16,8 @@ use super::http_stubs::HttpStubs;
 use super::outcome_check::check_outcome;
 pub use super::scenario_result::{BotAct, Mismatch, ScenarioResult, shown_request};
 use huashu_contract::{
-    CallScript, HttpError, HttpRequest, HttpResult, Millis, Party, Transcript, TransferResult,
+    CallScript, HttpError, HttpRequest, HttpResult, Millis, Party, SpeechPart, Transcript,
+    TransferResult,
 };
 use huashu_session::{
     CallEnd, CallerInput, EstimatedPlayout, Output, PlaySource, Session, SessionConfig,
@@ -97,13 +98,21 @@ impl<S: CallScript> Runner<S> {
             Step::BotSays(p) | Step::BotPlays(p) | Step::BotTransfers(p) => Some(&p.0),
             _ => None,
         };
-        let matches = |act: &BotAct| match (step, act) {
+        let matches = |act: &BotAct| {
+            match (step, act) {
             (Step::BotSays(_), BotAct::Says(text)) => pattern.is_some_and(|p| p.is_match(text)),
             (Step::BotPlays(_), BotAct::Plays(name)) => pattern.is_some_and(|p| p.is_match(name)),
+            (Step::BotSays(_), BotAct::SaysParts { text, .. }) => {
+                pattern.is_some_and(|p| p.is_match(text))
+            }
+            (Step::BotPlays(_), BotAct::SaysParts { parts, .. }) => parts.iter().any(|part| {
+                matches!(part, SpeechPart::Prompt(name) if pattern.is_some_and(|p| p.is_match(name)))
+            }),
             (Step::BotTransfers(_), BotAct::Transfers(t)) => pattern.is_some_and(|p| p.is_match(t)),
             (Step::BotRequests(expected), BotAct::Requests(request)) => expected.matches(request),
             (Step::BotHangsUp, BotAct::HungUp { by, .. }) => *by == Party::Script,
             _ => false,
+        }
         };
         match step {
             Step::BotSays(_)
@@ -303,13 +312,7 @@ impl<S: CallScript> Runner<S> {
             let mut transfer_asked = false;
             for output in outputs.drain(..) {
                 match output {
-                    Output::Play { at_ms, item } => self.turn.push((
-                        at_ms,
-                        match item.source {
-                            PlaySource::Speech { text, .. } => BotAct::Says(text),
-                            PlaySource::Prompt { name } => BotAct::Plays(name),
-                        },
-                    )),
+                    Output::Play { at_ms, item } => self.turn.push((at_ms, bot_act(item.source))),
                     Output::Transfer { at_ms, transfer } => {
                         self.turn.push((at_ms, BotAct::Transfers(transfer.target)));
                         transfer_asked = true;
@@ -361,6 +364,16 @@ impl<S: CallScript> Runner<S> {
             })
             .await;
         }
+    }
+}
+
+/// What the bot playing `source` looks like to a `bot_*` step.
+fn bot_act(source: PlaySource) -> BotAct {
+    let text = source.readable();
+    match source {
+        PlaySource::Speech { text, .. } => BotAct::Says(text),
+        PlaySource::Prompt { name } => BotAct::Plays(name),
+        PlaySource::Parts { parts, .. } => BotAct::SaysParts { parts, text },
     }
 }
 

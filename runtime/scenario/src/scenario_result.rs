@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use huashu_contract::{HttpRequest, Millis, Party};
+use huashu_contract::{HttpRequest, Millis, Party, SpeechPart};
 use huashu_session::CallRecord;
 
 /// Request bodies longer than this are cut in reports: enough to recognise a JSON payload,
@@ -17,6 +17,14 @@ pub enum BotAct {
     Says(String),
     /// Started playing the recorded prompt of this name.
     Plays(String),
+    /// Started a `say-parts`: recorded prompts with spoken text between them, as one
+    /// item. `bot_says` matches its readable form, `bot_plays` any of its prompts.
+    SaysParts {
+        /// The prompts and texts in playing order.
+        parts: Vec<SpeechPart>,
+        /// How it reads: `[greeting-a] 张三 [greeting-b]`.
+        text: String,
+    },
     /// Asked to transfer the call to this target.
     Transfers(String),
     /// Made this HTTP request (its secret headers name secrets, never hold their values).
@@ -35,6 +43,7 @@ impl std::fmt::Display for BotAct {
         match self {
             BotAct::Says(text) => write!(f, "says \"{text}\""),
             BotAct::Plays(name) => write!(f, "plays prompt `{name}`"),
+            BotAct::SaysParts { text, .. } => write!(f, "says in parts \"{text}\""),
             BotAct::Transfers(target) => write!(f, "transfers to `{target}`"),
             BotAct::Requests(request) => write!(f, "requests {}", shown_request(request)),
             BotAct::HungUp { by, reason } => write!(f, "call ended by {by:?} ({reason})"),

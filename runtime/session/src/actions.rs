@@ -4,7 +4,7 @@
 use super::dtmf_collector::is_dtmf_digit;
 use super::http_requests::Verdict;
 use super::{AfterPlayback, Output, PlayItem, PlaySource, Playout, Session};
-use huashu_contract::{Action, CallScript, Event, Listen, Millis, Party};
+use huashu_contract::{Action, CallScript, Event, Listen, Millis, Party, SayParts, SpeechPart};
 
 /// Longest timer a script may start: one hour, far beyond any call.
 const MAX_TIMER_MS: u32 = 60 * 60 * 1000;
@@ -39,6 +39,20 @@ impl<S: CallScript, P: Playout> Session<S, P> {
                     id,
                     source: PlaySource::Speech {
                         text: say.text,
+                        voice: say.voice,
+                    },
+                    barge_in: say.barge_in,
+                    total_ms,
+                });
+            }
+            Action::SayParts(say) => {
+                check_parts(&say)?;
+                let total_ms = self.playout.parts_ms(&say)?;
+                let id = self.item_id(say.id);
+                self.enqueue(PlayItem {
+                    id,
+                    source: PlaySource::Parts {
+                        parts: say.parts,
                         voice: say.voice,
                     },
                     barge_in: say.barge_in,
@@ -165,3 +179,37 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         Ok(())
     }
 }
+
+/// Why a `say-parts` cannot be played as the script wrote it, if it cannot: 1 to
+/// [`SayParts::MAX_PARTS`] parts, each prompt named, each text with something to say.
+fn check_parts(say: &SayParts) -> Result<(), String> {
+    if say.parts.is_empty() {
+        return Err("`say-parts` needs at least one part".into());
+    }
+    if say.parts.len() > SayParts::MAX_PARTS {
+        return Err(format!(
+            "`say-parts` joins at most {} parts, not {}",
+            SayParts::MAX_PARTS,
+            say.parts.len()
+        ));
+    }
+    for (n, part) in say.parts.iter().enumerate().map(|(i, p)| (i + 1, p)) {
+        match part {
+            SpeechPart::Prompt(name) if name.is_empty() => {
+                return Err(format!(
+                    "part {n} of `say-parts` needs the name of an uploaded prompt"
+                ));
+            }
+            SpeechPart::Text(text) if text.trim().is_empty() => {
+                return Err(format!(
+                    "part {n} of `say-parts` is blank text: leave it out or give it words"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

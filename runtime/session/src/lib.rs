@@ -406,6 +406,7 @@ impl<S: CallScript, P: Playout> Session<S, P> {
         let text = match &item.source {
             PlaySource::Speech { text, .. } => text.clone(),
             PlaySource::Prompt { name } => format!("[录音 {name}]"),
+            PlaySource::Parts { .. } => item.source.readable(),
         };
         self.record.transcript.push(TranscriptLine {
             at_ms: self.now,

@@ -3,9 +3,9 @@
 
 use std::collections::VecDeque;
 
-use huashu_contract::{Millis, PlaybackFinished};
+use huashu_contract::{Millis, PlaybackFinished, SpeechPart};
 
-/// What is played: a recorded prompt or text-to-speech.
+/// What is played: a recorded prompt, text-to-speech, or both joined into one clip.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PlaySource {
@@ -21,6 +21,13 @@ pub enum PlaySource {
         /// Voice name (e.g. `en-us`, `cmn`); empty means the tenant's default voice.
         voice: String,
     },
+    /// Recorded prompts and spoken text joined into one clip (`say-parts`).
+    Parts {
+        /// The prompts and texts in playing order.
+        parts: Vec<SpeechPart>,
+        /// Voice of the text parts; empty means the tenant's default voice.
+        voice: String,
+    },
 }
 
 impl PlaySource {
@@ -29,8 +36,43 @@ impl PlaySource {
         match self {
             Self::Prompt { name } => format!("prompt:{name}"),
             Self::Speech { text, voice } => format!("say:{voice}:{text}"),
+            // Each part's kind and byte length keep the boundaries, whatever it holds.
+            Self::Parts { parts, voice } => {
+                let mut key = format!("say-parts:{voice}:");
+                for part in parts {
+                    let (kind, text) = match part {
+                        SpeechPart::Prompt(name) => ('p', name),
+                        SpeechPart::Text(text) => ('t', text),
+                    };
+                    key.push_str(&format!("{kind}{}:{text}", text.len()));
+                }
+                key
+            }
         }
     }
+
+    /// What is played as a person reads it: the text of speech, a prompt's name in
+    /// brackets, and parts as `[greeting-a] 张三 [greeting-b]`. What text channels show.
+    pub fn readable(&self) -> String {
+        match self {
+            Self::Prompt { name } => format!("[{name}]"),
+            Self::Speech { text, .. } => text.clone(),
+            Self::Parts { parts, .. } => readable_parts(parts),
+        }
+    }
+}
+
+/// Parts as a person reads them: prompts by name in brackets, text as it is spoken, e.g.
+/// `[greeting-a] 张三 [greeting-b]`. What text channels show for a `say-parts`.
+fn readable_parts(parts: &[SpeechPart]) -> String {
+    let shown: Vec<String> = parts
+        .iter()
+        .map(|part| match part {
+            SpeechPart::Prompt(name) => format!("[{name}]"),
+            SpeechPart::Text(text) => text.trim().to_owned(),
+        })
+        .collect();
+    shown.join(" ")
 }
 
 /// One queued or playing item.
@@ -156,6 +198,34 @@ mod tests {
         assert_eq!(done.id, "a");
         assert_eq!(next.map(|i| i.id.as_str()), Some("b"));
         assert_eq!(q.current_end(), Some(1500));
+    }
+
+    #[test]
+    fn parts_read_as_bracketed_prompts_and_plain_text() {
+        let parts = [
+            SpeechPart::Prompt("greeting-a".into()),
+            SpeechPart::Text(" 张三 ".into()),
+            SpeechPart::Prompt("greeting-b".into()),
+        ];
+        assert_eq!(readable_parts(&parts), "[greeting-a] 张三 [greeting-b]");
+    }
+
+    #[test]
+    fn the_playout_key_of_parts_keeps_their_boundaries() {
+        let key = |parts: Vec<SpeechPart>| {
+            PlaySource::Parts {
+                parts,
+                voice: String::new(),
+            }
+            .playout_key()
+        };
+        assert_ne!(
+            key(vec![SpeechPart::Text("a b".into())]),
+            key(vec![
+                SpeechPart::Text("a".into()),
+                SpeechPart::Text("b".into())
+            ])
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! How long a play or say takes. The session owns playback timing (so barge-in can tell how
 //! far a prompt got); media reports lengths through [`Playout`].
 //!
+//! A `say-parts` is one joined clip: [`Playout::parts_ms`] gives its length, by default
+//! the sum of its prompts' and texts' lengths (joining overlaps them by a few milliseconds
+//! on voice calls, which give the joined clip's own length).
+//!
 //! [`EstimatedPlayout`] is the text-only implementation used by the offline runner and text
 //! calls: speech length estimated from the text, prompt lengths configured. Voice calls use
 //! one backed by real audio (`calls::voice`), which synthesises and loads a reply's audio in
@@ -10,7 +14,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use huashu_contract::{Action, Millis, Play, Say};
+use huashu_contract::{Action, Millis, Play, Say, SayParts, SpeechPart};
 
 /// What [`Playout::prepare`] returns: boxed, so `Box<dyn Playout>` works. Its output is
 /// how many milliseconds the preparation took.
@@ -36,6 +40,30 @@ pub trait Playout: Send {
     /// Length of a `say` in milliseconds, or why it cannot be spoken (the script then fails
     /// with an invalid action).
     fn speech_ms(&self, say: &Say) -> Result<u32, String>;
+    /// Length of a `say-parts` played as one clip, in milliseconds, or why it cannot be
+    /// played (the script then fails with an invalid action). The default adds up
+    /// [`Self::prompt_ms`] of each prompt and [`Self::speech_ms`] of each text in the
+    /// action's voice, so a playout that checks prompts checks these too.
+    fn parts_ms(&self, say: &SayParts) -> Result<u32, String> {
+        let mut total: u32 = 0;
+        for part in &say.parts {
+            let ms = match part {
+                SpeechPart::Prompt(name) => self.prompt_ms(&Play {
+                    prompt: name.clone(),
+                    id: say.id.clone(),
+                    barge_in: say.barge_in,
+                })?,
+                SpeechPart::Text(text) => self.speech_ms(&Say {
+                    text: text.clone(),
+                    voice: say.voice.clone(),
+                    id: say.id.clone(),
+                    barge_in: say.barge_in,
+                })?,
+            };
+            total = total.saturating_add(ms);
+        }
+        Ok(total)
+    }
 }
 
 /// Lengths without audio: 4 Chinese characters or 2.5 English words a second (typical TTS
@@ -117,6 +145,10 @@ pub mod test_playouts {
         fn speech_ms(&self, _say: &Say) -> Result<u32, String> {
             Ok(self.length_ms)
         }
+
+        fn parts_ms(&self, _say: &SayParts) -> Result<u32, String> {
+            Ok(self.length_ms)
+        }
     }
 }
 
@@ -133,6 +165,29 @@ mod tests {
             4 * MS_PER_CJK_CHAR + MS_PER_WORD
         );
         assert_eq!(estimate_speech_ms("嗯"), MIN_SPEECH_MS);
+    }
+
+    #[test]
+    fn parts_last_as_long_as_their_prompts_and_their_spoken_text() {
+        let playout = EstimatedPlayout {
+            prompts: [("greeting-a".to_string(), 1_200)].into_iter().collect(),
+            default_prompt_ms: 3_000,
+        };
+        let say = SayParts {
+            parts: vec![
+                SpeechPart::Prompt("greeting-a".into()),
+                SpeechPart::Text("张三".into()),
+                SpeechPart::Prompt("greeting-b".into()),
+            ],
+            voice: String::new(),
+            id: "greeting".into(),
+            barge_in: false,
+        };
+        assert_eq!(
+            playout.parts_ms(&say),
+            Ok(1_200 + estimate_speech_ms("张三") + 3_000)
+        );
+        assert_eq!(InstantPlayout.parts_ms(&say), Ok(0));
     }
 }
 
@@ -162,5 +217,9 @@ impl<P: Playout + ?Sized> Playout for Box<P> {
 
     fn speech_ms(&self, say: &Say) -> Result<u32, String> {
         (**self).speech_ms(say)
+    }
+
+    fn parts_ms(&self, say: &SayParts) -> Result<u32, String> {
+        (**self).parts_ms(say)
     }
 }

@@ -1,7 +1,7 @@
 //! Playback lengths from real audio: the session's [`Playout`] for voice calls.
 //!
 //! Before the session applies a reply, [`AudioPlayout::prepare`] gets the audio of each of
-//! its `play` and `say` actions (from the shared cache, synthesising or loading what is
+//! its `play`, `say` and `say-parts` actions (a `say-parts` as one joined clip) (from the shared cache, synthesising or loading what is
 //! missing, all at once), so the lengths the session then times playback by are the
 //! lengths the caller hears. The clips stay in the call's [`PreparedAudio`], where the
 //! outbound side takes them when the session says to play. A recorded call's clips keep
@@ -14,7 +14,7 @@ use std::time::Instant;
 use futures_util::future::join_all;
 
 use super::services::VoiceServices;
-use huashu_contract::{Action, Millis, Play, Say};
+use huashu_contract::{Action, Millis, Play, Say, SayParts, SpeechPart};
 use huashu_media::transport_codec::{EncodedAudio, TransportCodec};
 use huashu_session::{PlaySource, Playout, Prepared};
 
@@ -160,8 +160,22 @@ fn source_of(action: &Action) -> Option<PlaySource> {
             text: say.text.clone(),
             voice: say.voice.clone(),
         }),
+        Action::SayParts(say) if playable(say) => Some(PlaySource::Parts {
+            parts: say.parts.clone(),
+            voice: say.voice.clone(),
+        }),
         _ => None,
     }
+}
+
+/// Whether a `say-parts` is worth preparing: one the session will refuse (no parts, too
+/// many, a nameless prompt, blank text) is not fetched or synthesised at all.
+fn playable(say: &SayParts) -> bool {
+    (1..=SayParts::MAX_PARTS).contains(&say.parts.len())
+        && say.parts.iter().all(|part| match part {
+            SpeechPart::Prompt(name) => !name.is_empty(),
+            SpeechPart::Text(text) => !text.trim().is_empty(),
+        })
 }
 
 impl Playout for AudioPlayout {
@@ -184,5 +198,14 @@ impl Playout for AudioPlayout {
                 voice: say.voice.clone(),
             })
             .map_err(|why| format!("text cannot be spoken: {why}"))
+    }
+
+    fn parts_ms(&self, say: &SayParts) -> Result<u32, String> {
+        self.prepared
+            .length(&PlaySource::Parts {
+                parts: say.parts.clone(),
+                voice: say.voice.clone(),
+            })
+            .map_err(|why| format!("`say-parts` cannot be played: {why}"))
     }
 }

@@ -1,14 +1,24 @@
 //! What every voice call shares: where a `play` or `say` gets its audio (the tenant's
 //! prompts in the store, the text-to-speech engine, both through the process-wide cache of
-//! encoded clips), and the speech recogniser.
+//! encoded clips), and the speech recognisers by language.
+//!
+//! A `say-parts` is one clip: each part's canonical audio comes the way a `play` or `say`
+//! of it would (so shared with them in the cache), the parts are joined with a crossfade
+//! at each seam (`huashu_media::joining`), and the joined clip is cached under the whole combination
+//! (tenant, voice, parts). A second call with the same combination neither loads, nor
+//! synthesises, nor joins, nor encodes. A changed prompt drops every joined clip that
+//! includes it ([`VoiceServices::prompt_changed`]).
+
+mod joined_parts;
 
 use std::sync::Arc;
 
-use huashu_media::prompt_cache::{AudioKey, CacheError, PromptCache};
+use huashu_contract::SpeechPart;
+use huashu_media::prompt_cache::{AudioKey, CacheError, JoinedPart, PromptCache};
 use huashu_media::transport_codec::{EncodedAudio, TransportCodec};
 use huashu_media::wav;
 use huashu_session::PlaySource;
-use huashu_speech::asr::SpeechRecognizer;
+use huashu_speech::asr::languages::Recognizers;
 use huashu_speech::tts::{self, TextToSpeech};
 use huashu_store::Store;
 
@@ -17,7 +27,7 @@ pub struct VoiceServices {
     store: Arc<dyn Store>,
     cache: Arc<PromptCache>,
     tts: Arc<dyn TextToSpeech>,
-    asr: Arc<dyn SpeechRecognizer>,
+    asr: Arc<Recognizers>,
 }
 
 impl VoiceServices {
@@ -26,7 +36,7 @@ impl VoiceServices {
         store: Arc<dyn Store>,
         cache: Arc<PromptCache>,
         tts: Arc<dyn TextToSpeech>,
-        asr: Arc<dyn SpeechRecognizer>,
+        asr: Arc<Recognizers>,
     ) -> Self {
         Self {
             store,
@@ -36,8 +46,8 @@ impl VoiceServices {
         }
     }
 
-    /// The speech recogniser calls listen with.
-    pub fn recognizer(&self) -> &Arc<dyn SpeechRecognizer> {
+    /// The speech recognisers calls listen with, by language.
+    pub fn recognizers(&self) -> &Arc<Recognizers> {
         &self.asr
     }
 
@@ -46,8 +56,8 @@ impl VoiceServices {
         &self.cache
     }
 
-    /// Forgets a tenant's prompt (it was replaced or deleted): the next call that plays it
-    /// reads the new one.
+    /// Forgets a tenant's prompt (it was replaced or deleted), and every joined clip that
+    /// includes it: the next call that plays it reads the new one.
     pub fn prompt_changed(&self, tenant: &str, name: &str) {
         self.cache.remove(&prompt_key(tenant, name));
     }
@@ -80,6 +90,19 @@ impl VoiceServices {
     /// Loads or synthesises `source` when the cache does not have it.
     async fn load(&self, tenant: &str, source: &PlaySource) -> Result<Vec<i16>, CacheError> {
         match source {
+            PlaySource::Parts { parts, voice } => {
+                joined_parts::load(&self.cache, tenant, parts, voice, |part| async move {
+                    self.load_single(tenant, &part).await
+                })
+                .await
+            }
+            single => self.load_single(tenant, single).await,
+        }
+    }
+
+    /// Loads a prompt or synthesises speech: one clip, never parts.
+    async fn load_single(&self, tenant: &str, source: &PlaySource) -> Result<Vec<i16>, CacheError> {
+        match source {
             PlaySource::Prompt { name } => self.load_prompt(tenant, name).await,
             PlaySource::Speech { text, voice } => {
                 let speech = tts::synthesize(self.tts.clone(), voice, text)
@@ -87,6 +110,9 @@ impl VoiceServices {
                     .map_err(|e| CacheError::Load(e.to_string()))?;
                 Ok(speech.samples().to_vec())
             }
+            PlaySource::Parts { .. } => Err(CacheError::Load(
+                "a part of `say-parts` cannot itself have parts".into(),
+            )),
         }
     }
 
@@ -115,6 +141,17 @@ fn audio_key(tenant: &str, source: &PlaySource) -> AudioKey {
             tenant: tenant.to_owned(),
             voice: voice.clone(),
             text: text.clone(),
+        },
+        PlaySource::Parts { parts, voice } => AudioKey::Joined {
+            tenant: tenant.to_owned(),
+            voice: voice.clone(),
+            parts: parts
+                .iter()
+                .map(|part| match part {
+                    SpeechPart::Prompt(name) => JoinedPart::Prompt(name.clone()),
+                    SpeechPart::Text(text) => JoinedPart::Speech(text.clone()),
+                })
+                .collect(),
         },
     }
 }

@@ -19,6 +19,12 @@ pub enum ServerMessage {
         at_ms: Millis,
         prompt: String,
     },
+    /// Recorded prompts with spoken text between them; `text` is how it reads
+    /// (`[greeting-a] 张三 [greeting-b]`).
+    SayParts {
+        at_ms: Millis,
+        text: String,
+    },
     /// The bot has finished talking and waits for the customer.
     Listen {
         at_ms: Millis,
@@ -132,6 +138,19 @@ mod tests {
         };
         assert_eq!(outcome.intent, Some(IntentLevel::A));
         assert_eq!(outcome.fields, [("coupon_amount".into(), "50".into())]);
+    }
+
+    #[test]
+    fn say_parts_is_read_by_its_readable_text() {
+        assert_eq!(
+            read(
+                r#"{"type":"say_parts","at_ms":0,"id":"greeting","parts":[{"prompt":"greeting-a"},{"text":"张三"}],"text":"[greeting-a] 张三","voice":"","barge_in":false}"#
+            ),
+            ServerMessage::SayParts {
+                at_ms: 0,
+                text: "[greeting-a] 张三".into()
+            }
+        );
     }
 
     #[test]

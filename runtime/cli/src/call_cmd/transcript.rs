@@ -26,7 +26,9 @@ impl TranscriptPrinter {
     /// Prints a server message worth showing.
     pub fn bot(&self, message: &ServerMessage) {
         match message {
-            ServerMessage::Say { at_ms, text } => self.line("bot", *at_ms, text),
+            ServerMessage::Say { at_ms, text } | ServerMessage::SayParts { at_ms, text } => {
+                self.line("bot", *at_ms, text);
+            }
             ServerMessage::Play { at_ms, prompt } => {
                 self.line("bot", *at_ms, &format!("▶ prompt {prompt}"));
             }

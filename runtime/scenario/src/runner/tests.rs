@@ -292,3 +292,48 @@ steps:
         "{turn:?}"
     );
 }
+
+/// Greets with a recorded prompt, the customer's name and another prompt, then hangs up.
+fn greeting_in_parts() -> impl FnMut(&Event) -> Vec<Action> + Send + 'static {
+    use huashu_contract::{SayParts, SpeechPart};
+    |event| match event {
+        Event::CallStarted(_) => vec![
+            Action::SayParts(SayParts {
+                parts: vec![
+                    SpeechPart::Prompt("greeting-a".into()),
+                    SpeechPart::Text("张三".into()),
+                    SpeechPart::Prompt("greeting-b".into()),
+                ],
+                voice: String::new(),
+                id: "greeting".into(),
+                barge_in: false,
+            }),
+            hang_up(),
+        ],
+        _ => vec![],
+    }
+}
+
+#[test]
+fn bot_says_matches_the_readable_form_of_parts_and_bot_plays_their_prompts() {
+    let says = run(
+        "steps:\n  - bot_says: '^\\[greeting-a\\] 张三 \\[greeting-b\\]$'\n  - bot_hangs_up\n",
+        greeting_in_parts(),
+    );
+    assert!(says.passed(), "{}", render(&says));
+    let name_only = run("steps:\n  - bot_says: 张三\n", greeting_in_parts());
+    assert!(name_only.passed(), "{}", render(&name_only));
+    let plays = run("steps:\n  - bot_plays: greeting-b\n", greeting_in_parts());
+    assert!(plays.passed(), "{}", render(&plays));
+}
+
+#[test]
+fn parts_that_do_not_match_are_shown_readably_in_the_mismatch() {
+    let result = run("steps:\n  - bot_says: 李四\n", greeting_in_parts());
+    assert!(!result.passed());
+    let report = render(&result);
+    assert!(
+        report.contains("says in parts \"[greeting-a] 张三 [greeting-b]\""),
+        "{report}"
+    );
+}

@@ -310,6 +310,10 @@ function received(current, m) {
     case 'play':
       addLine(transcriptLine('bot', t('call.recordedprompt', { prompt: m.prompt }))).dataset.id = m.id;
       break;
+    case 'say_parts':
+      // Prompts in brackets, text as spoken: `[greeting-a] 张三 [greeting-b]`.
+      addLine(transcriptLine('bot', m.text)).dataset.id = m.id;
+      break;
     case 'stop_playback':
       current.audio?.flush();
       break;

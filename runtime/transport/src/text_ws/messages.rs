@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use huashu_contract::{
-    Action, Event, IntentLevel, LogLevel, Millis, Party, ScriptFailure, Transfer,
+    Action, Event, IntentLevel, LogLevel, Millis, Party, ScriptFailure, SpeechPart, Transfer,
 };
 use huashu_session::{Output, PlaySource, TimelineEntry};
 
@@ -40,6 +40,16 @@ pub enum ServerMessage {
         at_ms: Millis,
         id: String,
         prompt: String,
+        barge_in: bool,
+    },
+    /// Recorded prompts with spoken text between them, played as one item; `text` is how
+    /// it reads (`[greeting-a] 张三 [greeting-b]`).
+    SayParts {
+        at_ms: Millis,
+        id: String,
+        parts: Vec<SpeechPart>,
+        text: String,
+        voice: String,
         barge_in: bool,
     },
     StopPlayback {
@@ -107,7 +117,7 @@ pub enum ServerMessage {
 impl ServerMessage {
     pub fn from_output(output: Output) -> Option<Self> {
         Some(match output {
-            Output::Play { at_ms, item } => match item.source {
+            Output::Play { at_ms, item } => match item.source.clone() {
                 PlaySource::Speech { text, voice } => ServerMessage::Say {
                     at_ms,
                     id: item.id,
@@ -119,6 +129,14 @@ impl ServerMessage {
                     at_ms,
                     id: item.id,
                     prompt: name,
+                    barge_in: item.barge_in,
+                },
+                PlaySource::Parts { parts, voice } => ServerMessage::SayParts {
+                    at_ms,
+                    text: item.source.readable(),
+                    id: item.id,
+                    parts,
+                    voice,
                     barge_in: item.barge_in,
                 },
             },
