@@ -8,7 +8,6 @@ An invalid answer or silence is asked again once, then the call ends with E; 没
 is D; hanging up before rating is E."""
 
 from huashu_sdk import DtmfOptions, Dialogue, IntentLevel, NoMatchCounter, Retries, export, log
-from huashu_sdk import transcript_texts
 
 import lines
 import rating
@@ -47,8 +46,9 @@ class SatisfactionSurvey(Dialogue):
     def on_final_transcript(self, t, out):
         if self.stage == ASK_RATING:
             m = rating.matcher()
+            # Only readings the matcher is confident in: a guessed "五" is no rating.
             answer = next(
-                (a for a in (rating.spoken(m, text) for text in transcript_texts(t)) if a),
+                (a for a in (rating.spoken(m, text) for text in m.readings(t)) if a),
                 None,
             )
             if answer == rating.DECLINE:

@@ -44,6 +44,29 @@ void hs_play(hs_actions_t *out, const char *prompt, hs_say_opts_t opts) {
     play->barge_in = opts.barge_in;
 }
 
+void hs_say_parts(hs_actions_t *out, const hs_speech_part_t *parts, size_t count,
+                  hs_say_opts_t opts) {
+    huashu_dialogue_types_say_parts_t *say =
+        &push(out, HUASHU_DIALOGUE_TYPES_ACTION_SAY_PARTS)->val.say_parts;
+    if (count > 0) say->parts.ptr = checked(calloc(count, sizeof *say->parts.ptr));
+    for (size_t i = 0; i < count; i++) {
+        huashu_dialogue_types_speech_part_t *part = &say->parts.ptr[say->parts.len];
+        if (parts[i].prompt != NULL) {
+            part->tag = HUASHU_DIALOGUE_TYPES_SPEECH_PART_PROMPT;
+            dup_str(&part->val.prompt, parts[i].prompt);
+        } else if (parts[i].text != NULL) {
+            part->tag = HUASHU_DIALOGUE_TYPES_SPEECH_PART_TEXT;
+            dup_str(&part->val.text, parts[i].text);
+        } else {
+            continue;
+        }
+        say->parts.len++;
+    }
+    dup_str(&say->voice, opts.voice);
+    dup_str(&say->id, opts.id);
+    say->barge_in = opts.barge_in;
+}
+
 void hs_stop_playback(hs_actions_t *out) { push(out, HUASHU_DIALOGUE_TYPES_ACTION_STOP_PLAYBACK); }
 
 void hs_listen(hs_actions_t *out, hs_listen_opts_t opts) {
@@ -65,6 +88,8 @@ void hs_listen(hs_actions_t *out, hs_listen_opts_t opts) {
         dup_str(&listen->dtmf.val.terminator, opts.dtmf_terminator);
         listen->dtmf.val.inter_digit_timeout_ms = opts.dtmf_inter_digit_timeout_ms;
     }
+    dup_str(&listen->language, opts.language);
+    listen->hint_silence_ms = opts.hint_silence_ms;
 }
 
 void hs_start_timer(hs_actions_t *out, const char *id, uint32_t after_ms) {

@@ -16,7 +16,7 @@
  *
  * Files: actions.c (the action builder), dispatch.c (routing events to handlers, variables),
  * http.c (reading the answers to outbound HTTP requests), intent.c (normalised phrase
- * matching).
+ * matching, a transcript's confident readings and why it was not understood).
  */
 #ifndef HUASHU_H
 #define HUASHU_H
@@ -63,12 +63,34 @@ typedef struct {
     uint8_t dtmf_max_digits;            /* 0: each key arrives on its own */
     const char *dtmf_terminator;        /* e.g. "#", NULL for none */
     uint32_t dtmf_inter_digit_timeout_ms;
+    const char *language;               /* e.g. "zh-CN", NULL for the module's language */
+    uint32_t hint_silence_ms;           /* ends an answer matching a hint; 0: 200 ms */
 } hs_listen_opts_t;
 
 enum { HS_INTENT_A, HS_INTENT_B, HS_INTENT_C, HS_INTENT_D, HS_INTENT_E, HS_INTENT_F };
 
 void hs_say(hs_actions_t *out, const char *text, hs_say_opts_t opts);
 void hs_play(hs_actions_t *out, const char *prompt, hs_say_opts_t opts);
+
+/* One part of hs_say_parts: set `prompt` (the tenant's uploaded recording, by name) or
+ * `text` (words spoken with text-to-speech in the action's voice). A part with both set
+ * is the prompt; one with neither is skipped. */
+typedef struct {
+    const char *prompt;
+    const char *text;
+} hs_speech_part_t;
+
+#define HS_PROMPT(name) ((hs_speech_part_t){.prompt = (name)})
+#define HS_TEXT(words) ((hs_speech_part_t){.text = (words)})
+/* The most parts one hs_say_parts may have (the contract's limit; the host refuses more). */
+#define HS_MAX_SAY_PARTS 16
+
+/* Recorded prompts with spoken words between them, played as one prompt after whatever is
+ * queued (contract 0.2.0). `opts.voice` speaks the text parts:
+ *     hs_speech_part_t parts[] = {HS_PROMPT("greeting-a"), HS_TEXT(name), HS_PROMPT("greeting-b")};
+ *     hs_say_parts(out, parts, 3, (hs_say_opts_t){.barge_in = true}); */
+void hs_say_parts(hs_actions_t *out, const hs_speech_part_t *parts, size_t count,
+                  hs_say_opts_t opts);
 void hs_stop_playback(hs_actions_t *out);
 void hs_listen(hs_actions_t *out, hs_listen_opts_t opts);
 void hs_start_timer(hs_actions_t *out, const char *id, uint32_t after_ms);
@@ -185,7 +207,39 @@ typedef struct {
  * punctuation and spaces dropped but one kept between English words); English phrases match
  * whole words; the longest matching phrase wins, ties going to the intent listed first. */
 int hs_classify(const hs_intent_t *intents, size_t count, const char *text, size_t len);
-/* The same over a transcript: the best reading, then the alternatives. */
+/* The same over a transcript's confident readings (hs_reading): the best one, then the
+ * alternatives. HS_NO_MATCH when every reading is below the minimum confidence or the
+ * transcript was not understood: treat it like any unclear answer. */
 int hs_classify_transcript(const hs_intent_t *intents, size_t count, const hs_transcript_t *t);
+
+/* The confidence a transcript reading needs to count, unless changed with
+ * hs_set_min_confidence. It sits in the gap the server's grammar recogniser leaves: an
+ * answer that is (or contains) one of the listen's hints scores 0.65 or more, speech
+ * matching none of them 0.11 or less. Acting below it turns a cough into a yes. */
+#define HS_DEFAULT_MIN_CONFIDENCE 0.5f
+/* Ignore readings whose confidence is below `min_confidence` (0 to 1; a reading exactly at
+ * it counts; 0 accepts every reading) in hs_classify_transcript and hs_reading. Typed text
+ * has confidence 1. The setting lasts for the call (every call has a fresh instance). */
+void hs_set_min_confidence(float min_confidence);
+/* The minimum confidence in use. */
+float hs_min_confidence(void);
+/* The n-th reading of `t` (0: the best) among those at or above the minimum confidence and
+ * not blank, or NULL past the last. None when the transcript was not understood. Read
+ * numbers and dates from these too, so that a guess never becomes an answer. */
+const dialogue_string_t *hs_reading(const hs_transcript_t *t, size_t n);
+
+/* Why a transcript has no words (hs_not_understood). */
+#define HS_UNDERSTOOD (-1)
+/* No recogniser on the server handles the listen's language (the detail names it): asking
+ * again will not help; offer keys or a transfer instead. */
+#define HS_NOT_UNDERSTOOD_NO_RECOGNISER HUASHU_DIALOGUE_TYPES_NOT_UNDERSTOOD_NO_RECOGNISER
+/* The customer said none of the listen's hints (no detail). */
+#define HS_NOT_UNDERSTOOD_NO_MATCH HUASHU_DIALOGUE_TYPES_NOT_UNDERSTOOD_NO_MATCH
+/* The recogniser failed or could not keep up (the detail says why). */
+#define HS_NOT_UNDERSTOOD_FAILED HUASHU_DIALOGUE_TYPES_NOT_UNDERSTOOD_FAILED
+/* HS_UNDERSTOOD, or why nothing was understood (HS_NOT_UNDERSTOOD_…); the detail (the
+ * language, or why the recogniser failed; "" otherwise) is copied into `detail`
+ * (NUL-terminated, cut to fit; NULL for none). */
+int hs_not_understood(const hs_transcript_t *t, char *detail, size_t size);
 
 #endif

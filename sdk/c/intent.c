@@ -1,5 +1,5 @@
 /* Phrase matching on normalised text, with the Rust SDK's rules (see hs_classify in
- * huashu.h). Letters and digits are told by code point ranges (ASCII, Latin, Greek,
+ * huashu.h), over a transcript's readings confident enough to act on. Letters and digits are told by code point ranges (ASCII, Latin, Greek,
  * Cyrillic, kana, Hangul, CJK ideographs); everything else is punctuation or space. Only
  * ASCII letters are lowercased. */
 #include <stdlib.h>
@@ -144,11 +144,52 @@ int hs_classify(const hs_intent_t *intents, size_t count, const char *text, size
     return best;
 }
 
+static float min_confidence = HS_DEFAULT_MIN_CONFIDENCE;
+
+void hs_set_min_confidence(float value) { min_confidence = value; }
+
+float hs_min_confidence(void) { return min_confidence; }
+
+/* Whether `s` has a character other than ASCII whitespace. */
+static bool blank(const dialogue_string_t *s) {
+    for (size_t i = 0; i < s->len; i++) {
+        if (s->ptr[i] != ' ' && (s->ptr[i] < '\t' || s->ptr[i] > '\r')) return false;
+    }
+    return true;
+}
+
+/* `>=` is false for NaN, so a NaN confidence counts as too low. */
+static bool counts(const dialogue_string_t *text, float confidence) {
+    return confidence >= min_confidence && !blank(text);
+}
+
+const dialogue_string_t *hs_reading(const hs_transcript_t *t, size_t n) {
+    if (t->not_understood.is_some) return NULL;
+    if (counts(&t->text, t->confidence) && n-- == 0) return &t->text;
+    for (size_t i = 0; i < t->alternatives.len; i++) {
+        const huashu_dialogue_types_alternative_t *alt = &t->alternatives.ptr[i];
+        if (counts(&alt->text, alt->confidence) && n-- == 0) return &alt->text;
+    }
+    return NULL;
+}
+
 int hs_classify_transcript(const hs_intent_t *intents, size_t count, const hs_transcript_t *t) {
-    int label = hs_classify(intents, count, (const char *)t->text.ptr, t->text.len);
-    for (size_t i = 0; label == HS_NO_MATCH && i < t->alternatives.len; i++) {
-        const dialogue_string_t *alt = &t->alternatives.ptr[i].text;
-        label = hs_classify(intents, count, (const char *)alt->ptr, alt->len);
+    int label = HS_NO_MATCH;
+    const dialogue_string_t *text;
+    for (size_t i = 0; label == HS_NO_MATCH && (text = hs_reading(t, i)) != NULL; i++) {
+        label = hs_classify(intents, count, (const char *)text->ptr, text->len);
     }
     return label;
+}
+
+int hs_not_understood(const hs_transcript_t *t, char *detail, size_t size) {
+    if (detail != NULL && size > 0) detail[0] = '\0';
+    if (!t->not_understood.is_some) return HS_UNDERSTOOD;
+    const huashu_dialogue_types_not_understood_t *why = &t->not_understood.val;
+    if (detail != NULL && why->tag == HS_NOT_UNDERSTOOD_NO_RECOGNISER) {
+        hs_str_copy(&why->val.no_recogniser, detail, size);
+    } else if (detail != NULL && why->tag == HS_NOT_UNDERSTOOD_FAILED) {
+        hs_str_copy(&why->val.failed, detail, size);
+    }
+    return why->tag;
 }

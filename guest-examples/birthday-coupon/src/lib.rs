@@ -98,7 +98,8 @@ impl Dialogue for BirthdayCoupon {
         if self.stage != Stage::Offering {
             return;
         }
-        let reply = replies::matcher().classify_transcript(transcript);
+        let matcher = replies::matcher();
+        let reply = matcher.classify_transcript(transcript);
         huashu_sdk::info!("heard {:?} as {reply:?}", transcript.text);
         let offer_unheard = std::mem::take(&mut self.offer_unheard);
         match reply {
@@ -119,7 +120,12 @@ impl Dialogue for BirthdayCoupon {
                 out.intent(IntentLevel::B)
                     .disposition("callback")
                     .tag("callback");
-                if let Some(day) = self.today.and_then(|t| parse_date(&transcript.text, t)) {
+                let day = self.today.and_then(|today| {
+                    matcher
+                        .readings(transcript)
+                        .find_map(|text| parse_date(text, today))
+                });
+                if let Some(day) = day {
                     out.field("callback_date", day.to_string());
                 }
                 self.finish(lines::CALLBACK, out);

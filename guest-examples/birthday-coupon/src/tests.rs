@@ -240,6 +240,23 @@ fn unclear_twice_ends_with_c() {
 }
 
 #[test]
+fn a_low_confidence_yes_is_asked_again_not_accepted() {
+    let mut call = call();
+    let out = call.customer_says_unsure("好的", 0.4);
+    assert!(joined(&out).contains("没听清楚"));
+    assert!(call.http_requests().is_empty());
+    assert_eq!(call.outcome().intent, None);
+}
+
+#[test]
+fn speech_in_a_language_without_a_recogniser_is_asked_again() {
+    let mut call = call();
+    let out = call.customer_not_understood(NotUnderstood::NoRecogniser("en-US".into()));
+    assert!(joined(&out).contains("没听清楚"));
+    assert!(!call.hung_up());
+}
+
+#[test]
 fn customer_hanging_up_first_is_recorded() {
     let mut call = call();
     call.hang_up(Party::Customer, "customer-hung-up");

@@ -217,8 +217,12 @@ impl PaymentReminder {
     }
 
     fn on_date_answer(&mut self, t: &Transcript, out: &mut Actions) {
-        let reply = replies::promise().classify_transcript(t);
-        let named = t.texts().find_map(|text| promise::spoken(text, self.today));
+        let matcher = replies::promise();
+        let reply = matcher.classify_transcript(t);
+        // Dates too are read only from readings confident enough to act on.
+        let named = matcher
+            .readings(t)
+            .find_map(|text| promise::spoken(text, self.today));
         match (reply, named) {
             (Some(Promise::Refuses), _) => {
                 out.intent(IntentLevel::D)

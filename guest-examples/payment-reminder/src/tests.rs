@@ -149,6 +149,16 @@ fn willing_without_a_day_twice_is_b() {
 }
 
 #[test]
+fn a_low_confidence_date_is_not_registered() {
+    let mut call = confirmed();
+    call.customer_says_unsure("明天", 0.2);
+    assert_eq!(call.field("promise_date"), None);
+    assert!(!call.hung_up());
+    call.customer_says("明天");
+    assert_promise(&call, "2026-11-24", "speech");
+}
+
+#[test]
 fn unclear_twice_is_c() {
     let mut call = confirmed();
     call.customer_says("你说什么？");

@@ -67,7 +67,11 @@ impl Dialogue for SatisfactionSurvey {
         match self.stage {
             Stage::AskRating => {
                 let matcher = rating::matcher();
-                match t.texts().find_map(|text| rating::spoken(&matcher, text)) {
+                // Only readings the matcher is confident in: a guessed "五" is no rating.
+                match matcher
+                    .readings(t)
+                    .find_map(|text| rating::spoken(&matcher, text))
+                {
                     Some(Answer::Rating(stars)) => self.rated(stars, "speech", out),
                     Some(Answer::Decline) => {
                         out.intent(IntentLevel::D).disposition("declined-survey");

@@ -112,6 +112,24 @@ fn unclear_twice_is_e() {
 }
 
 #[test]
+fn a_low_confidence_rating_is_asked_again() {
+    let mut call = call();
+    let out = call.customer_says_unsure("五分", 0.3);
+    assert!(said(&out).concat().contains("没听清楚"));
+    assert_eq!(call.field("rating"), None);
+    call.customer_says("五分");
+    assert_rated(&call, "5", IntentLevel::A);
+}
+
+#[test]
+fn speech_that_was_not_understood_is_asked_again() {
+    let mut call = call();
+    let out = call.customer_not_understood(NotUnderstood::NoMatch);
+    assert!(said(&out).concat().contains("没听清楚"));
+    assert!(!call.hung_up());
+}
+
+#[test]
 fn hanging_up_before_rating_is_e() {
     let mut call = call();
     call.hang_up(Party::Customer, "customer-hung-up");

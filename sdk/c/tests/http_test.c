@@ -1,21 +1,11 @@
 /* Unit tests of the C SDK's outbound HTTP, run natively (sdk/c/tests/run.sh): the request
  * hs_http builds, and the hs_http_* readers over a response and every error. The cases
  * mirror the Rust SDK's own tests. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "huashu.h"
-
-static int failures;
-
-#define CHECK(cond)                                                       \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
 
 static void set(dialogue_string_t *s, const char *text) { dialogue_string_dup(s, text); }
 

@@ -19,7 +19,11 @@ if ! generated=$("$wit_bindgen" c "$root/wit" --world dialogue --out-dir "$work"
   echo "$generated" >&2
   exit 1
 fi
-"$cc" -std=c11 -Wall -Wextra -Werror -Wno-unknown-attributes -Wno-attributes -I"$work" -I"$sdk" \
-  "$tests"/http_test.c "$tests"/stubs.c "$sdk"/actions.c "$sdk"/dispatch.c "$sdk"/http.c \
-  "$sdk"/intent.c "$work"/dialogue.c -o "$work"/http_test
-"$work"/http_test
+# One program per *_test.c, each linked with the whole SDK.
+for test in "$tests"/*_test.c; do
+  name=$(basename "$test" .c)
+  "$cc" -std=c11 -Wall -Wextra -Werror -Wno-unknown-attributes -Wno-attributes -I"$work" -I"$sdk" \
+    "$test" "$tests"/stubs.c "$sdk"/actions.c "$sdk"/dispatch.c "$sdk"/http.c \
+    "$sdk"/intent.c "$work"/dialogue.c -lm -o "$work/$name"
+  "$work/$name"
+done

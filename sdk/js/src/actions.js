@@ -6,6 +6,18 @@
 /** Intent levels, A (agreed) … F (invalid), as the contract's `intent-level` enum. */
 export const IntentLevel = Object.freeze({ A: 'a', B: 'b', C: 'c', D: 'd', E: 'e', F: 'f' });
 
+/** The most parts one `sayParts` may have (the contract's limit; the host refuses more). */
+export const MAX_SAY_PARTS = 16;
+
+/** `{ prompt: name }` or `{ text: words }` as the contract's `speech-part` variant. */
+function speechPart(part, index) {
+  if (typeof part?.prompt === 'string') return { tag: 'prompt', val: part.prompt };
+  if (typeof part?.text === 'string') return { tag: 'text', val: part.text };
+  throw new TypeError(
+    `sayParts: part ${index} is ${JSON.stringify(part)}; use { prompt: name } or { text: words }`,
+  );
+}
+
 export class Actions {
   #merged;
 
@@ -25,17 +37,40 @@ export class Actions {
     return this.#push({ tag: 'play', val: { prompt, id, bargeIn } });
   }
 
+  /**
+   * Play recorded prompts with spoken words between them as one prompt, after whatever is
+   * queued: `out.sayParts([{ prompt: 'greeting-a' }, { text: name }, { prompt: 'greeting-b' }],
+   * { bargeIn: true })`. At most `MAX_SAY_PARTS` parts. Options: `{ voice, bargeIn, id }`,
+   * where `voice` speaks the text parts (e.g. `cmn`). (Contract 0.2.0.)
+   */
+  sayParts(parts, { bargeIn = false, voice = '', id = '' } = {}) {
+    return this.#push({
+      tag: 'say-parts',
+      val: { parts: [...parts].map(speechPart), voice, id, bargeIn },
+    });
+  }
+
   /** Stop what is playing and drop everything queued. */
   stopPlayback() {
     return this.#push({ tag: 'stop-playback' });
   }
 
   /**
-   * Wait for the customer. Options: `{ noInputMs, endSilenceMs, maxSpeechMs, hints, dtmf }`,
-   * where `dtmf` is `{ maxDigits, terminator, interDigitTimeoutMs }` (omit it to get each
-   * key on its own).
+   * Wait for the customer. Options: `{ noInputMs, endSilenceMs, maxSpeechMs, hints, dtmf,
+   * language, hintSilenceMs }`, where `dtmf` is `{ maxDigits, terminator,
+   * interDigitTimeoutMs }` (omit it to get each key on its own), `language` what the
+   * customer speaks (`zh-CN`; omit it for the module's), and `hintSilenceMs` the silence
+   * that ends an answer matching a hint (0: 200 ms).
    */
-  listen({ noInputMs = 0, endSilenceMs = 0, maxSpeechMs = 0, hints = [], dtmf } = {}) {
+  listen({
+    noInputMs = 0,
+    endSilenceMs = 0,
+    maxSpeechMs = 0,
+    hints = [],
+    dtmf,
+    language = '',
+    hintSilenceMs = 0,
+  } = {}) {
     const collect = dtmf && {
       maxDigits: dtmf.maxDigits ?? 1,
       terminator: dtmf.terminator ?? '',
@@ -43,7 +78,15 @@ export class Actions {
     };
     return this.#push({
       tag: 'listen',
-      val: { noInputMs, endSilenceMs, maxSpeechMs, hints: [...hints], dtmf: collect },
+      val: {
+        noInputMs,
+        endSilenceMs,
+        maxSpeechMs,
+        hints: [...hints],
+        dtmf: collect,
+        language,
+        hintSilenceMs,
+      },
     });
   }
 

@@ -32,7 +32,12 @@ export class Dialogue {
   /** The customer started speaking. */
   onSpeechStarted(out) {}
   onPartialTranscript(transcript, out) {}
-  /** What the customer said, final: `{ text, confidence, alternatives }`. */
+  /**
+   * What the customer said, final: `{ text, confidence, alternatives, notUnderstood }`.
+   * Classify it with an IntentMatcher, which ignores readings below its minimum confidence;
+   * `notUnderstood` (`{ tag: 'no-recogniser', val: 'en-US' }`, `{ tag: 'no-match' }`…) says
+   * why there are no words, and `whyNotUnderstood(transcript)` says it in a sentence.
+   */
   onFinalTranscript(transcript, out) {}
   /** Silence while listening: `{ count }` in a row. */
   onNoInput(noInput, out) {}

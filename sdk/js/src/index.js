@@ -13,14 +13,21 @@
 // Build with `node sdk/js/build.mjs app.js out.wasm` (componentize-js, world `dialogue`).
 //
 // Layout: dialogue.js (Dialogue, Call, dispatch, exportDialogue), actions.js (Actions,
-// IntentLevel), http.js (http, HttpResult, HttpFailure: calling the tenant's own systems),
-// intent.js (IntentMatcher), retries.js (Retries, NoMatchCounter), text.js
+// IntentLevel, sayParts' limit), http.js (http, HttpResult, HttpFailure: calling the
+// tenant's own systems), intent.js (IntentMatcher with its minimum confidence,
+// confidentTexts, whyNotUnderstood), retries.js (Retries, NoMatchCounter), text.js
 // (normalize), host.js (log, kv).
 
-export { Actions, IntentLevel } from './actions.js';
+export { Actions, IntentLevel, MAX_SAY_PARTS } from './actions.js';
 export { Call, Dialogue, dispatch, exportDialogue } from './dialogue.js';
 export { HttpFailure, HttpResult, http, httpErrorMessage } from './http.js';
-export { IntentMatcher, transcriptTexts } from './intent.js';
+export {
+  DEFAULT_MIN_CONFIDENCE,
+  IntentMatcher,
+  confidentTexts,
+  transcriptTexts,
+  whyNotUnderstood,
+} from './intent.js';
 export { NoMatchCounter, Retries } from './retries.js';
 export { normalize } from './text.js';
 export { kv, log } from './host.js';

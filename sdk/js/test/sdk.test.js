@@ -4,10 +4,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Actions, IntentLevel } from '../src/actions.js';
+import { Actions, IntentLevel, MAX_SAY_PARTS } from '../src/actions.js';
 import { Dialogue, dispatch, exportDialogue } from '../src/dialogue.js';
 import { HttpFailure, HttpResult, http } from '../src/http.js';
-import { IntentMatcher } from '../src/intent.js';
+import {
+  DEFAULT_MIN_CONFIDENCE,
+  IntentMatcher,
+  confidentTexts,
+  whyNotUnderstood,
+} from '../src/intent.js';
 import { NoMatchCounter, Retries } from '../src/retries.js';
 import { normalize } from '../src/text.js';
 
@@ -29,7 +34,91 @@ test('the longest phrase wins and English matches whole words', () => {
   assert.equal(replies.classify('OKAY'), 'yes');
   assert.equal(replies.classify("I'm not interested!"), 'no');
   assert.equal(replies.classify('I know nothing'), undefined);
-  assert.equal(replies.classifyTranscript({ text: '嗯', alternatives: [{ text: '要' }] }), 'yes');
+});
+
+const heard = (text, confidence, alternatives = [], notUnderstood = undefined) => ({
+  text,
+  confidence,
+  alternatives: alternatives.map(([t, c]) => ({ text: t, confidence: c })),
+  notUnderstood,
+});
+
+test('transcripts fall back to confident alternatives', () => {
+  assert.equal(replies.classifyTranscript(heard('嗯', 0.9, [['要', 0.6]])), 'yes');
+});
+
+test('low-confidence guesses classify as no intent', () => {
+  assert.equal(replies.classifyTranscript(heard('好的', 0.4)), undefined);
+  assert.equal(replies.classifyTranscript(heard('嗯', 0.4, [['要', 0.3]])), undefined);
+  assert.equal(replies.classifyTranscript(heard('嗯', 0.9, [['好的', 0.49]])), undefined);
+  assert.equal(replies.classifyTranscript({ text: '好的', alternatives: [] }), undefined);
+});
+
+test('readings at or above the threshold classify', () => {
+  assert.equal(replies.classifyTranscript(heard('好的', DEFAULT_MIN_CONFIDENCE)), 'yes');
+  assert.equal(replies.classifyTranscript(heard('好的', 0.3, [['不需要', 0.7]])), 'no');
+  assert.equal(replies.classifyTranscript(heard('好的', 1)), 'yes');
+});
+
+test('a not-understood transcript classifies as no intent', () => {
+  const m = new IntentMatcher().intent('yes', ['好的']).minConfidence(0);
+  for (const why of [
+    { tag: 'no-match' },
+    { tag: 'no-recogniser', val: 'en-US' },
+    { tag: 'failed', val: 'timeout' },
+  ]) {
+    assert.equal(m.classifyTranscript(heard('好的', 0.9, [], why)), undefined);
+  }
+});
+
+test('a custom threshold is honoured', () => {
+  const t = heard('好的', 0.7, [['不需要', 0.3]]);
+  const m = new IntentMatcher().intent('yes', ['好的']).intent('no', ['不需要']);
+  assert.equal(m.classifyTranscript(t), 'yes');
+  assert.equal(m.minConfidence(0.8).classifyTranscript(t), undefined);
+  assert.deepEqual(m.minConfidence(0.2).readings(t), ['好的', '不需要']);
+  assert.deepEqual(confidentTexts(t), ['好的']);
+  assert.deepEqual(confidentTexts(heard('好的', NaN), 0), []);
+});
+
+test('whyNotUnderstood says why in a sentence', () => {
+  assert.equal(whyNotUnderstood(heard('好的', 0.9)), undefined);
+  assert.equal(whyNotUnderstood(heard('', 0, [], { tag: 'no-recogniser', val: 'en-US' })), 'no recogniser for en-US');
+  assert.equal(whyNotUnderstood(heard('', 0, [], { tag: 'no-match' })), "said nothing the listen's hints cover");
+  assert.equal(whyNotUnderstood(heard('', 0, [], { tag: 'failed', val: 'reset' })), 'recogniser failed: reset');
+});
+
+test('sayParts is one action with its parts in order', () => {
+  const out = new Actions(0);
+  out.say('您好').sayParts([{ prompt: 'greeting-a' }, { text: '王芳' }, { prompt: 'greeting-b' }], {
+    bargeIn: true,
+    voice: 'cmn',
+    id: 'greeting',
+  });
+  assert.deepEqual(out.list[1], {
+    tag: 'say-parts',
+    val: {
+      parts: [
+        { tag: 'prompt', val: 'greeting-a' },
+        { tag: 'text', val: '王芳' },
+        { tag: 'prompt', val: 'greeting-b' },
+      ],
+      voice: 'cmn',
+      id: 'greeting',
+      bargeIn: true,
+    },
+  });
+  assert.deepEqual(new Actions(0).sayParts([{ text: '50' }]).list[0].val, {
+    parts: [{ tag: 'text', val: '50' }],
+    voice: '',
+    id: '',
+    bargeIn: false,
+  });
+  assert.equal(MAX_SAY_PARTS, 16);
+});
+
+test('sayParts refuses a part that is neither prompt nor text', () => {
+  assert.throws(() => new Actions(0).sayParts([{ prompt: 'a' }, '王芳']), /part 1 is "王芳"/);
 });
 
 test('excluded phrases hide their occurrences only', () => {

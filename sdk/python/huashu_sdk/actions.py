@@ -4,7 +4,19 @@ Each method appends one action, in the order called. The outcome shorthands (``i
 ``disposition``, ``tag``, ``field``) are the exception: they merge into one ``set-outcome``
 action placed where the first of them was called, as in the Rust SDK."""
 
-from .contract import DtmfOptions, IntentLevel, Listen, Outcome, Play, Say, Timer, Transfer, wit
+from .contract import (
+    DtmfOptions, IntentLevel, Listen, Outcome, Play, Say, SayParts, SpeechPart_Prompt,
+    SpeechPart_Text, Timer, Transfer, wit,
+)
+
+Prompt = SpeechPart_Prompt
+"""A part of ``say_parts``: the tenant's uploaded recording, by name: ``Prompt("greeting-a")``."""
+
+Text = SpeechPart_Text
+"""A part of ``say_parts``: words spoken with text-to-speech: ``Text(name)``."""
+
+MAX_SAY_PARTS = 16
+"""The most parts one ``say_parts`` may have (the contract's limit; the host refuses more)."""
 
 
 class Actions:
@@ -26,17 +38,31 @@ class Actions:
         """Play the tenant's recorded prompt ``prompt`` after whatever is queued."""
         return self._push(wit.Action_Play(Play(prompt, id, barge_in)))
 
+    def say_parts(self, parts, *, barge_in: bool = False, voice: str = "", id: str = ""):
+        """Play recorded prompts with spoken words between them as one prompt, after whatever
+        is queued: ``out.say_parts([Prompt("greeting-a"), Text(name), Prompt("greeting-b")],
+        barge_in=True)``. At most ``MAX_SAY_PARTS`` parts; ``voice`` speaks the ``Text``
+        parts (e.g. ``cmn``); ``id`` is named in ``playback-finished``. (Contract 0.2.0.)"""
+        parts = list(parts)
+        for i, part in enumerate(parts):
+            if not isinstance(part, (Prompt, Text)):
+                raise TypeError(f"say_parts: part {i} is {part!r}; use Prompt(name) or Text(words)")
+        return self._push(wit.Action_SayParts(SayParts(parts, voice, id, barge_in)))
+
     def stop_playback(self):
         """Stop what is playing and drop everything queued."""
         return self._push(wit.Action_StopPlayback())
 
     def listen(self, *, no_input_ms: int = 0, end_silence_ms: int = 0, max_speech_ms: int = 0,
-               hints=(), dtmf: DtmfOptions = None):
+               hints=(), dtmf: DtmfOptions = None, language: str = "",
+               hint_silence_ms: int = 0):
         """Wait for the customer's answer. ``no_input_ms``: raise ``no-input`` after this long
         (0: never); ``hints``: phrases the recogniser favours; ``dtmf``: collect keys,
         ``DtmfOptions(max_digits, terminator, inter_digit_timeout_ms)`` (None: each key on
-        its own)."""
-        listen = Listen(no_input_ms, end_silence_ms, max_speech_ms, list(hints), dtmf)
+        its own); ``language``: what the customer speaks (``zh-CN``; empty: the module's);
+        ``hint_silence_ms``: silence that ends an answer matching a hint (0: 200 ms)."""
+        listen = Listen(no_input_ms, end_silence_ms, max_speech_ms, list(hints), dtmf,
+                        language, hint_silence_ms)
         return self._push(wit.Action_Listen(listen))
 
     def start_timer(self, id: str, after_ms: int):

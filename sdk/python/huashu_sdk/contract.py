@@ -8,5 +8,7 @@ from wit_world.imports.types import (  # noqa: F401
     HangUp, IntentLevel, Listen, NoInput, Outcome, Party, Play, PlaybackFinished, Say,
     Timer, TimerFired, Transcript, Transfer, TransferResult_Connected,
     TransferResult_Failed, HttpError_Failed, HttpError_Limited, HttpError_Refused,
-    HttpError_Timeout, HttpError_TooLarge, HttpRequest, HttpResponse,
+    HttpError_Timeout, HttpError_TooLarge, HttpRequest, HttpResponse, NotUnderstood_Failed,
+    NotUnderstood_NoMatch, NotUnderstood_NoRecogniser, SayParts, SpeechPart_Prompt,
+    SpeechPart_Text,
 )

@@ -26,7 +26,10 @@ class Dialogue:
         """A running guess of what the customer is saying; decide on the final one."""
 
     def on_final_transcript(self, transcript, out: Actions):
-        """What the customer said, final (``text``, ``confidence``, ``alternatives``)."""
+        """What the customer said, final (``text``, ``confidence``, ``alternatives``,
+        ``not_understood``). Classify it with an ``IntentMatcher``, which ignores readings
+        below its minimum confidence; ``not_understood(transcript)`` says why there are no
+        words (``("no-recogniser", "en-US")``, ``("no-match", "")``…)."""
 
     def on_no_input(self, no_input, out: Actions):
         """The customer said nothing in time; ``no_input.count`` says how often in a row."""

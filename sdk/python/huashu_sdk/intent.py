@@ -7,10 +7,19 @@ for Chinese and English alike, with the Rust SDK's rules:
   match ``know``; Chinese phrases match anywhere;
 - an occurrence inside one of the intent's excluded phrases does not count;
 - the longest matching phrase wins, so ``不需要`` is never read as ``需要``; between equally
-  long ones, the intent declared first wins.
+  long ones, the intent declared first wins;
+- a transcript reading below the matcher's minimum confidence (``DEFAULT_MIN_CONFIDENCE``,
+  0.5, unless set with ``min_confidence``) is a guess and matches nothing, and so does a
+  transcript that was not understood (``not_understood`` says why).
 """
 
+from .contract import NotUnderstood_Failed, NotUnderstood_NoMatch, NotUnderstood_NoRecogniser
 from .text import is_word_char, normalize
+
+DEFAULT_MIN_CONFIDENCE = 0.5
+"""The confidence a reading needs to count. It sits in the gap the server's grammar
+recogniser leaves: an answer that is (or contains) one of the listen's hints scores 0.65 or
+more, speech matching none of them 0.11 or less. Acting below it turns a cough into a yes."""
 
 
 def _occurrences(text: str, phrase: str):
@@ -29,9 +38,48 @@ def _occurrences(text: str, phrase: str):
 
 
 def transcript_texts(transcript):
-    """The best reading of a transcript, then its alternatives; blank readings skipped."""
+    """The best reading of a transcript, then its alternatives; blank readings skipped,
+    whatever their confidence. To act on what the customer said, use
+    ``confident_texts`` (or a matcher's ``readings``)."""
     texts = [transcript.text] + [a.text for a in transcript.alternatives]
     return [t for t in texts if t.strip()]
+
+
+def confident_texts(transcript, min_confidence: float = DEFAULT_MIN_CONFIDENCE):
+    """The readings whose confidence is at least ``min_confidence``, best first; none when
+    the transcript was not understood. A reading below the threshold is a guess."""
+    if getattr(transcript, "not_understood", None) is not None:
+        return []
+    readings = [(transcript.text, transcript.confidence)]
+    readings += [(a.text, a.confidence) for a in transcript.alternatives]
+    # `>=` is False for NaN, so a NaN confidence counts as too low.
+    return [t for t, c in readings if c >= min_confidence and t.strip()]
+
+
+_WHY = {
+    NotUnderstood_NoRecogniser: "no-recogniser",
+    NotUnderstood_NoMatch: "no-match",
+    NotUnderstood_Failed: "failed",
+}
+
+
+def not_understood(transcript):
+    """Why nothing was understood, as ``(kind, detail)``, or ``None`` when the transcript
+    has words. ``kind`` is ``"no-recogniser"`` (``detail``: the language no recogniser on
+    the server handles; asking again will not help, offer keys instead), ``"no-match"``
+    (the customer said none of the listen's hints; ``detail`` is ``""``) or ``"failed"``
+    (``detail``: why the recogniser failed)::
+
+        match not_understood(t):
+            case ("no-recogniser", language):
+                out.say("请按1确认，按2取消。")
+            case _:
+                out.say("不好意思，我没听清楚。", barge_in=True)
+    """
+    why = getattr(transcript, "not_understood", None)
+    if why is None:
+        return None
+    return _WHY[type(why)], getattr(why, "value", "")
 
 
 class IntentMatcher:
@@ -42,11 +90,25 @@ class IntentMatcher:
                    .intent("no", ["不要", "不需要", "no"]))
         replies.classify("不需要了")   # "no"
 
-    Labels can be any value: strings, numbers, tuples.
+    Labels can be any value: strings, numbers, tuples. Transcripts are judged by
+    confidence first: readings below ``DEFAULT_MIN_CONFIDENCE`` (0.5; change it with
+    ``min_confidence(0.6)``) match nothing; typed text has confidence 1.0.
     """
 
     def __init__(self):
         self._intents = []
+        self._min_confidence = DEFAULT_MIN_CONFIDENCE
+
+    def min_confidence(self, min_confidence: float):
+        """Ignore transcript readings whose confidence is below ``min_confidence`` (0.0 to
+        1.0; a reading exactly at it counts; 0.0 accepts every reading)."""
+        self._min_confidence = min_confidence
+        return self
+
+    def readings(self, transcript):
+        """The readings of ``transcript`` this matcher acts on (confident enough), best
+        first. Read dates and numbers from these too, so a guess never becomes an answer."""
+        return confident_texts(transcript, self._min_confidence)
 
     def intent(self, label, phrases):
         """Add an intent recognised by any of ``phrases``."""
@@ -81,8 +143,9 @@ class IntentMatcher:
 
     def classify_transcript(self, transcript):
         """The intent of the best reading that matches anything, trying the alternatives
-        when the best reading matches nothing."""
-        for text in transcript_texts(transcript):
+        when the best reading matches nothing. Only readings at or above the minimum
+        confidence count; ``None`` when the transcript was not understood."""
+        for text in self.readings(transcript):
             label = self.classify(text)
             if label is not None:
                 return label

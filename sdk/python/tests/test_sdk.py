@@ -10,15 +10,22 @@ import unittest
 from componentize_py_types import Err, Ok
 
 from huashu_sdk import (
-    Actions, Dialogue, HttpFailure, HttpResult, IntentLevel, IntentMatcher, NoMatchCounter,
-    Retries, dispatch, http, kv, parse_number,
+    DEFAULT_MIN_CONFIDENCE, Actions, Dialogue, HttpFailure, HttpResult, IntentLevel,
+    IntentMatcher, NoMatchCounter, Prompt, Retries, Text, confident_texts, dispatch, http, kv,
+    not_understood, parse_number,
 )
 from huashu_sdk.contract import wit
 from huashu_sdk.text import normalize
 
 
 def transcript(text, *alternatives):
-    return wit.Transcript(text, 1.0, [wit.Alternative(a, 0.5) for a in alternatives])
+    return wit.Transcript(text, 1.0, [wit.Alternative(a, 0.5) for a in alternatives], None)
+
+
+def heard(text, confidence, *alternatives, why=None):
+    """A recognised transcript; ``alternatives`` are (text, confidence) pairs."""
+    return wit.Transcript(text, confidence, [wit.Alternative(t, c) for t, c in alternatives],
+                          why)
 
 
 REPLIES = (
@@ -67,8 +74,41 @@ class IntentTests(unittest.TestCase):
         m = IntentMatcher().intent("first", ["可以"]).intent("second", ["没空"])
         self.assertEqual(m.classify("可以，但是没空"), "first")
 
-    def test_transcripts_fall_back_to_alternatives(self):
+    def test_transcripts_fall_back_to_confident_alternatives(self):
         self.assertEqual(REPLIES.classify_transcript(transcript("嗯嗯", "", "行")), "yes")
+
+    def test_low_confidence_guesses_classify_as_no_intent(self):
+        self.assertIsNone(REPLIES.classify_transcript(heard("好的", 0.4)))
+        self.assertIsNone(REPLIES.classify_transcript(heard("嗯嗯", 0.4, ("行", 0.3))))
+        self.assertIsNone(REPLIES.classify_transcript(heard("嗯嗯", 0.9, ("好的", 0.49))))
+
+    def test_readings_at_or_above_the_threshold_classify(self):
+        self.assertEqual(REPLIES.classify_transcript(heard("好的", DEFAULT_MIN_CONFIDENCE)), "yes")
+        self.assertEqual(REPLIES.classify_transcript(heard("好的", 0.3, ("不需要", 0.7))), "no")
+
+    def test_a_not_understood_transcript_classifies_as_no_intent(self):
+        m = IntentMatcher().intent("yes", ["好的"]).min_confidence(0.0)
+        for why in [wit.NotUnderstood_NoMatch(), wit.NotUnderstood_NoRecogniser("en-US"),
+                    wit.NotUnderstood_Failed("timeout")]:
+            self.assertIsNone(m.classify_transcript(heard("好的", 0.9, why=why)))
+
+    def test_a_custom_threshold_is_honoured(self):
+        t = heard("好的", 0.7, ("不需要", 0.3))
+        m = IntentMatcher().intent("yes", ["好的"]).intent("no", ["不需要"])
+        self.assertEqual(m.classify_transcript(t), "yes")
+        self.assertIsNone(m.min_confidence(0.8).classify_transcript(t))
+        self.assertEqual(m.min_confidence(0.2).readings(t), ["好的", "不需要"])
+        self.assertEqual(confident_texts(t), ["好的"])
+        self.assertEqual(confident_texts(heard("好的", float("nan")), 0.0), [])
+
+    def test_not_understood_says_why_as_kind_and_detail(self):
+        self.assertIsNone(not_understood(heard("好的", 0.9)))
+        self.assertEqual(not_understood(heard("", 0.0, why=wit.NotUnderstood_NoRecogniser("en-US"))),
+                         ("no-recogniser", "en-US"))
+        self.assertEqual(not_understood(heard("", 0.0, why=wit.NotUnderstood_NoMatch())),
+                         ("no-match", ""))
+        self.assertEqual(not_understood(heard("", 0.0, why=wit.NotUnderstood_Failed("reset"))),
+                         ("failed", "reset"))
 
 
 class NumberTests(unittest.TestCase):
@@ -121,9 +161,25 @@ class ActionsTests(unittest.TestCase):
 
     def test_listen_with_dtmf(self):
         out = Actions(0).listen(no_input_ms=6000, hints=["好的"],
-                                dtmf=wit.DtmfOptions(1, "", 3000))
+                                dtmf=wit.DtmfOptions(1, "", 3000), language="zh-CN",
+                                hint_silence_ms=300)
         self.assertEqual(out.list, [wit.Action_Listen(
-            wit.Listen(6000, 0, 0, ["好的"], wit.DtmfOptions(1, "", 3000)))])
+            wit.Listen(6000, 0, 0, ["好的"], wit.DtmfOptions(1, "", 3000), "zh-CN", 300))])
+
+    def test_say_parts_is_one_action_with_its_parts_in_order(self):
+        out = Actions(0).say("您好").say_parts(
+            [Prompt("greeting-a"), Text("王芳"), Prompt("greeting-b")],
+            barge_in=True, voice="cmn", id="greeting")
+        self.assertEqual(out.list[1], wit.Action_SayParts(wit.SayParts(
+            [wit.SpeechPart_Prompt("greeting-a"), wit.SpeechPart_Text("王芳"),
+             wit.SpeechPart_Prompt("greeting-b")], "cmn", "greeting", True)))
+        plain = Actions(0).say_parts((Text("50"),)).list[0].value
+        self.assertEqual((plain.voice, plain.id, plain.barge_in), ("", "", False))
+
+    def test_say_parts_refuses_a_part_that_is_neither_prompt_nor_text(self):
+        with self.assertRaises(TypeError) as refused:
+            Actions(0).say_parts([Prompt("a"), "王芳"])
+        self.assertIn("part 1 is '王芳'", str(refused.exception))
 
 
 class DialogueTests(unittest.TestCase):

@@ -4,7 +4,9 @@
 //! outcome shorthands ([`Actions::intent`], [`Actions::tag`]…) are the exception: they merge
 //! into a single `set-outcome` action placed where the first of them was called.
 
-use crate::{Action, HttpRequest, IntentLevel, Listen, Outcome, Play, Say, Timer, Transfer};
+use crate::{
+    Action, HttpRequest, IntentLevel, Listen, Outcome, Play, Say, SayParts, Timer, Transfer,
+};
 
 /// The actions a handler answers with. The SDK creates one per event and hands it to your
 /// handler as `out`.
@@ -66,6 +68,13 @@ impl Actions {
         PlayHandle {
             list: &mut self.list,
         }
+    }
+
+    /// Play recorded prompts with spoken variables between them as one prompt, after
+    /// whatever is already queued: `out.say_parts(SayParts::new().prompt("greeting-a")
+    /// .text(name).prompt("greeting-b").barge_in())`. At most [`SayParts::MAX_PARTS`] parts.
+    pub fn say_parts(&mut self, parts: SayParts) -> &mut Self {
+        self.push(Action::SayParts(parts))
     }
 
     /// Stop what is playing and drop everything queued; each reports `playback-finished`

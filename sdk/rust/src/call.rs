@@ -1,8 +1,11 @@
 //! Conveniences on the events' records: reading campaign variables and the call's local
-//! date from [`CallStarted`], and every reading of a [`Transcript`].
+//! date from [`CallStarted`], the readings of a [`Transcript`] (all of them, or only those
+//! confident enough to act on), and why a transcript was [`NotUnderstood`].
+
+use std::fmt;
 
 use crate::date::Date;
-use crate::{CallStarted, Transcript};
+use crate::{CallStarted, NotUnderstood, Transcript};
 
 impl CallStarted {
     /// The campaign or contact variable `name`, if the call has it.
@@ -41,16 +44,60 @@ impl CallStarted {
 
 impl Transcript {
     /// The best reading first, then the alternatives, best first; empty readings skipped.
+    /// Whatever their confidence: to act on what the customer said, use
+    /// [`confident_texts`](Self::confident_texts) (what
+    /// [`IntentMatcher::readings`](crate::IntentMatcher::readings) gives).
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.text.as_str())
             .chain(self.alternatives.iter().map(|a| a.text.as_str()))
             .filter(|text| !text.trim().is_empty())
     }
+
+    /// The readings whose confidence is at least `min_confidence`, best first; none at all
+    /// when the transcript is [`not_understood`](Transcript::not_understood). A reading
+    /// below the threshold is a guess: treat "nothing confident" like "nothing said".
+    ///
+    /// ```
+    /// # use huashu_sdk::{Alternative, Transcript};
+    /// let t = Transcript {
+    ///     text: "要".into(),
+    ///     confidence: 0.4,
+    ///     alternatives: vec![Alternative { text: "不要".into(), confidence: 0.7 }],
+    ///     not_understood: None,
+    /// };
+    /// assert_eq!(t.confident_texts(0.5).collect::<Vec<_>>(), ["不要"]);
+    /// ```
+    pub fn confident_texts(&self, min_confidence: f32) -> impl Iterator<Item = &str> {
+        let understood = self.not_understood.is_none();
+        std::iter::once((self.text.as_str(), self.confidence))
+            .chain(
+                self.alternatives
+                    .iter()
+                    .map(|a| (a.text.as_str(), a.confidence)),
+            )
+            .filter(move |&(text, confidence)| {
+                // Written so that a NaN confidence counts as too low.
+                understood && confidence >= min_confidence && !text.trim().is_empty()
+            })
+            .map(|(text, _)| text)
+    }
+}
+
+/// One sentence for the call log: `no recogniser for en-US`, `said nothing the listen's
+/// hints cover`, `recogniser failed: …`. To act on the reason, match on the variants.
+impl fmt::Display for NotUnderstood {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotUnderstood::NoRecogniser(language) => write!(f, "no recogniser for {language}"),
+            NotUnderstood::NoMatch => f.write_str("said nothing the listen's hints cover"),
+            NotUnderstood::Failed(why) => write!(f, "recogniser failed: {why}"),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::{Alternative, CallStarted, Channel, Direction, Transcript};
+    use crate::{Alternative, CallStarted, Channel, Direction, NotUnderstood, Transcript};
 
     fn call(variables: &[(&str, &str)]) -> CallStarted {
         CallStarted {
@@ -99,7 +146,62 @@ mod tests {
                     confidence: 0.2,
                 },
             ],
+            not_understood: None,
         };
         assert_eq!(t.texts().collect::<Vec<_>>(), ["不需要", "需要"]);
+    }
+
+    fn unsure(text: &str, confidence: f32, alternatives: &[(&str, f32)]) -> Transcript {
+        Transcript {
+            text: text.into(),
+            confidence,
+            alternatives: alternatives
+                .iter()
+                .map(|&(text, confidence)| Alternative {
+                    text: text.into(),
+                    confidence,
+                })
+                .collect(),
+            not_understood: None,
+        }
+    }
+
+    #[test]
+    fn confident_texts_keeps_only_readings_at_or_above_the_threshold() {
+        let t = unsure("要", 0.49, &[("不要", 0.5), ("好", 0.2), ("  ", 0.9)]);
+        assert_eq!(t.confident_texts(0.5).collect::<Vec<_>>(), ["不要"]);
+        assert_eq!(
+            t.confident_texts(0.0).collect::<Vec<_>>(),
+            ["要", "不要", "好"]
+        );
+        assert_eq!(
+            unsure("好的", f32::NAN, &[]).confident_texts(0.0).count(),
+            0
+        );
+    }
+
+    #[test]
+    fn a_not_understood_transcript_has_no_confident_text() {
+        let mut t = unsure("", 0.0, &[("好的", 0.9)]);
+        t.not_understood = Some(NotUnderstood::NoMatch);
+        assert_eq!(t.confident_texts(0.0).count(), 0);
+    }
+
+    #[test]
+    fn not_understood_reads_as_a_sentence_for_the_log() {
+        let reasons = [
+            NotUnderstood::NoRecogniser("en-US".into()),
+            NotUnderstood::NoMatch,
+            NotUnderstood::Failed("connection reset".into()),
+        ];
+        let lines: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "no recogniser for en-US",
+                "said nothing the listen's hints cover",
+                "recogniser failed: connection reset",
+            ]
+        );
     }
 }

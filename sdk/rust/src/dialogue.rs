@@ -38,6 +38,32 @@ pub trait Dialogue {
     }
 
     /// What the customer said, final. This is where most of a script's decisions are made.
+    ///
+    /// Classify it with an [`IntentMatcher`](crate::IntentMatcher): readings below its
+    /// minimum confidence are guesses and classify as nothing, like speech that was not
+    /// understood at all. When nothing was understood, `transcript.not_understood` says why,
+    /// and the reasons call for different answers:
+    ///
+    /// ```
+    /// use huashu_sdk::prelude::*;
+    ///
+    /// fn unclear(t: &Transcript, out: &mut Actions) {
+    ///     match &t.not_understood {
+    ///         // The server cannot hear this language at all: asking again will not help.
+    ///         Some(NotUnderstood::NoRecogniser(_)) => {
+    ///             out.say("请按1确认，按2取消。");
+    ///             out.listen(Listen::new().no_input_ms(6000).dtmf(1, "", 3000));
+    ///         }
+    ///         // Out of the hints, a failed recogniser, or a low-confidence guess.
+    ///         _ => {
+    ///             out.say("不好意思，我没听清楚，请再说一遍。").barge_in();
+    ///             out.listen(Listen::new().no_input_ms(6000));
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// `NotUnderstood` displays as one sentence for the log (`no recogniser for en-US`).
     fn on_final_transcript(&mut self, transcript: &Transcript, out: &mut Actions) {
         let _ = (transcript, out);
     }
@@ -135,6 +161,7 @@ mod tests {
             text: text.into(),
             confidence: 1.0,
             alternatives: Vec::<Alternative>::new(),
+            not_understood: None,
         })
     }
 

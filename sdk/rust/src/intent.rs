@@ -3,7 +3,9 @@
 //!
 //! Matching happens on normalised text (see [`IntentMatcher`]), looks for each phrase
 //! anywhere in the utterance (Chinese) or as whole words (English), and lets the longest
-//! matching phrase decide, so that `不需要` is never read as `需要`.
+//! matching phrase decide, so that `不需要` is never read as `需要`. Transcripts are judged
+//! by their confidence first: a reading below the matcher's minimum is a guess and matches
+//! nothing.
 
 use crate::Transcript;
 use crate::text::{is_word_char, normalize};
@@ -35,11 +37,20 @@ use crate::text::{is_word_char, normalize};
 /// - Of all the phrases found, the longest (in characters) wins; between equally long ones,
 ///   the intent declared first wins.
 ///
+/// Transcripts ([`classify_transcript`](Self::classify_transcript)) are first judged by
+/// confidence: a reading below the matcher's minimum (by default
+/// [`DEFAULT_MIN_CONFIDENCE`](Self::DEFAULT_MIN_CONFIDENCE), change it with
+/// [`min_confidence`](Self::min_confidence)) is a guess and matches nothing, and so does a
+/// transcript that is [`not_understood`](Transcript::not_understood). The script then
+/// handles it like any unclear answer ("sorry, I didn't catch that"). Typed text (the
+/// console, `huashu test`) has confidence 1.0 and always counts.
+///
 /// Labels can be any cloneable type: strings as above, or your own enum
 /// (`IntentMatcher<Reply>`), so that a `match` on the result is checked by the compiler.
 #[derive(Debug, Clone)]
 pub struct IntentMatcher<L = &'static str> {
     intents: Vec<Intent<L>>,
+    min_confidence: f32,
 }
 
 #[derive(Debug, Clone)]
@@ -59,11 +70,38 @@ pub struct IntentMatch<L> {
 }
 
 impl<L: Clone> IntentMatcher<L> {
-    /// A matcher with no intents yet.
+    /// The confidence a reading needs to count, unless changed with
+    /// [`min_confidence`](Self::min_confidence). It sits in the gap the server's grammar
+    /// recogniser leaves: an answer that is (or contains) one of the listen's hints scores
+    /// 0.65 or more, speech matching none of them 0.11 or less. Acting below it turns a
+    /// cough or an unrelated sentence into a "yes".
+    pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.5;
+
+    /// A matcher with no intents yet, that ignores readings below
+    /// [`DEFAULT_MIN_CONFIDENCE`](Self::DEFAULT_MIN_CONFIDENCE).
     pub fn new() -> Self {
         IntentMatcher {
             intents: Vec::new(),
+            min_confidence: Self::DEFAULT_MIN_CONFIDENCE,
         }
+    }
+
+    /// Ignore transcript readings whose confidence is below `min_confidence` (0.0 to 1.0;
+    /// a reading exactly at it counts). Raise it where a wrong guess is costly (agreeing to
+    /// pay), lower it for a recogniser that reports low confidences for good readings. 0.0
+    /// accepts every reading.
+    ///
+    /// ```
+    /// # use huashu_sdk::{IntentMatcher, Transcript};
+    /// let strict = IntentMatcher::new().intent("yes", ["好的"]).min_confidence(0.8);
+    /// let heard = Transcript { text: "好的".into(), confidence: 0.7, alternatives: vec![],
+    ///                          not_understood: None };
+    /// assert_eq!(strict.classify_transcript(&heard), None);
+    /// assert_eq!(strict.classify("好的"), Some("yes")); // plain text has no confidence
+    /// ```
+    pub fn min_confidence(mut self, min_confidence: f32) -> Self {
+        self.min_confidence = min_confidence;
+        self
     }
 
     /// Add an intent recognised by any of `phrases`. Declaring the same label twice is fine.
@@ -109,9 +147,19 @@ impl<L: Clone> IntentMatcher<L> {
     }
 
     /// The intent of the best reading of `transcript` that matches anything, trying the
-    /// alternatives when the best reading matches nothing.
+    /// alternatives when the best reading matches nothing. Only readings at or above the
+    /// minimum confidence count (see [`readings`](Self::readings)); `None` also when the
+    /// transcript is [`not_understood`](Transcript::not_understood).
     pub fn classify_transcript(&self, transcript: &Transcript) -> Option<L> {
-        transcript.texts().find_map(|text| self.classify(text))
+        self.readings(transcript)
+            .find_map(|text| self.classify(text))
+    }
+
+    /// The readings of `transcript` this matcher acts on: those at or above its minimum
+    /// confidence, best first. Read anything else you take from the customer's words (a
+    /// date, a number) from these too, so that a guess never becomes an answer.
+    pub fn readings<'t>(&self, transcript: &'t Transcript) -> impl Iterator<Item = &'t str> {
+        transcript.confident_texts(self.min_confidence)
     }
 
     /// The winning intent together with the phrase that decided it.
@@ -164,9 +212,8 @@ fn occurrences<'a>(text: &'a str, phrase: &'a str) -> impl Iterator<Item = (usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Alternative;
 
-    fn replies() -> IntentMatcher {
+    pub(super) fn replies() -> IntentMatcher {
         IntentMatcher::new()
             .intent(
                 "yes",
@@ -300,23 +347,12 @@ mod tests {
     }
 
     #[test]
-    fn transcripts_fall_back_to_alternatives() {
-        let m = replies();
-        let t = Transcript {
-            text: "嗯嗯".into(),
-            confidence: 0.4,
-            alternatives: vec![Alternative {
-                text: "行".into(),
-                confidence: 0.3,
-            }],
-        };
-        assert_eq!(m.classify_transcript(&t), Some("yes"));
-    }
-
-    #[test]
     fn empty_phrases_and_texts_never_match() {
         let m = IntentMatcher::new().intent("x", ["", "！"]);
         assert_eq!(m.classify(""), None);
         assert_eq!(m.classify("什么"), None);
     }
 }
+
+#[cfg(test)]
+mod confidence_tests;

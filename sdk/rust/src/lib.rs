@@ -3,7 +3,8 @@
 //! A script is a type that implements [`Dialogue`]. The host delivers the events of a call
 //! (the call started, the customer said something, pressed a key, stayed silent…) to your
 //! handlers one at a time, and each handler answers by adding actions to [`Actions`]: say
-//! something, listen, transfer, hang up, record the outcome, opt the customer out of
+//! something (or play recorded prompts with spoken variables between them), listen,
+//! transfer, hang up, record the outcome, opt the customer out of
 //! further calls, call one of the tenant's own systems over HTTP. Each call gets its own instance
 //! of the script, so plain fields are all the state you need.
 //!
@@ -51,13 +52,16 @@
 //!
 //! - [`Dialogue`] (`dialogue`): the trait with one handler per event, and [`export_dialogue!`]
 //!   (`export`), which makes a type the component's script.
-//! - [`Actions`] (`actions`): the action list a handler builds; [`Listen`] and [`Outcome`]
-//!   get builder methods in `listen` and `outcome`.
-//! - `call`: reading campaign variables ([`CallStarted::var`]) and the call's local date.
+//! - [`Actions`] (`actions`): the action list a handler builds; [`Listen`], [`Outcome`]
+//!   and [`SayParts`] get builder methods in `listen`, `outcome` and `say_parts`.
+//! - `call`: reading campaign variables ([`CallStarted::var`]) and the call's local date;
+//!   a transcript's confident readings ([`Transcript::confident_texts`]) and why it was
+//!   [`NotUnderstood`].
 //! - [`Http`] (`http`): the `http-request` action that calls the tenant's own systems, and
 //!   readers for the [`HttpResult`] that answers it; [`json`]: the small JSON value its
 //!   bodies are built and read with.
-//! - [`IntentMatcher`] (`intent`): what did the customer mean, in Chinese or English.
+//! - [`IntentMatcher`] (`intent`): what did the customer mean, in Chinese or English;
+//!   readings below its minimum confidence (0.5 unless set) are guesses and mean nothing.
 //! - [`Retries`] and [`NoMatchCounter`] (`retries`): how often to ask again.
 //! - [`date`]: dates and [`date::parse_date`] for "明天", "下周一", "12月5号", "tomorrow".
 //! - [`number`]: spoken numbers ("二十五", "five") and digit strings.
@@ -66,9 +70,10 @@
 //!
 //! The contract's own types ([`Event`], [`Action`], [`CallStarted`], [`Transcript`]…) are
 //! re-exported at the crate root with their documentation. This SDK builds against
-//! `huashu:dialogue@0.2.0` (`wit/`), which added [`Actions::opt_out`], [`Channel::Sip`]
-//! and outbound HTTP ([`Actions::http`], [`Dialogue::on_http_response`]); servers still run
-//! scripts built against 0.1.0.
+//! `huashu:dialogue@0.2.0` (`wit/`), which added [`Actions::opt_out`], [`Channel::Sip`],
+//! outbound HTTP ([`Actions::http`], [`Dialogue::on_http_response`]),
+//! [`Actions::say_parts`] and [`Transcript::not_understood`]; servers still run scripts
+//! built against 0.1.0.
 //!
 //! # Testing scripts
 //!
@@ -94,6 +99,7 @@ pub mod log;
 pub mod number;
 mod outcome;
 mod retries;
+mod say_parts;
 pub mod testing;
 mod text;
 
@@ -101,8 +107,8 @@ pub use actions::{Actions, PlayHandle, SayHandle};
 pub use bindings::huashu::dialogue::types::{
     Action, Alternative, AudioFrame, CallStarted, Channel, Direction, Dtmf, DtmfEnd, DtmfOptions,
     Event, HangUp, HttpError, HttpRequest, HttpResponse, HttpResult, IntentLevel, Listen, NoInput,
-    Outcome, Party, Play, PlaybackFinished, Say, Timer, TimerFired, Transcript, Transfer,
-    TransferResult,
+    NotUnderstood, Outcome, Party, Play, PlaybackFinished, Say, SayParts, SpeechPart, Timer,
+    TimerFired, Transcript, Transfer, TransferResult,
 };
 pub use dialogue::{Dialogue, dispatch};
 pub use http::{Http, HttpFailure};
@@ -116,8 +122,8 @@ pub mod prelude {
     pub use crate::{
         Actions, Alternative, AudioFrame, CallStarted, Channel, Dialogue, Direction, Dtmf, DtmfEnd,
         Event, HangUp, Http, HttpError, HttpResponse, HttpResult, IntentLevel, IntentMatcher,
-        Listen, NoInput, NoMatchCounter, Outcome, Party, PlaybackFinished, Retries, TimerFired,
-        Transcript, TransferResult,
+        Listen, NoInput, NoMatchCounter, NotUnderstood, Outcome, Party, PlaybackFinished, Retries,
+        SayParts, TimerFired, Transcript, TransferResult,
     };
 }
 

@@ -1,5 +1,5 @@
 //! Builder methods on the contract's [`Listen`] record: how long to wait for the customer,
-//! which phrases to expect, and whether to collect keypad digits.
+//! which phrases and language to expect, and whether to collect keypad digits.
 
 use crate::{DtmfOptions, Listen};
 
@@ -13,7 +13,23 @@ impl Listen {
             max_speech_ms: 0,
             hints: Vec::new(),
             dtmf: None,
+            language: String::new(),
+            hint_silence_ms: 0,
         }
+    }
+
+    /// The language the customer is expected to speak, as a BCP 47 tag (`zh-CN`, `en-US`);
+    /// without it the module's language applies (given at upload), else the tenant's.
+    pub fn language(mut self, tag: impl Into<String>) -> Self {
+        self.language = tag.into();
+        self
+    }
+
+    /// Silence that ends an utterance once what was said matches a hint (0: the host
+    /// default, 200 ms). Raise it for customers who pause mid-answer.
+    pub fn hint_silence_ms(mut self, ms: u32) -> Self {
+        self.hint_silence_ms = ms;
+        self
     }
 
     /// Raise `no-input` if the customer neither speaks nor presses a key for `ms` after the
@@ -82,11 +98,15 @@ mod tests {
             .max_speech_ms(15000)
             .hints(["好的", "不需要"])
             .hints(vec![String::from("yes")])
-            .dtmf(8, "#", 5000);
+            .dtmf(8, "#", 5000)
+            .language("zh-CN")
+            .hint_silence_ms(300);
         assert_eq!(listen.no_input_ms, 6000);
         assert_eq!(listen.end_silence_ms, 800);
         assert_eq!(listen.max_speech_ms, 15000);
         assert_eq!(listen.hints, ["好的", "不需要", "yes"]);
+        assert_eq!(listen.language, "zh-CN");
+        assert_eq!(listen.hint_silence_ms, 300);
         assert_eq!(
             listen.dtmf,
             Some(DtmfOptions {

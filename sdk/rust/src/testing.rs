@@ -8,8 +8,8 @@ use crate::actions::Actions;
 use crate::dialogue::Dialogue;
 use crate::{
     Action, Alternative, CallStarted, Channel, Direction, Dtmf, DtmfEnd, Event, HangUp, HttpError,
-    HttpRequest, HttpResponse, HttpResult, NoInput, Outcome, Party, PlaybackFinished, Transcript,
-    TransferResult,
+    HttpRequest, HttpResponse, HttpResult, NoInput, NotUnderstood, Outcome, Party,
+    PlaybackFinished, Transcript, TransferResult,
 };
 
 /// One simulated call to a script of type `D`.
@@ -100,6 +100,29 @@ impl<D: Dialogue + Default> Conversation<D> {
             text: text.into(),
             confidence: 1.0,
             alternatives: Vec::<Alternative>::new(),
+            not_understood: None,
+        }))
+    }
+
+    /// The recogniser heard `text` with only `confidence` (0.0 to 1.0): below the intent
+    /// matchers' minimum (0.5 unless set), the script should treat it as not understood.
+    pub fn customer_says_unsure(&mut self, text: &str, confidence: f32) -> Vec<Action> {
+        self.send(Event::FinalTranscript(Transcript {
+            text: text.into(),
+            confidence,
+            alternatives: Vec::<Alternative>::new(),
+            not_understood: None,
+        }))
+    }
+
+    /// The customer spoke but nothing was understood, for the reason `why` (empty text,
+    /// confidence 0), e.g. `NotUnderstood::NoRecogniser("en-US".into())`.
+    pub fn customer_not_understood(&mut self, why: NotUnderstood) -> Vec<Action> {
+        self.send(Event::FinalTranscript(Transcript {
+            text: String::new(),
+            confidence: 0.0,
+            alternatives: Vec::<Alternative>::new(),
+            not_understood: Some(why),
         }))
     }
 
