@@ -130,6 +130,7 @@ impl Segments {
             text,
             confidence: confidence.clamp(0.0, 1.0),
             alternatives: Vec::new(),
+            not_understood: None,
         }
     }
 }
@@ -222,6 +223,7 @@ async fn converse(
                         text: partial,
                         confidence: 0.0,
                         alternatives: Vec::new(),
+                        not_understood: None,
                     });
                     if !worker.send(Ok(event)) {
                         return Ok(None);
