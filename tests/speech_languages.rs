@@ -25,6 +25,40 @@ fn spoken(voice: &str, text: &str) -> Vec<i16> {
     samples
 }
 
+/// A Twilio call to the tenant's `coupon` module in which the customer says each of
+/// `utterances` once the bot has made its offer, waiting for the bot's answer to each, then
+/// hangs up. The call's record.
+fn call_saying(server: &Server, key: &str, utterances: &[Vec<i16>]) -> Value {
+    let parameters = json!({
+        "huashu_key": key,
+        "module": "coupon",
+        "name": "王芳",
+        "coupon_amount": "50",
+        "from": "+8613800000000",
+        "to": "+8613900000000",
+    });
+    support::two_worker_runtime().block_on(async {
+        let mut call = TwilioCall::start(&server.base, parameters).await;
+        call.until_mark("offer").await;
+        for utterance in utterances {
+            call.speak(utterance);
+            // The script asks again (it heard that something was said, not what).
+            call.until(|e| matches!(e, FromServer::Mark { .. }))
+                .await
+                .expect("the script answers each utterance");
+        }
+        call.send_raw(&json!({ "event": "stop" }).to_string());
+        call.until_closed().await;
+    });
+    let client = server.client(key);
+    let (status, list) = client.get("/v1/calls");
+    assert_eq!(status, 200, "{list}");
+    let call_id = list["items"][0]["call_id"].as_str().expect("a call");
+    let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
+    assert_ne!(record["status"], "live", "{record}");
+    record
+}
+
 fn final_transcripts(record: &Value) -> Vec<&Value> {
     record["record"]["timeline"]
         .as_array()
@@ -71,32 +105,7 @@ fn a_module_in_a_language_without_a_recogniser_is_warned_at_upload_and_heard_as_
     assert_eq!(status, 201, "{body}");
     assert!(body.get("warnings").is_none(), "{body}");
 
-    let refusal = spoken("cmn", "不需要，谢谢");
-    let parameters = json!({
-        "huashu_key": key,
-        "module": "coupon",
-        "name": "王芳",
-        "coupon_amount": "50",
-        "from": "+8613800000000",
-        "to": "+8613900000000",
-    });
-    support::two_worker_runtime().block_on(async {
-        let mut call = TwilioCall::start(&server.base, parameters).await;
-        call.until_mark("offer").await;
-        call.speak(&refusal);
-        // The script asks again (it heard that something was said, not what).
-        call.until(|e| matches!(e, FromServer::Mark { .. }))
-            .await
-            .expect("the script answers the utterance");
-        call.send_raw(&json!({ "event": "stop" }).to_string());
-        call.until_closed().await;
-    });
-
-    let (status, list) = client.get("/v1/calls");
-    assert_eq!(status, 200, "{list}");
-    let call_id = list["items"][0]["call_id"].as_str().expect("a call");
-    let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
-    assert_ne!(record["status"], "live", "{record}");
+    let record = call_saying(&server, &key, &[spoken("cmn", "不需要，谢谢")]);
     let heard = final_transcripts(&record);
     assert_eq!(heard.len(), 1, "{heard:?}");
     assert_eq!(heard[0]["text"], "", "{heard:?}");
@@ -132,30 +141,7 @@ fn on_an_english_listen_mandarin_and_english_outside_the_hints_are_no_match() {
         spoken("cmn", "好的，可以"),
         spoken("en-us", "what is the weather tomorrow"),
     ];
-    let parameters = json!({
-        "huashu_key": key,
-        "module": "coupon",
-        "name": "Wang Fang",
-        "coupon_amount": "50",
-        "from": "+8613800000000",
-        "to": "+8613900000000",
-    });
-    support::two_worker_runtime().block_on(async {
-        let mut call = TwilioCall::start(&server.base, parameters).await;
-        call.until_mark("offer").await;
-        for utterance in &utterances {
-            call.speak(utterance);
-            call.until(|e| matches!(e, FromServer::Mark { .. }))
-                .await
-                .expect("the script answers each utterance");
-        }
-        call.send_raw(&json!({ "event": "stop" }).to_string());
-        call.until_closed().await;
-    });
-
-    let (_, list) = client.get("/v1/calls");
-    let call_id = list["items"][0]["call_id"].as_str().expect("a call");
-    let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
+    let record = call_saying(&server, &key, &utterances);
     let heard = final_transcripts(&record);
     assert_eq!(heard.len(), 2, "{heard:?}");
     for transcript in heard {
@@ -195,28 +181,7 @@ fn a_tenant_language_applies_to_modules_that_name_none() {
         &support::guest_bytes("birthday-coupon"),
     );
     assert_eq!(status, 201, "{body}");
-    let parameters = json!({
-        "huashu_key": key,
-        "module": "coupon",
-        "name": "王芳",
-        "coupon_amount": "50",
-        "from": "+8613800000000",
-        "to": "+8613900000000",
-    });
-    let yes = spoken("en-us", "yes please");
-    support::two_worker_runtime().block_on(async {
-        let mut call = TwilioCall::start(&server.base, parameters).await;
-        call.until_mark("offer").await;
-        call.speak(&yes);
-        call.until(|e| matches!(e, FromServer::Mark { .. }))
-            .await
-            .expect("the script answers the utterance");
-        call.send_raw(&json!({ "event": "stop" }).to_string());
-        call.until_closed().await;
-    });
-    let (_, list) = client.get("/v1/calls");
-    let call_id = list["items"][0]["call_id"].as_str().expect("a call");
-    let (_, record) = client.get(&format!("/v1/calls/{call_id}"));
+    let record = call_saying(&server, &key, &[spoken("en-us", "yes please")]);
     let heard = final_transcripts(&record);
     assert_eq!(heard.len(), 1, "{heard:?}");
     assert_eq!(

@@ -45,9 +45,10 @@ use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode, header};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::pcm_chunks::PcmChunks;
 use super::{AsrError, AsrEvent, Recognition, RecognitionOptions, SpeechRecognizer, Worker};
 use huashu_contract::Transcript;
-use huashu_media::pcm::{CANONICAL_RATE, FRAME_SAMPLES};
+use huashu_media::pcm::CANONICAL_RATE;
 
 #[cfg(test)]
 mod tests;
@@ -306,24 +307,18 @@ impl FunAsrWs {
 
         let mut reading = Reading::default();
         let mut shown = String::new();
-        let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_FRAMES * FRAME_SAMPLES * 2);
-        let mut chunk_frames = 0;
+        let mut chunks = PcmChunks::new(CHUNK_FRAMES);
         let mut end_sent = false;
         let final_deadline = tokio::time::sleep(Duration::MAX);
         tokio::pin!(final_deadline);
         loop {
             tokio::select! {
                 frame = worker.audio.recv(), if !end_sent => {
-                    if let Some(frame) = &frame {
-                        chunk.extend(frame.iter().flat_map(|s| s.to_le_bytes()));
-                        chunk_frames += 1;
-                    }
-                    if chunk_frames == CHUNK_FRAMES || (frame.is_none() && chunk_frames > 0) {
+                    if let Some(bytes) = chunks.push(frame.as_deref()) {
                         to_server
-                            .send(Message::binary(std::mem::take(&mut chunk)))
+                            .send(Message::binary(bytes))
                             .await
                             .map_err(|e| server_error("sending audio", e))?;
-                        chunk_frames = 0;
                     }
                     if frame.is_none() {
                         to_server

@@ -26,6 +26,7 @@
 
 pub mod funasr_ws;
 pub mod languages;
+mod pcm_chunks;
 pub mod pocketsphinx;
 pub mod vosk_ws;
 

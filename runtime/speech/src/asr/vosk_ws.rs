@@ -18,9 +18,10 @@ use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::pcm_chunks::PcmChunks;
 use super::{AsrError, AsrEvent, Recognition, RecognitionOptions, SpeechRecognizer, Worker};
 use huashu_contract::Transcript;
-use huashu_media::pcm::{CANONICAL_RATE, FRAME_SAMPLES};
+use huashu_media::pcm::CANONICAL_RATE;
 
 /// Frames sent per binary message: 100 ms. The server answers each message, so smaller
 /// chunks double the traffic for partials nobody can read faster; larger ones delay them.
@@ -162,8 +163,7 @@ async fn converse(
 
     let mut segments = Segments::default();
     let mut shown = String::new();
-    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_FRAMES * FRAME_SAMPLES * 2);
-    let mut chunk_frames = 0;
+    let mut chunks = PcmChunks::new(CHUNK_FRAMES);
     // Messages sent that the server has not answered yet; after `eof`, the last answer is
     // the final segment.
     let mut unanswered = 0usize;
@@ -173,16 +173,11 @@ async fn converse(
     loop {
         tokio::select! {
             frame = worker.audio.recv(), if !eof_sent => {
-                if let Some(frame) = &frame {
-                    chunk.extend(frame.iter().flat_map(|s| s.to_le_bytes()));
-                    chunk_frames += 1;
-                }
-                if chunk_frames == CHUNK_FRAMES || (frame.is_none() && chunk_frames > 0) {
+                if let Some(bytes) = chunks.push(frame.as_deref()) {
                     to_server
-                        .send(Message::binary(std::mem::take(&mut chunk)))
+                        .send(Message::binary(bytes))
                         .await
                         .map_err(|e| server_error("sending audio", e))?;
-                    chunk_frames = 0;
                     unanswered += 1;
                 }
                 if frame.is_none() {
@@ -246,6 +241,7 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
+    use huashu_media::pcm::FRAME_SAMPLES;
 
     /// A fake Vosk server for one connection: keeps the configuration, answers the first
     /// audio chunk with a partial, the second with a finished segment, later ones with an

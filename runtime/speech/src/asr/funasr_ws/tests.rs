@@ -6,6 +6,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http;
 
 use super::*;
+use huashu_media::pcm::FRAME_SAMPLES;
 
 /// How the test server answers one connection.
 #[derive(Default, Clone)]
