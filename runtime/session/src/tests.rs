@@ -38,7 +38,8 @@ impl CallScript for FakeScript {
     }
 }
 
-fn call() -> CallStarted {
+/// The call every session test starts with.
+pub(crate) fn call() -> CallStarted {
     CallStarted {
         call_id: "c1".into(),
         direction: Direction::Outbound,

@@ -2,9 +2,10 @@
 //! one item whose report carries the action's id.
 
 use super::super::*;
+use crate::tests::call;
 use huashu_contract::{
-    Action, CallScript, CallStarted, Channel, Direction, Event, Millis, PlaybackFinished, SayParts,
-    ScriptFailure, ScriptReply, SpeechPart,
+    Action, CallScript, Event, Millis, PlaybackFinished, SayParts, ScriptFailure, ScriptReply,
+    SpeechPart,
 };
 
 /// A script that answers `call-started` with `actions` and remembers the reports it got.
@@ -31,19 +32,6 @@ impl CallScript for PartsScript {
             actions,
             ..ScriptReply::default()
         })
-    }
-}
-
-fn call() -> CallStarted {
-    CallStarted {
-        call_id: "c1".into(),
-        direction: Direction::Outbound,
-        caller: "4008001234".into(),
-        callee: "13800138000".into(),
-        channel: Channel::Text,
-        variables: vec![("name".into(), "张三".into())],
-        started_at_ms: 0,
-        random_seed: 1,
     }
 }
 
