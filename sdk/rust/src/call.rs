@@ -96,7 +96,7 @@ impl fmt::Display for NotUnderstood {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::{Alternative, CallStarted, Channel, Direction, NotUnderstood, Transcript};
 
     fn call(variables: &[(&str, &str)]) -> CallStarted {
@@ -151,7 +151,8 @@ mod tests {
         assert_eq!(t.texts().collect::<Vec<_>>(), ["不需要", "需要"]);
     }
 
-    fn unsure(text: &str, confidence: f32, alternatives: &[(&str, f32)]) -> Transcript {
+    /// A recognised transcript: its best reading and alternatives with their confidences.
+    pub(crate) fn unsure(text: &str, confidence: f32, alternatives: &[(&str, f32)]) -> Transcript {
         Transcript {
             text: text.into(),
             confidence,

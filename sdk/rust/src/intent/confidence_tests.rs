@@ -3,22 +3,8 @@
 
 use super::IntentMatcher;
 use super::tests::replies;
-use crate::{Alternative, NotUnderstood, Transcript};
-
-fn heard(text: &str, confidence: f32, alternatives: &[(&str, f32)]) -> Transcript {
-    Transcript {
-        text: text.into(),
-        confidence,
-        alternatives: alternatives
-            .iter()
-            .map(|&(text, confidence)| Alternative {
-                text: text.into(),
-                confidence,
-            })
-            .collect(),
-        not_understood: None,
-    }
-}
+use crate::call::tests::unsure as heard;
+use crate::NotUnderstood;
 
 #[test]
 fn transcripts_fall_back_to_confident_alternatives() {
