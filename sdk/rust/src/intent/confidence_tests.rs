@@ -3,8 +3,8 @@
 
 use super::IntentMatcher;
 use super::tests::replies;
-use crate::call::tests::unsure as heard;
 use crate::NotUnderstood;
+use crate::call::tests::unsure as heard;
 
 #[test]
 fn transcripts_fall_back_to_confident_alternatives() {
