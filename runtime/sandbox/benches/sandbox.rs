@@ -9,6 +9,10 @@
 //!   same [`CallScript::handle`] the session uses: the customer's answer
 //!   (`final_transcript`), an event the script ignores (`speech_started`), and the first,
 //!   biggest event (`call_started`).
+//! - `*/bare_*` beside them — the same work done by wasmtime alone (`bare_wasmtime`): the
+//!   same component and pool settings, an empty store, a direct call of the guest's
+//!   `handle`. After the groups, the bench prints huashu's cost as a ratio to these,
+//!   measured in interleaved pairs (`ratios`, which says why).
 //! - `sandbox_module/*` — turning a stored artifact back into a module against compiling
 //!   the component from scratch: why artifacts are cached.
 //!
@@ -27,7 +31,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode};
 use huashu_contract::{
     Action, CallScript, CallStarted, Channel, Direction, Event, ScriptReply, Transcript,
 };
@@ -37,6 +41,15 @@ use huashu_sandbox::{
 };
 use huashu_store::MemoryKeyValue;
 use tokio::runtime::Runtime;
+
+#[path = "sandbox/bare_benches.rs"]
+mod bare_benches;
+#[path = "sandbox/bare_wasmtime.rs"]
+mod bare_wasmtime;
+#[path = "sandbox/ratios.rs"]
+mod ratios;
+
+use bare_wasmtime::Bare;
 
 /// A guest crate the bench can run, and the call that makes it behave like a real one.
 struct Guest {
@@ -58,7 +71,8 @@ const HOSTILE_POLITE: Guest = Guest {
 };
 
 /// What the customer answers: a yes for both guests, so the script takes its full branch
-/// (classify, record the outcome, say goodbye, hang up) rather than a shortcut.
+/// (classify, record the outcome, then say goodbye and hang up, or, for birthday-coupon,
+/// say "one moment" and request the coupon) rather than a shortcut.
 const ANSWER: &str = "好的";
 
 /// Elapsed call time handed with each event, as a session would after a short greeting.
@@ -152,6 +166,8 @@ struct Bench {
     module: ScriptModule,
     artifact: Vec<u8>,
     kv: Arc<MemoryKeyValue>,
+    /// The same component under bare wasmtime, the baseline of every ratio.
+    bare: Bare,
 }
 
 impl Bench {
@@ -163,6 +179,7 @@ impl Bench {
             .expect("a tokio runtime");
         let sandbox = Sandbox::new(&SandboxConfig::default()).expect("a pooling sandbox");
         let compiled = sandbox.compile(&wasm).expect("the guest compiles");
+        let bare = Bare::new(&wasm);
         Self {
             rt,
             sandbox,
@@ -171,6 +188,7 @@ impl Bench {
             module: compiled.module,
             artifact: compiled.artifact,
             kv: Arc::new(MemoryKeyValue::default()),
+            bare,
         }
     }
 
@@ -236,7 +254,7 @@ async fn handle(instance: &mut ScriptInstance, event: &Event, elapsed: u64) -> S
 }
 
 /// Fails loudly if the guest is not on the path the figures claim to measure (a greeting,
-/// then a goodbye and hang-up), rather than timing an error or an empty reply.
+/// then an outcome or a hang-up), rather than timing an error or an empty reply.
 fn check_the_dialogue(bench: &Bench) {
     bench.rt.block_on(async {
         let mut instance = bench.instance(0).await;
@@ -251,7 +269,7 @@ fn check_the_dialogue(bench: &Bench) {
             reply
                 .actions
                 .iter()
-                .any(|a| matches!(a, Action::HangUp { .. })),
+                .any(|a| matches!(a, Action::SetOutcome(_) | Action::HangUp { .. })),
             "the guest did not take the answer: {reply:?}"
         );
     });
@@ -302,6 +320,7 @@ fn instantiate(c: &mut Criterion, bench: &Bench) {
             })
         })
     });
+    bare_benches::instantiate(&mut group, bench);
     group.finish();
 }
 
@@ -373,6 +392,7 @@ fn events(c: &mut Criterion, bench: &Bench) {
             })
         })
     });
+    bare_benches::events(&mut group, bench);
     group.finish();
 }
 
@@ -410,13 +430,17 @@ fn modules(c: &mut Criterion, bench: &Bench) {
     group.finish();
 }
 
-fn sandbox(c: &mut Criterion) {
+/// Criterion's groups, then the paired ratios (`ratios`). Written out rather than with
+/// `criterion_main!` so the ratios can reuse the bench's sandbox, module and runtime.
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
     let bench = Bench::new();
     check_the_dialogue(&bench);
-    instantiate(c, &bench);
-    events(c, &bench);
-    modules(c, &bench);
+    instantiate(&mut c, &bench);
+    events(&mut c, &bench);
+    modules(&mut c, &bench);
+    c.final_summary();
+    if ratios::wanted() {
+        ratios::report(&bench);
+    }
 }
-
-criterion_group!(benches, sandbox);
-criterion_main!(benches);

@@ -68,7 +68,21 @@ const MEMORY_GUARD: u64 = 32 << 20;
 /// a dialogue script's hot data (stack top, allocator state) fits in this.
 const KEEP_RESIDENT: usize = 64 << 10;
 
+impl SandboxConfig {
+    /// The wasmtime settings the sandbox's engine is built with (compilation, stack, epoch
+    /// interruption and, with [`SandboxConfig::pooling`], the instance pool), for measuring
+    /// huashu against bare wasmtime on equal terms (`benches/sandbox.rs`). The server never
+    /// needs it: [`crate::Sandbox::new`] builds its engine from the same settings.
+    pub fn wasmtime_config(&self) -> Config {
+        engine_config(self)
+    }
+}
+
 pub(crate) fn build_engine(config: &SandboxConfig) -> Result<Engine, SandboxError> {
+    Engine::new(&engine_config(config)).map_err(|e| SandboxError::Engine(e.to_string()))
+}
+
+fn engine_config(config: &SandboxConfig) -> Config {
     let mut wasm = Config::new();
     wasm.epoch_interruption(true)
         // Guest frames only, kept short: they go into the tenant's call record.
@@ -99,7 +113,7 @@ pub(crate) fn build_engine(config: &SandboxConfig) -> Result<Engine, SandboxErro
             .memory_reservation(config.max_memory_per_call)
             .memory_guard_size(MEMORY_GUARD);
     }
-    Engine::new(&wasm).map_err(|e| SandboxError::Engine(e.to_string()))
+    wasm
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
