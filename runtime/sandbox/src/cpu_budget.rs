@@ -1,14 +1,21 @@
 //! CPU accounting for one call: how much CPU the guest has used on this event and on the
-//! whole call, measured as the polling thread's CPU time spent inside the guest's future's
-//! `poll`.
+//! whole call, measured as time spent inside the guest's future's `poll`.
 //!
 //! Wall-clock epochs alone cannot tell a guest that is running from one that was yielded to
 //! let other calls run, so the session's future is wrapped ([`CpuBudget::metered`]) and only
-//! time inside `poll` counts — and of that, only the thread's own CPU time, so a guest is
-//! not charged when the operating system runs other processes (a busy build machine) in
-//! the middle of its event. The epoch callback ([`CpuBudget::check`]) runs every engine
+//! time inside `poll` counts. The epoch callback ([`CpuBudget::check`]) runs every engine
 //! tick while the guest executes: it yields to the executor (neighbouring calls keep their
 //! timing) or ends the guest once a budget is spent.
+//!
+//! Which clock: a poll is timed by the wall clock until its first epoch check, and by the
+//! thread's own CPU clock from there on. Most polls (a script answering an event in
+//! microseconds) end before any check and cost two reads of the wall clock, which the
+//! kernel serves without a system call; the thread CPU clock is a system call (about 1 µs
+//! on a virtual machine, most of what metering used to add to an event). A poll long enough
+//! to meet a check is charged only the CPU its thread got from then on, so a guest is not
+//! charged when the operating system runs other processes (a busy build machine) in the
+//! middle of a long event; what it may be over-charged for is the time before the first
+//! check, at most one tick (`EPOCH_TICK`, 1 ms) a poll.
 
 use std::future::Future;
 use std::pin::pin;
@@ -27,8 +34,13 @@ pub(crate) struct CpuBudget {
     event_ns: AtomicU64,
     /// Nanoseconds used by earlier events of this call.
     call_ns: AtomicU64,
-    /// When the current poll started (ns since `origin`, plus one), or 0 between polls.
+    /// When the current poll started on the wall clock (ns since `origin`, plus one), or 0
+    /// between polls.
     poll_started: AtomicU64,
+    /// At the current poll's first epoch check: the wall clock (as `poll_started`) and the
+    /// thread's CPU clock (ns, plus one); 0 until then.
+    poll_checked_wall: AtomicU64,
+    poll_checked_cpu: AtomicU64,
     /// Set when the guest last stopped because its tick was up (not to wait for a host
     /// call): it is still computing, and keeps its turn (`turns`).
     pub(crate) ticked: AtomicBool,
@@ -95,12 +107,32 @@ impl CpuBudget {
             event_ns: AtomicU64::new(0),
             call_ns: AtomicU64::new(0),
             poll_started: AtomicU64::new(0),
+            poll_checked_wall: AtomicU64::new(0),
+            poll_checked_cpu: AtomicU64::new(0),
             ticked: AtomicBool::new(false),
         })
     }
 
-    fn now_ns(&self) -> u64 {
-        thread_cpu_ns().unwrap_or_else(|| self.origin.elapsed().as_nanos() as u64) + 1
+    /// The wall clock, in ns since `origin`, plus one (0 means "not set").
+    fn wall_ns(&self) -> u64 {
+        self.origin.elapsed().as_nanos() as u64 + 1
+    }
+
+    /// What the poll in progress has used so far. At its first check this marks both
+    /// clocks; from then on the thread's CPU clock counts.
+    fn poll_used(&self, started: u64) -> u64 {
+        let checked_wall = self.poll_checked_wall.load(Ordering::Relaxed);
+        let Some(cpu) = thread_cpu_ns() else {
+            return self.wall_ns().saturating_sub(started);
+        };
+        if checked_wall == 0 {
+            let wall = self.wall_ns();
+            self.poll_checked_wall.store(wall, Ordering::Relaxed);
+            self.poll_checked_cpu.store(cpu + 1, Ordering::Relaxed);
+            return wall.saturating_sub(started);
+        }
+        let checked_cpu = self.poll_checked_cpu.load(Ordering::Relaxed);
+        checked_wall.saturating_sub(started) + (cpu + 1).saturating_sub(checked_cpu)
     }
 
     /// CPU used by the current event so far, including a poll in progress.
@@ -108,7 +140,7 @@ impl CpuBudget {
         let mut ns = self.event_ns.load(Ordering::Relaxed);
         let started = self.poll_started.load(Ordering::Relaxed);
         if started != 0 {
-            ns += self.now_ns().saturating_sub(started);
+            ns += self.poll_used(started);
         }
         Duration::from_nanos(ns)
     }
@@ -133,10 +165,18 @@ impl CpuBudget {
         self.event_ns.store(0, Ordering::Relaxed);
         let mut future = pin!(future);
         let output = std::future::poll_fn(|cx| {
-            self.poll_started.store(self.now_ns(), Ordering::Relaxed);
+            self.poll_started.store(self.wall_ns(), Ordering::Relaxed);
             let poll = future.as_mut().poll(cx);
-            let started = self.poll_started.swap(0, Ordering::Relaxed);
-            let spent = self.now_ns().saturating_sub(started);
+            let started = self.poll_started.load(Ordering::Relaxed);
+            let spent = if self.poll_checked_wall.load(Ordering::Relaxed) == 0 {
+                // No check came: the poll was shorter than a tick; the wall clock timed it.
+                self.wall_ns().saturating_sub(started)
+            } else {
+                self.poll_used(started)
+            };
+            self.poll_started.store(0, Ordering::Relaxed);
+            self.poll_checked_wall.store(0, Ordering::Relaxed);
+            self.poll_checked_cpu.store(0, Ordering::Relaxed);
             self.event_ns.fetch_add(spent, Ordering::Relaxed);
             poll
         })
@@ -185,5 +225,37 @@ mod tests {
         assert!(used >= Duration::from_millis(8));
         // After the event, the event budget resets but the call keeps the total.
         assert!(!budget.call_exhausted());
+    }
+
+    #[test]
+    fn after_the_first_check_a_poll_is_charged_its_threads_cpu_not_the_wall_clock() {
+        if thread_cpu_ns().is_none() {
+            return; // No thread CPU clock here: the wall clock is all there is.
+        }
+        let budget = CpuBudget::new(Duration::from_millis(20), Duration::from_secs(1));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let (_, used) = rt.block_on(budget.metered(async {
+            // The epoch callback's first check, then the thread is descheduled (as when
+            // the machine is busy with other processes) without the guest yielding.
+            assert!(budget.check().is_ok());
+            std::thread::sleep(Duration::from_millis(40));
+            assert!(budget.check().is_ok(), "not charged for the sleep");
+        }));
+        assert!(used < Duration::from_millis(10), "charged {used:?}");
+    }
+
+    #[test]
+    fn a_poll_that_meets_no_check_is_charged_its_wall_time() {
+        let budget = CpuBudget::new(Duration::from_millis(50), Duration::from_secs(1));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let (_, used) = rt.block_on(budget.metered(async {
+            std::thread::sleep(Duration::from_millis(3));
+        }));
+        // Shorter than a tick in practice; charged whole, never less than it took.
+        assert!(used >= Duration::from_millis(3), "charged {used:?}");
     }
 }
