@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 /// A free loopback port (UDP and TCP), for a program that binds it itself right after.
+/// Tries at starting a phone (see [`Phone::start`]).
+const START_ATTEMPTS: usize = 3;
+
 pub fn free_port() -> u16 {
     loop {
         let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
@@ -299,6 +302,24 @@ impl Phone {
         answer: Answer,
         microphone: &Path,
     ) -> Phone {
+        // Ports found free may be taken by another test before baresip binds them; it then
+        // exits at once, and is started again on other ports.
+        for _ in 0..START_ATTEMPTS {
+            if let Some(phone) = Self::try_start(registrar, user, password, answer, microphone) {
+                return phone;
+            }
+        }
+        panic!("baresip did not start in {START_ATTEMPTS} attempts")
+    }
+
+    /// One attempt at [`Phone::start`]: `None` if baresip exited before it listened.
+    fn try_start(
+        registrar: u16,
+        user: &str,
+        password: &str,
+        answer: Answer,
+        microphone: &Path,
+    ) -> Option<Phone> {
         let dir = tempfile::tempdir().expect("tempdir");
         let sip_port = free_port();
         let control_port = free_port();
@@ -329,7 +350,7 @@ impl Phone {
         )
         .expect("accounts");
         std::fs::write(dir.path().join("contacts"), "").expect("contacts");
-        let child = Command::new("baresip")
+        let mut child = Command::new("baresip")
             .arg("-f")
             .arg(dir.path())
             .stdin(Stdio::null())
@@ -341,6 +362,9 @@ impl Phone {
         let control = loop {
             if let Ok(stream) = TcpStream::connect(("127.0.0.1", control_port)) {
                 break stream;
+            }
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                return None;
             }
             assert!(Instant::now() < deadline, "baresip did not start");
             std::thread::sleep(Duration::from_millis(100));
@@ -364,7 +388,7 @@ impl Phone {
             phone.command("reginfo", "");
             let info = phone.until_response(Duration::from_secs(5));
             if info["data"].as_str().is_some_and(|d| d.contains("OK")) {
-                break phone;
+                break Some(phone);
             }
             assert!(
                 Instant::now() < deadline,

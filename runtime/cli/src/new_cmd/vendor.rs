@@ -44,6 +44,7 @@ const RUST: &[RepoFile] = repo_files![
     "sdk/rust/src/http/mod.rs",
     "sdk/rust/src/http/response.rs",
     "sdk/rust/src/intent.rs",
+    "sdk/rust/src/intent/confidence_tests.rs",
     "sdk/rust/src/json/mod.rs",
     "sdk/rust/src/json/parse.rs",
     "sdk/rust/src/kv.rs",
@@ -53,6 +54,7 @@ const RUST: &[RepoFile] = repo_files![
     "sdk/rust/src/number.rs",
     "sdk/rust/src/outcome.rs",
     "sdk/rust/src/retries.rs",
+    "sdk/rust/src/say_parts.rs",
     "sdk/rust/src/testing.rs",
     "sdk/rust/src/text.rs",
 ];
